@@ -1,0 +1,2 @@
+//! Injective connector: keys and addresses, SIGN_MODE_DIRECT signing with ethsecp256k1,
+//! exchange v2 messages with LegacyDec wire values, and models of the chain and indexer APIs.

@@ -1,0 +1,72 @@
+//! The bot spec: everything a bot is told at launch (env `TRADEBOT_BOT_SPEC`, JSON), parsed
+//! once and refused with one clear line when wrong.
+
+use serde::Deserialize;
+
+use crate::startup::VaultAccess;
+
+pub const SPEC_ENV: &str = "TRADEBOT_BOT_SPEC";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSpec {
+    pub bot_id: String,
+    pub wallet_id: String,
+    pub market: String,
+    pub bot_type: String,
+    #[serde(default)]
+    pub params: serde_json::Value,
+    #[serde(default = "default_exchange")]
+    pub exchange: String,
+    /// Seconds between status events.
+    #[serde(default = "default_status_interval")]
+    pub status_interval_secs: u64,
+    pub vault: Option<VaultAccess>,
+}
+
+fn default_exchange() -> String {
+    "paper".into()
+}
+fn default_status_interval() -> u64 {
+    5
+}
+
+impl BotSpec {
+    pub fn from_env() -> Result<Self, String> {
+        let raw = std::env::var(SPEC_ENV).map_err(|_| format!("{SPEC_ENV} is not set"))?;
+        Self::parse(&raw)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let spec: Self = serde_json::from_str(raw).map_err(|e| format!("invalid {SPEC_ENV}: {e}"))?;
+        if !matches!(spec.bot_type.as_str(), "market_maker" | "grid" | "twap") {
+            return Err(format!("unknown bot type {:?} (market_maker, grid, twap)", spec.bot_type));
+        }
+        if spec.exchange != "paper" {
+            return Err(format!("exchange {:?} is not available in this build (paper only)", spec.exchange));
+        }
+        if spec.status_interval_secs == 0 {
+            return Err("status_interval_secs must be at least 1".into());
+        }
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_specs_are_refused_with_one_line() {
+        for (raw, expect) in [
+            ("{", "invalid"),
+            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"moon"}"#, "unknown bot type"),
+            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"x"}"#, "paper only"),
+            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","extra":1}"#, "unknown field"),
+        ] {
+            let err = BotSpec::parse(raw).unwrap_err();
+            assert!(err.contains(expect), "{raw}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+# Policy of the dashboard (AppRole "dashboard"). The dashboard is internet-facing, so it can
+# mint bot tokens but never read a key, and never mint a token it could use itself.
+
+# Mint bot tokens, only through role "bot" (which fixes policies bot-*, orphan, no default
+# policy, CIDR binding and TTLs), and only response-wrapped: an unwrapped create is refused by
+# Vault itself because min_wrapping_ttl is set. The dashboard only ever sees the wrapping token.
+path "auth/token/create/bot" {
+  capabilities     = ["update"]
+  min_wrapping_ttl = "10s"
+  max_wrapping_ttl = "120s"
+}
+
+# Revoke a bot's token when the bot stops, crashes or is removed (by accessor: the dashboard
+# never holds the bot token itself).
+path "auth/token/revoke-accessor" {
+  capabilities = ["update"]
+}
+
+# Check that a bot's token is dead after stop (tests, audit).
+path "auth/token/lookup-accessor" {
+  capabilities = ["update"]
+}
+
+# List wallets and read their custom metadata (address, label, allowed markets, versions) for
+# the start form. Metadata only: the key data path wallets/data/* is not granted.
+path "wallets/metadata" {
+  capabilities = ["list"]
+}
+path "wallets/metadata/*" {
+  capabilities = ["read", "list"]
+}
+
+# Keep its own session alive.
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}

@@ -1,0 +1,34 @@
+# Policy of devops who manage wallet keys (`tradebot keys ...`). They write and rotate keys
+# and wallet metadata; they cannot mint bot tokens or change auth, audit or policies of others.
+
+# Write new key versions (check-and-set is enforced by the mount's cas_required), and read the
+# current version (to verify an import or derive the address during rotation).
+path "wallets/data/*" {
+  capabilities = ["create", "update", "read"]
+}
+
+# Wallet metadata: address, label, allowed markets; list versions.
+path "wallets/metadata" {
+  capabilities = ["list"]
+}
+path "wallets/metadata/*" {
+  capabilities = ["create", "update", "read", "list"]
+}
+
+# Roll back (undelete a version) and destroy old versions after a confirmed rotation.
+path "wallets/undelete/*" {
+  capabilities = ["update"]
+}
+path "wallets/destroy/*" {
+  capabilities = ["update"]
+}
+
+# Create the per-wallet bot policy when a wallet is added; only policies named bot-*.
+path "sys/policies/acl/bot-*" {
+  capabilities = ["create", "update", "read"]
+}
+
+# Explicitly no token minting through the bot role.
+path "auth/token/create/bot" {
+  capabilities = ["deny"]
+}

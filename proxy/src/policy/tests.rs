@@ -1,0 +1,198 @@
+use super::*;
+
+pub(crate) fn policy() -> Policy {
+    Policy::from_toml(include_str!("../../policy.toml")).unwrap()
+}
+
+fn body(extra_host: &str, extra_top: &str) -> String {
+    format!(
+        r#"{{"Image":"tradebot/bot:local","Env":["TRADEBOT_BOT_SPEC={{}}","TRADEBOT_WRAPPING_TOKEN=hvs.secret"],
+           "Labels":{{"io.tradebot.managed":"true","io.tradebot.bot-id":"b1"}}{extra_top},
+           "HostConfig":{{"NetworkMode":"tradebot_bots"{extra_host}}}}}"#
+    )
+}
+
+#[test]
+fn a_plain_bot_is_accepted_and_hardened() {
+    let p = policy();
+    let c = p
+        .check_create(body("", "").as_bytes(), Some("tradebot-bot-b1"))
+        .unwrap();
+    let hc = &c.body["HostConfig"];
+    assert_eq!(hc["CapDrop"], json!(["ALL"]));
+    assert_eq!(hc["ReadonlyRootfs"], true);
+    assert_eq!(hc["SecurityOpt"], json!(["no-new-privileges:true"]));
+    assert_eq!(hc["Memory"], p.limits.memory_default);
+    assert_eq!(hc["PidsLimit"], p.limits.pids_default);
+    assert_eq!(c.body["User"], "65532:65532");
+    assert_eq!(
+        c.body["NetworkingConfig"]["EndpointsConfig"]["tradebot_bots"],
+        json!({})
+    );
+    assert!(
+        !c.summary.contains("hvs.secret"),
+        "env values must not reach the log summary"
+    );
+}
+
+#[test]
+fn keys_in_other_cases_are_canonicalised() {
+    let raw = r#"{"image":"tradebot/bot:local","LABELS":{"io.tradebot.managed":"true"},"hostconfig":{"memory":1048576}}"#;
+    let c = policy().check_create(raw.as_bytes(), None).unwrap();
+    assert_eq!(c.body["Image"], "tradebot/bot:local");
+    assert_eq!(c.body["HostConfig"]["Memory"], 1048576);
+}
+
+#[test]
+fn dangerous_host_config_is_refused_with_reasons() {
+    let p = policy();
+    for (extra, reason) in [
+        (r#","Privileged":true"#, "root on the host"),
+        (r#","Binds":["/:/host"]"#, "host paths"),
+        (
+            r#","Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]"#,
+            "Docker socket",
+        ),
+        (r#","Devices":[{"PathOnHost":"/dev/sda"}]"#, "devices"),
+        (r#","CapAdd":["SYS_ADMIN"]"#, "capabilities"),
+        (r#","PidMode":"host""#, "PID"),
+        (r#","IpcMode":"host""#, "IPC"),
+        (r#","UTSMode":"host""#, "UTS"),
+        (r#","UsernsMode":"host""#, "user namespace"),
+        (r#","Sysctls":{"net.ipv4.ip_forward":"1"}"#, "sysctls"),
+        (r#","SecurityOpt":["seccomp=unconfined"]"#, "seccomp"),
+        (
+            r#","SecurityOpt":["apparmor=unconfined"]"#,
+            "seccomp/apparmor",
+        ),
+        (
+            r#","ExtraHosts":["host.docker.internal:host-gateway"]"#,
+            "host-gateway",
+        ),
+        (r#","ReadonlyRootfs":false"#, "read-only"),
+        (r#","CapDrop":["NET_RAW"]"#, "ALL"),
+        (r#","Memory":99999999999"#, "outside"),
+        (r#","NanoCpus":99000000000"#, "outside"),
+        (r#","PidsLimit":-1"#, "outside"),
+        (r#","RestartPolicy":{"Name":"always"}"#, "restarts"),
+        (r#","PortBindings":{"80/tcp":[{"HostPort":"80"}]}"#, "ports"),
+        (r#","Tmpfs":{"/etc":"size=1m"}"#, "only /tmp"),
+        (r#","Tmpfs":{"/tmp":"size=1m,exec"}"#, "exec"),
+        (r#","NoSuchThing":1"#, "unknown field"),
+    ] {
+        let err = p
+            .check_create(body(extra, "").as_bytes(), None)
+            .unwrap_err();
+        assert!(err.0.contains(reason), "{extra}: {err}");
+    }
+    let err = p
+        .check_create(body(r#","NetworkMode":"host""#, "").as_bytes(), None)
+        .unwrap_err();
+    assert!(err.0.contains("duplicate"), "{err}");
+}
+
+#[test]
+fn identity_image_env_and_labels_are_checked() {
+    let p = policy();
+    for (raw, reason) in [
+        (
+            r#"{"Image":"alpine","Labels":{"io.tradebot.managed":"true"}}"#,
+            "allow-list",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:other","Labels":{"io.tradebot.managed":"true"}}"#,
+            "allow-list",
+        ),
+        (r#"{"Image":"tradebot/bot:local","Labels":{}}"#, "required"),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"false"}}"#,
+            "required",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","com.evil":"x"}}"#,
+            "only labels",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Env":["LD_PRELOAD=/x"]}"#,
+            "allow-list",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Env":["RUST_LOG=a","RUST_LOG=b"]}"#,
+            "twice",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"root"}"#,
+            "non-root",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"0:0"}"#,
+            "non-root",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"1000:0"}"#,
+            "non-root",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Entrypoint":["/bin/sh"]}"#,
+            "entrypoint",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Tty":true}"#,
+            "Tty",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"NetworkingConfig":{"EndpointsConfig":{"bridge":{}}}}"#,
+            "bots join",
+        ),
+        (
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"image":"alpine"}"#,
+            "duplicate",
+        ),
+    ] {
+        let err = p.check_create(raw.as_bytes(), None).unwrap_err();
+        assert!(err.0.contains(reason), "{raw}: {err}");
+    }
+    assert!(p
+        .check_create(body("", "").as_bytes(), Some("evil"))
+        .is_err());
+    assert!(p
+        .check_create(body("", "").as_bytes(), Some("tradebot-bot-../x"))
+        .is_err());
+}
+
+#[test]
+fn digest_pinning() {
+    let mut p = policy();
+    p.images = vec!["tradebot/bot:1@sha256:aaaa".into()];
+    let ok = r#"{"Image":"tradebot/bot:1@sha256:aaaa","Labels":{"io.tradebot.managed":"true"}}"#;
+    let bad = r#"{"Image":"tradebot/bot:1@sha256:bbbb","Labels":{"io.tradebot.managed":"true"}}"#;
+    let tag = r#"{"Image":"tradebot/bot:1","Labels":{"io.tradebot.managed":"true"}}"#;
+    assert!(p.check_create(ok.as_bytes(), None).is_ok());
+    assert!(p.check_create(bad.as_bytes(), None).is_err());
+    assert!(p.check_create(tag.as_bytes(), None).is_err());
+}
+
+proptest::proptest! {
+    #[test]
+    fn accepted_bodies_are_always_hardened(
+        mem in proptest::option::of(0i64..2_000_000_000),
+        user in proptest::option::of("[0-9]{1,6}(:[0-9]{1,6})?"),
+        caps in proptest::option::of(proptest::sample::select(vec!["ALL", "all"])),
+    ) {
+        let mut hc = serde_json::Map::new();
+        if let Some(m) = mem { hc.insert("Memory".into(), json!(m)); }
+        if let Some(c) = caps { hc.insert("CapDrop".into(), json!([c])); }
+        let mut top = json!({"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"HostConfig":hc});
+        if let Some(u) = &user { top["User"] = json!(u); }
+        if let Ok(c) = policy().check_create(top.to_string().as_bytes(), None) {
+            let hc = &c.body["HostConfig"];
+            proptest::prop_assert_eq!(&hc["CapDrop"], &json!(["ALL"]));
+            proptest::prop_assert_eq!(&hc["ReadonlyRootfs"], &json!(true));
+            proptest::prop_assert_eq!(&hc["Privileged"], &json!(false));
+            let m = hc["Memory"].as_i64().unwrap();
+            proptest::prop_assert!(m >= 1 && m <= policy().limits.memory_max);
+            let u = c.body["User"].as_str().unwrap();
+            proptest::prop_assert!(!u.starts_with("0:") && u != "0");
+        }
+    }
+}

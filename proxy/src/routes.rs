@@ -1,0 +1,241 @@
+//! Which Docker API endpoints exist for us, parsed from the request line. Anything not listed
+//! here is refused with a reason: deny by default.
+
+use crate::policy::Denied;
+
+/// An allowed endpoint. Container ids/names are as given; the server resolves them and checks
+/// the managed label before forwarding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Ping,
+    Version,
+    ContainerList,
+    ContainerCreate,
+    ContainerInspect(String),
+    ContainerStart(String),
+    ContainerStop(String),
+    ContainerKill(String),
+    ContainerWait(String),
+    ContainerRemove(String),
+    ContainerLogs(String),
+    Events,
+}
+
+impl Endpoint {
+    /// A short name for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Endpoint::Ping => "ping",
+            Endpoint::Version => "version",
+            Endpoint::ContainerList => "containers.list",
+            Endpoint::ContainerCreate => "containers.create",
+            Endpoint::ContainerInspect(_) => "containers.inspect",
+            Endpoint::ContainerStart(_) => "containers.start",
+            Endpoint::ContainerStop(_) => "containers.stop",
+            Endpoint::ContainerKill(_) => "containers.kill",
+            Endpoint::ContainerWait(_) => "containers.wait",
+            Endpoint::ContainerRemove(_) => "containers.remove",
+            Endpoint::ContainerLogs(_) => "containers.logs",
+            Endpoint::Events => "events",
+        }
+    }
+
+    /// The container this endpoint acts on, if any.
+    pub fn container(&self) -> Option<&str> {
+        match self {
+            Endpoint::ContainerInspect(id)
+            | Endpoint::ContainerStart(id)
+            | Endpoint::ContainerStop(id)
+            | Endpoint::ContainerKill(id)
+            | Endpoint::ContainerWait(id)
+            | Endpoint::ContainerRemove(id)
+            | Endpoint::ContainerLogs(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Query parameters this endpoint accepts; others are refused.
+    pub fn allowed_query(&self) -> &'static [&'static str] {
+        match self {
+            Endpoint::ContainerList => &["all", "limit", "size", "filters"],
+            Endpoint::ContainerCreate => &["name"],
+            Endpoint::ContainerStop(_) => &["t", "signal"],
+            Endpoint::ContainerKill(_) => &["signal"],
+            Endpoint::ContainerWait(_) => &["condition"],
+            Endpoint::ContainerRemove(_) => &["force", "v"],
+            Endpoint::ContainerLogs(_) => &[
+                "follow",
+                "stdout",
+                "stderr",
+                "since",
+                "until",
+                "timestamps",
+                "tail",
+            ],
+            Endpoint::Events => &["since", "until", "filters"],
+            _ => &[],
+        }
+    }
+}
+
+/// Parses method + path. `path` is the raw request path without the query.
+pub fn route(method: &str, path: &str) -> Result<(Option<String>, Endpoint), Denied> {
+    let (version, rest) = split_version(path)?;
+    let segments: Vec<&str> = rest.split('/').skip(1).collect();
+    let ep = match (method, segments.as_slice()) {
+        ("GET" | "HEAD", ["_ping"]) => Endpoint::Ping,
+        ("GET", ["version"]) => Endpoint::Version,
+        ("GET", ["containers", "json"]) => Endpoint::ContainerList,
+        ("POST", ["containers", "create"]) => Endpoint::ContainerCreate,
+        ("GET", ["containers", id, "json"]) => Endpoint::ContainerInspect(id_segment(id)?),
+        ("POST", ["containers", id, "start"]) => Endpoint::ContainerStart(id_segment(id)?),
+        ("POST", ["containers", id, "stop"]) => Endpoint::ContainerStop(id_segment(id)?),
+        ("POST", ["containers", id, "kill"]) => Endpoint::ContainerKill(id_segment(id)?),
+        ("POST", ["containers", id, "wait"]) => Endpoint::ContainerWait(id_segment(id)?),
+        ("DELETE", ["containers", id]) => Endpoint::ContainerRemove(id_segment(id)?),
+        ("GET", ["containers", id, "logs"]) => Endpoint::ContainerLogs(id_segment(id)?),
+        ("GET", ["events"]) => Endpoint::Events,
+        (_, segs) => return Err(Denied(why_denied(method, segs))),
+    };
+    Ok((version, ep))
+}
+
+/// `/v1.41/containers/json` -> (Some("v1.41"), "/containers/json"). Refuses anything that is
+/// not plain ASCII segments: percent-encoding (e.g. `%2F`), `.`/`..`, empty segments.
+fn split_version(path: &str) -> Result<(Option<String>, &str), Denied> {
+    if !path.starts_with('/') || path.len() > 512 {
+        return Err(Denied("malformed path".into()));
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'))
+    {
+        return Err(Denied(
+            "path has characters outside [A-Za-z0-9/._-] (encoded slashes and escapes are refused)"
+                .into(),
+        ));
+    }
+    if path
+        .split('/')
+        .skip(1)
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err(Denied("path has empty, '.' or '..' segments".into()));
+    }
+    let first = path[1..].split('/').next().unwrap_or("");
+    if let Some(v) = first.strip_prefix('v') {
+        let valid = v.split_once('.').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        });
+        if valid {
+            return Ok((Some(first.to_owned()), &path[1 + first.len()..]));
+        }
+    }
+    Ok((None, path))
+}
+
+fn id_segment(id: &str) -> Result<String, Denied> {
+    if id.is_empty() || id.len() > 128 || !id.as_bytes()[0].is_ascii_alphanumeric() {
+        return Err(Denied("malformed container id or name".into()));
+    }
+    Ok(id.to_owned())
+}
+
+fn why_denied(method: &str, segs: &[&str]) -> String {
+    let area = segs.first().copied().unwrap_or("");
+    let what = match area {
+        "exec" => "exec is not allowed (it is a shell in a container)",
+        "build" => "building images is not allowed",
+        "images" => "image operations (pull, push, tag, delete, inspect) are not allowed",
+        "volumes" => "volume operations are not allowed",
+        "networks" => "network operations are not allowed",
+        "plugins" => "plugins are not allowed",
+        "swarm" | "nodes" | "services" | "tasks" | "secrets" | "configs" => {
+            "swarm APIs are not allowed"
+        }
+        "system" | "info" => "system APIs are not allowed",
+        "session" | "grpc" => "sessions are not allowed",
+        "commit" => "committing containers to images is not allowed",
+        "auth" => "registry auth is not allowed",
+        "distribution" => "registry access is not allowed",
+        "containers" => match segs.get(2).copied().or(segs.get(1).copied()) {
+            Some("attach") => "attaching to containers is not allowed",
+            Some("exec") => "exec is not allowed (it is a shell in a container)",
+            Some("archive") => "copying files in or out of containers is not allowed",
+            Some("export") => "exporting containers is not allowed",
+            Some("prune") => "pruning is not allowed",
+            Some("update") => "changing a container's limits is not allowed",
+            Some(
+                "rename" | "pause" | "unpause" | "restart" | "resize" | "top" | "stats" | "changes",
+            ) => "this container operation is not allowed",
+            _ => "this container endpoint is not allowed",
+        },
+        _ => "endpoint not allowed",
+    };
+    format!("{method} /{}: {what}", segs.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_endpoints_with_and_without_version() {
+        assert_eq!(route("GET", "/_ping").unwrap().1, Endpoint::Ping);
+        assert_eq!(
+            route("GET", "/v1.41/containers/json").unwrap(),
+            (Some("v1.41".into()), Endpoint::ContainerList)
+        );
+        assert_eq!(
+            route("POST", "/v1.47/containers/abc/stop").unwrap().1,
+            Endpoint::ContainerStop("abc".into())
+        );
+        assert_eq!(
+            route("DELETE", "/containers/abc").unwrap().1,
+            Endpoint::ContainerRemove("abc".into())
+        );
+    }
+
+    #[test]
+    fn path_tricks_are_refused() {
+        for p in [
+            "/containers/abc/../../images/json",
+            "/containers//json",
+            "/containers/abc%2Fexec/start",
+            "/v1.41/./containers/json",
+            "containers/json",
+            "/containers/json/",
+            "/containers/ab c/json",
+            "/v1.41x/containers/json",
+        ] {
+            assert!(route("GET", p).is_err(), "{p}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_refused_with_a_reason() {
+        for (m, p) in [
+            ("POST", "/containers/abc/exec"),
+            ("POST", "/exec/abc/start"),
+            ("POST", "/images/create"),
+            ("POST", "/build"),
+            ("GET", "/containers/abc/archive"),
+            ("PUT", "/containers/abc/archive"),
+            ("POST", "/containers/abc/attach"),
+            ("GET", "/containers/abc/export"),
+            ("POST", "/commit"),
+            ("POST", "/volumes/create"),
+            ("POST", "/networks/create"),
+            ("GET", "/info"),
+            ("POST", "/containers/prune"),
+            ("POST", "/containers/abc/restart"),
+            ("POST", "/containers/abc/update"),
+        ] {
+            let err = route(m, p).unwrap_err();
+            assert!(err.0.contains("not allowed"), "{m} {p}: {err}");
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! The proxy server: authenticate, route, check, forward to the Docker socket, stream back.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::net::UnixStream;
+
+use crate::policy::{Denied, Policy};
+use crate::routes::{route, Endpoint};
+
+pub type Body = BoxBody<Bytes, hyper::Error>;
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct Proxy {
+    pub policy: Policy,
+    pub token: Secret,
+    pub docker_socket: PathBuf,
+}
+
+/// The bearer token: compared in constant time, never printed.
+pub struct Secret(pub Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Secret {
+    fn matches(&self, given: &[u8]) -> bool {
+        // Length is not secret (it is fixed by our generator); the content compare is constant time.
+        if given.len() != self.0.len() {
+            return false;
+        }
+        self.0
+            .iter()
+            .zip(given)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A JSON error in Docker's own shape (`{"message": ...}`) so bollard shows the reason.
+fn refuse(status: StatusCode, message: &str) -> Response<Body> {
+    let mut r = Response::new(full(
+        json!({ "message": format!("tradebot-socket-proxy: {message}") }).to_string(),
+    ));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+impl Proxy {
+    /// Handles one request; never fails (errors become responses).
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+    ) -> Result<Response<Body>, Infallible> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let result = self.decide_and_forward(req).await;
+        Ok(match result {
+            Ok((endpoint, response)) => {
+                tracing::info!(decision = "allow", %method, endpoint, status = response.status().as_u16());
+                response
+            }
+            Err((status, reason)) => {
+                tracing::warn!(decision = "deny", %method, path = %truncate(&path), reason = %reason, status = status.as_u16());
+                refuse(status, &reason)
+            }
+        })
+    }
+
+    async fn decide_and_forward(
+        &self,
+        req: Request<Incoming>,
+    ) -> Result<(&'static str, Response<Body>), (StatusCode, String)> {
+        let forbidden = |d: Denied| (StatusCode::FORBIDDEN, d.0);
+        self.authenticate(&req)?;
+        check_framing(&req)?;
+        let (version, endpoint) =
+            route(req.method().as_str(), req.uri().path()).map_err(forbidden)?;
+        let query = parse_query(req.uri().query(), endpoint.allowed_query()).map_err(forbidden)?;
+        let prefix = version.map(|v| format!("/{v}")).unwrap_or_default();
+
+        // Container-scoped: resolve and require the managed label before anything else.
+        let target = match endpoint.container() {
+            Some(id) => Some(self.resolve_managed(id).await?),
+            None => None,
+        };
+        let method = req.method().clone();
+        let body = self
+            .read_body(req, matches!(endpoint, Endpoint::ContainerCreate))
+            .await?;
+
+        let (path, query, body) = match &endpoint {
+            Endpoint::Ping => ("/_ping".to_owned(), query, None),
+            Endpoint::Version => ("/version".to_owned(), query, None),
+            Endpoint::ContainerList => (
+                "/containers/json".to_owned(),
+                self.force_label_filter(query, false).map_err(forbidden)?,
+                None,
+            ),
+            Endpoint::Events => (
+                "/events".to_owned(),
+                self.force_label_filter(query, true).map_err(forbidden)?,
+                None,
+            ),
+            Endpoint::ContainerCreate => {
+                let name = query
+                    .iter()
+                    .find(|(k, _)| k == "name")
+                    .map(|(_, v)| v.as_str());
+                let checked = self.policy.check_create(&body, name).map_err(forbidden)?;
+                tracing::info!(decision = "check", endpoint = "containers.create", summary = %checked.summary);
+                (
+                    "/containers/create".to_owned(),
+                    query,
+                    Some(checked.body.to_string()),
+                )
+            }
+            other => {
+                let id = target.as_deref().unwrap_or_default();
+                let suffix = match other {
+                    Endpoint::ContainerInspect(_) => "/json",
+                    Endpoint::ContainerStart(_) => "/start",
+                    Endpoint::ContainerStop(_) => "/stop",
+                    Endpoint::ContainerKill(_) => "/kill",
+                    Endpoint::ContainerWait(_) => "/wait",
+                    Endpoint::ContainerLogs(_) => "/logs",
+                    _ => "",
+                };
+                if let Endpoint::ContainerKill(_) = other {
+                    check_signal(&query).map_err(forbidden)?;
+                }
+                (format!("/containers/{id}{suffix}"), query, None)
+            }
+        };
+        let uri = format!("{prefix}{path}{}", encode_query(&query));
+        let response = self.forward(method, &uri, body).await?;
+        let response = if matches!(endpoint, Endpoint::ContainerInspect(_)) {
+            self.redact_inspect(response).await?
+        } else {
+            response
+        };
+        Ok((endpoint.name(), response))
+    }
+
+    fn authenticate(&self, req: &Request<Incoming>) -> Result<(), (StatusCode, String)> {
+        let given = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|h| h.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        if !self.token.matches(given) {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn read_body(
+        &self,
+        req: Request<Incoming>,
+        wanted: bool,
+    ) -> Result<Vec<u8>, (StatusCode, String)> {
+        let limit = self.policy.max_body_bytes;
+        let collected = Limited::new(req.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|_| {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("body over {limit} bytes or unreadable"),
+                )
+            })?
+            .to_bytes();
+        if !wanted && !collected.is_empty() {
+            return Err((StatusCode::FORBIDDEN, "this endpoint takes no body".into()));
+        }
+        Ok(collected.to_vec())
+    }
+
+    /// Looks the container up on the daemon; only managed containers are reachable. Returns
+    /// the full id, so a name cannot be swapped between the check and the action.
+    async fn resolve_managed(&self, id: &str) -> Result<String, (StatusCode, String)> {
+        let response = self
+            .forward(Method::GET, &format!("/containers/{id}/json"), None)
+            .await?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|_| {
+                (
+                    StatusCode::BAD_GATEWAY,
+                    "daemon response unreadable".to_owned(),
+                )
+            })?
+            .to_bytes();
+        if status == StatusCode::NOT_FOUND {
+            return Err((
+                StatusCode::NOT_FOUND,
+                format!("no such container: {}", truncate(id)),
+            ));
+        }
+        let info: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            (
+                StatusCode::BAD_GATEWAY,
+                "daemon inspect response unreadable".to_owned(),
+            )
+        })?;
+        if info["Config"]["Labels"][&self.policy.managed_label] != "true" {
+            return Err((
+                StatusCode::FORBIDDEN,
+                format!("container {} is not managed by tradebot", truncate(id)),
+            ));
+        }
+        info["Id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or((StatusCode::BAD_GATEWAY, "daemon inspect without Id".into()))
+    }
+
+    /// Adds `label=<managed>=true` (and `type=container` for events) to the filters.
+    fn force_label_filter(
+        &self,
+        mut query: Vec<(String, String)>,
+        events: bool,
+    ) -> Result<Vec<(String, String)>, Denied> {
+        let mut filters: serde_json::Map<String, Value> =
+            match query.iter().position(|(k, _)| k == "filters") {
+                Some(i) => {
+                    let (_, raw) = query.remove(i);
+                    match crate::json::parse_strict(raw.as_bytes())
+                        .map_err(|e| Denied(format!("filters: {e}")))?
+                    {
+                        Value::Object(m) => m,
+                        _ => return Err(Denied("filters must be a JSON object".into())),
+                    }
+                }
+                None => serde_json::Map::new(),
+            };
+        let label = format!("{}=true", self.policy.managed_label);
+        let mut labels: Vec<Value> = match filters.remove("label") {
+            Some(Value::Array(a)) => a,
+            Some(Value::Object(o)) => o.keys().map(|k| json!(k)).collect(),
+            Some(_) => return Err(Denied("filters.label must be a list".into())),
+            None => Vec::new(),
+        };
+        labels.push(json!(label));
+        filters.insert("label".into(), Value::Array(labels));
+        if events {
+            filters.insert("type".into(), json!(["container"]));
+        }
+        query.push(("filters".into(), Value::Object(filters).to_string()));
+        Ok(query)
+    }
+
+    async fn forward(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<String>,
+    ) -> Result<Response<Body>, (StatusCode, String)> {
+        let unavailable = |what: &str| {
+            (
+                StatusCode::BAD_GATEWAY,
+                format!("Docker daemon unavailable ({what})"),
+            )
+        };
+        let stream = UnixStream::connect(&self.docker_socket)
+            .await
+            .map_err(|_| unavailable("connect"))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|_| unavailable("handshake"))?;
+        tokio::spawn(async move {
+            // Ends when the response body is done (streams stay open while the client reads).
+            let _ = conn.await;
+        });
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(HOST, "docker");
+        let body = match body {
+            Some(b) => {
+                builder = builder
+                    .header(CONTENT_TYPE, "application/json")
+                    .header(CONTENT_LENGTH, b.len());
+                full(b)
+            }
+            None => full(Bytes::new()),
+        };
+        let request = builder.body(body).map_err(|_| {
+            (
+                StatusCode::BAD_REQUEST,
+                "cannot build the request".to_owned(),
+            )
+        })?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|_| unavailable("request"))?;
+        Ok(response.map(|b| b.boxed()))
+    }
+
+    /// Inspect output carries the container's env; the secret ones are replaced.
+    async fn redact_inspect(
+        &self,
+        response: Response<Body>,
+    ) -> Result<Response<Body>, (StatusCode, String)> {
+        let (mut parts, body) = response.into_parts();
+        let bytes = Limited::new(body, 4 * 1024 * 1024)
+            .collect()
+            .await
+            .map_err(|_| {
+                (
+                    StatusCode::BAD_GATEWAY,
+                    "inspect response unreadable".to_owned(),
+                )
+            })?
+            .to_bytes();
+        let Ok(mut info) = serde_json::from_slice::<Value>(&bytes) else {
+            return Ok(Response::from_parts(parts, full(bytes)));
+        };
+        if let Some(env) = info["Config"]["Env"].as_array_mut() {
+            for entry in env.iter_mut() {
+                if let Some((name, _)) = entry.as_str().and_then(|e| e.split_once('=')) {
+                    if self.policy.env_secret.iter().any(|s| s == name) {
+                        *entry = json!(format!("{name}=<redacted by tradebot-socket-proxy>"));
+                    }
+                }
+            }
+        }
+        let out = info.to_string();
+        parts.headers.remove(CONTENT_LENGTH);
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(out.len()));
+        Ok(Response::from_parts(parts, full(out)))
+    }
+}
+
+/// Refuses ambiguous framing (request smuggling): Content-Length together with
+/// Transfer-Encoding, several Content-Length headers, or a transfer coding other than chunked.
+fn check_framing(req: &Request<Incoming>) -> Result<(), (StatusCode, String)> {
+    let h = req.headers();
+    let cls = h.get_all(CONTENT_LENGTH).iter().count();
+    let tes: Vec<&HeaderValue> = h.get_all(TRANSFER_ENCODING).iter().collect();
+    if cls > 1 || (cls == 1 && !tes.is_empty()) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "conflicting Content-Length / Transfer-Encoding".into(),
+        ));
+    }
+    if tes.len() > 1
+        || tes
+            .iter()
+            .any(|t| !t.as_bytes().eq_ignore_ascii_case(b"chunked"))
+    {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "unsupported Transfer-Encoding".into(),
+        ));
+    }
+    if req.headers().contains_key(hyper::header::UPGRADE) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            "connection upgrades (attach, hijack) are not allowed".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses the query string; unknown or repeated parameters are refused.
+fn parse_query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, Denied> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if !allowed.contains(&k.as_ref()) {
+            return Err(Denied(format!(
+                "query parameter {:?} is not allowed here",
+                truncate(&k)
+            )));
+        }
+        if out.iter().any(|(seen, _)| seen == &k) {
+            return Err(Denied(format!("query parameter {k:?} given twice")));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+fn encode_query(query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::from("?"));
+    for (k, v) in query {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn check_signal(query: &[(String, String)]) -> Result<(), Denied> {
+    match query
+        .iter()
+        .find(|(k, _)| k == "signal")
+        .map(|(_, v)| v.as_str())
+    {
+        None
+        | Some("SIGTERM" | "SIGKILL" | "SIGINT" | "TERM" | "KILL" | "INT" | "15" | "9" | "2") => {
+            Ok(())
+        }
+        Some(other) => Err(Denied(format!("signal {other:?}: only TERM, INT or KILL"))),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
+}

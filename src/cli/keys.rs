@@ -1,0 +1,263 @@
+//! `tradebot keys ...`: the wallet key lifecycle, the devops interface. Keys are generated in
+//! process or read from stdin (never argv, never echoed); only addresses are printed.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+
+use crate::config::Settings;
+use crate::domain::WalletId;
+use crate::keys::PrivateKey;
+use crate::vault::wallets::{self, WalletMeta};
+use crate::vault::{policy, VaultClient};
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a wallet with a key generated here from OS randomness; prints its address.
+    Generate {
+        #[arg(long)]
+        wallet: WalletId,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Markets bots of this wallet may trade, comma-separated (e.g. INJ/USDT,TIA/USDT).
+        #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
+        markets: Vec<String>,
+    },
+    /// Import a key (hex) from stdin. Without --new the wallet must exist and the key becomes
+    /// its next version.
+    Import {
+        #[arg(long)]
+        wallet: WalletId,
+        /// Create the wallet (refused if it exists).
+        #[arg(long)]
+        new: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
+        markets: Vec<String>,
+    },
+    /// Wallets, addresses, key versions and dates (never key material).
+    List,
+    /// Write a newly generated key as the wallet's next version (check-and-set).
+    Rotate {
+        #[arg(long)]
+        wallet: WalletId,
+    },
+    /// Make an earlier version current again (written as a new version, check-and-set).
+    Rollback {
+        #[arg(long)]
+        wallet: WalletId,
+        #[arg(long)]
+        to_version: u64,
+    },
+    /// Permanently destroy one old version (never the current one).
+    DestroyVersion {
+        #[arg(long)]
+        wallet: WalletId,
+        #[arg(long)]
+        version: u64,
+    },
+}
+
+pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
+    let token = settings
+        .vault
+        .token
+        .clone()
+        .context("a Vault token is required: set TRADEBOT_VAULT__TOKEN_FILE or VAULT_TOKEN")?;
+    let vault = VaultClient::new(
+        &settings.vault.address,
+        settings.vault.ca_cert_file.as_deref(),
+        Some(token),
+    )?;
+    let mount = settings.vault.kv_mount.as_str();
+    match cmd {
+        KeysCommand::Generate {
+            wallet,
+            label,
+            markets,
+        } => {
+            refuse_existing(&vault, mount, &wallet).await?;
+            let meta = WalletMeta {
+                label,
+                allowed_markets: check_markets(markets)?,
+            };
+            let address = wallets::generate(&vault, mount, &wallet, &meta).await?;
+            ensure_bot_policy(&vault, &wallet).await?;
+            println!("wallet {wallet}: key generated, version 1, address {address}");
+        }
+        KeysCommand::Import {
+            wallet,
+            new,
+            label,
+            markets,
+        } => {
+            let current = wallets::current_version(&vault, mount, &wallet).await?;
+            match (new, current) {
+                (true, Some(_)) => {
+                    bail!("wallet {wallet} already exists: import without --new to add a version")
+                }
+                (false, None) => bail!("wallet {wallet} does not exist: add --new to create it"),
+                _ => {}
+            }
+            let key = read_key_from_stdin()?;
+            let meta = new
+                .then(|| {
+                    check_markets(markets).map(|allowed_markets| WalletMeta {
+                        label,
+                        allowed_markets,
+                    })
+                })
+                .transpose()?;
+            let version = wallets::write_key(
+                &vault,
+                mount,
+                &wallet,
+                &key,
+                current.unwrap_or(0),
+                meta.as_ref(),
+            )
+            .await?;
+            ensure_bot_policy(&vault, &wallet).await?;
+            println!(
+                "wallet {wallet}: key imported as version {version}, address {}",
+                key.address()
+            );
+        }
+        KeysCommand::List => {
+            let all = wallets::list(&vault, mount).await?;
+            if all.is_empty() {
+                println!("no wallets");
+            }
+            println!(
+                "{:<16} {:<44} {:>7} {:<22} {:<30} label",
+                "wallet", "address", "version", "updated", "markets"
+            );
+            for w in all {
+                println!(
+                    "{:<16} {:<44} {:>7} {:<22} {:<30} {}",
+                    w.id,
+                    w.address,
+                    w.current_version,
+                    w.updated_time.get(..19).unwrap_or(&w.updated_time),
+                    w.allowed_markets.join(","),
+                    w.label
+                );
+            }
+        }
+        KeysCommand::Rotate { wallet } => {
+            let current = existing_version(&vault, mount, &wallet).await?;
+            let key = PrivateKey::generate();
+            let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
+            println!(
+                "wallet {wallet}: rotated to version {version}, address {}",
+                key.address()
+            );
+            println!("next: fund the new address, restart the wallet's bots, then `tradebot keys destroy-version --wallet {wallet} --version {current}`");
+        }
+        KeysCommand::Rollback { wallet, to_version } => {
+            let current = existing_version(&vault, mount, &wallet).await?;
+            if to_version == current {
+                bail!("version {to_version} is already current");
+            }
+            let key = wallets::read_key(&vault, mount, &wallet, Some(to_version))
+                .await?
+                .with_context(|| {
+                    format!(
+                        "version {to_version} of wallet {wallet} does not exist or was destroyed"
+                    )
+                })?;
+            let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
+            println!("wallet {wallet}: version {to_version} is current again as version {version}, address {}", key.address());
+        }
+        KeysCommand::DestroyVersion { wallet, version } => {
+            let current = existing_version(&vault, mount, &wallet).await?;
+            if version == current {
+                bail!("version {version} is the current key of wallet {wallet}: rotate or roll back first");
+            }
+            if version == 0 || version > current {
+                bail!("wallet {wallet} has no version {version}");
+            }
+            vault
+                .write(
+                    &format!("{mount}/destroy/{wallet}"),
+                    &serde_json::json!({ "versions": [version] }),
+                )
+                .await?;
+            println!("wallet {wallet}: version {version} destroyed");
+        }
+    }
+    Ok(())
+}
+
+async fn refuse_existing(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+) -> anyhow::Result<()> {
+    if wallets::current_version(vault, mount, wallet)
+        .await?
+        .is_some()
+    {
+        bail!("wallet {wallet} already exists: use `keys rotate` for a new key");
+    }
+    Ok(())
+}
+
+async fn existing_version(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+) -> anyhow::Result<u64> {
+    wallets::current_version(vault, mount, wallet)
+        .await?
+        .with_context(|| format!("wallet {wallet} does not exist"))
+}
+
+async fn ensure_bot_policy(vault: &VaultClient, wallet: &WalletId) -> anyhow::Result<()> {
+    vault
+        .write(
+            &format!("sys/policies/acl/{}", policy::bot_policy_name(wallet)),
+            &serde_json::json!({ "policy": policy::bot_policy(wallet) }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Market ids are `BASE/QUOTE` or `BASE/QUOTE-PERP`, upper-case letters and digits.
+fn check_markets(markets: Vec<String>) -> anyhow::Result<Vec<String>> {
+    for m in &markets {
+        let body = m.strip_suffix("-PERP").unwrap_or(m);
+        let ok = body.split_once('/').is_some_and(|(b, q)| {
+            [b, q].iter().all(|s| {
+                !s.is_empty()
+                    && s.len() <= 12
+                    && s.bytes()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+        });
+        if !ok {
+            bail!("invalid market {m:?}: use BASE/QUOTE or BASE/QUOTE-PERP, e.g. INJ/USDT");
+        }
+    }
+    Ok(markets)
+}
+
+/// Reads a hex key from stdin; on a terminal, without echo.
+fn read_key_from_stdin() -> anyhow::Result<PrivateKey> {
+    let text = if std::io::stdin().is_terminal() {
+        zeroize::Zeroizing::new(
+            rpassword::prompt_password("private key (hex, not echoed): ")
+                .context("cannot read the key")?,
+        )
+    } else {
+        let mut buf = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .take(4096)
+            .read_to_string(&mut buf)
+            .context("cannot read the key from stdin")?;
+        buf
+    };
+    Ok(PrivateKey::from_hex(&text)?)
+}

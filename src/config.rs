@@ -1,0 +1,352 @@
+//! Typed configuration, loaded once at start-up.
+//!
+//! Sources, later ones winning: built-in defaults, an optional TOML file, `TRADEBOT_*`
+//! environment variables (`__` separates sections: `TRADEBOT_VAULT__ADDRESS`), and for any key
+//! `TRADEBOT_<KEY>_FILE` pointing at a file whose content becomes the value (Docker secrets).
+//! Contradictory or insecure settings are refused here, before anything starts, unless a loud
+//! `dangerous_*` flag allows them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+const ENV_PREFIX: &str = "TRADEBOT_";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where the dashboard keeps its state (database, generated dev certificate).
+    pub data_dir: PathBuf,
+    pub http: HttpSettings,
+    pub vault: VaultSettings,
+    pub docker: DockerSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// HTTPS listen address. Plain HTTP on this port is answered with a refusal.
+    pub bind: SocketAddr,
+    /// PEM certificate chain and key. When both are absent, a dev CA and certificate are
+    /// generated on first start under `<data_dir>/tls` and reused afterwards.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// Names the generated dev certificate is valid for.
+    pub dev_cert_hostnames: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSettings {
+    /// `https://...`; plain `http://` only with `dangerous_allow_plain_http`.
+    pub address: String,
+    /// CA that signed Vault's certificate (the dev CA in the dev stack).
+    pub ca_cert_file: Option<PathBuf>,
+    /// AppRole credentials of the dashboard, each read from its own file.
+    pub approle_mount: String,
+    pub role_id_file: Option<PathBuf>,
+    pub secret_id_file: Option<PathBuf>,
+    /// Token for CLI administration (`vault bootstrap`, `keys ...`); usually from
+    /// `TRADEBOT_VAULT__TOKEN_FILE` or `VAULT_TOKEN`. Never used by `serve`.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// KV v2 mount holding wallet keys.
+    pub kv_mount: String,
+    /// Subnet of the `bots` network: bot tokens are bound to it.
+    pub bots_subnet: String,
+    pub dangerous_allow_plain_http: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerSettings {
+    /// The socket proxy's address; the dashboard never talks to the Docker socket itself.
+    pub proxy_url: String,
+    /// Bearer token the proxy requires, read from this file.
+    pub proxy_token_file: Option<PathBuf>,
+    /// Docker network the bots join.
+    pub bots_network: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// `tracing_subscriber::EnvFilter` directives; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line: for containers and log shippers.
+    Json,
+    /// Human-readable: for a terminal.
+    Pretty,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("/data"),
+            http: HttpSettings {
+                bind: SocketAddr::from(([0, 0, 0, 0], 8443)),
+                cert_file: None,
+                key_file: None,
+                dev_cert_hostnames: vec![
+                    "localhost".into(),
+                    "127.0.0.1".into(),
+                    "dashboard".into(),
+                ],
+            },
+            vault: VaultSettings {
+                address: "https://vault:8200".into(),
+                ca_cert_file: None,
+                approle_mount: "approle".into(),
+                role_id_file: None,
+                secret_id_file: None,
+                token: None,
+                kv_mount: "wallets".into(),
+                bots_subnet: "172.30.0.0/24".into(),
+                dangerous_allow_plain_http: false,
+            },
+            docker: DockerSettings {
+                proxy_url: "http://socket-proxy:2375".into(),
+                proxy_token_file: None,
+                bots_network: "tradebot_bots".into(),
+            },
+            log: LogSettings {
+                format: LogFormat::Pretty,
+                filter: "info".into(),
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file`, then the process environment; validates the result.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Like [`Settings::load`] with an explicit environment, so tests never touch the real one.
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let is_indirection = |k: &str| file_env_key(k).is_some_and(|path| is_secret_key(&path));
+        let plain: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| !is_indirection(k))
+            .cloned()
+            .collect();
+        figment = figment.merge(env_provider(plain));
+        if let Some((_, token)) = env.iter().find(|(k, _)| k == "VAULT_TOKEN") {
+            figment = figment.merge(("vault.token", token.clone()));
+        }
+        for (key, path) in env.iter().filter(|(k, _)| is_indirection(k)) {
+            let Some(key_path) = file_env_key(key) else {
+                continue;
+            };
+            let value = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {key} ({path})"))?;
+            figment = figment.merge((key_path, value.trim_end_matches(['\r', '\n']).to_owned()));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {}", one_line(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let vault = &self.vault;
+        let scheme = vault.address.split_once("://").map(|(s, _)| s);
+        match scheme {
+            Some("https") => {}
+            Some("http") if vault.dangerous_allow_plain_http => {
+                tracing::warn!("DANGEROUS: Vault is reached over plain HTTP; tokens cross the network in clear");
+            }
+            Some("http") => bail!(
+                "vault.address is plain http ({}); use https, or set vault.dangerous_allow_plain_http for a throwaway dev server",
+                vault.address
+            ),
+            _ => bail!("vault.address must start with https:// (got {:?})", vault.address),
+        }
+        if self.http.cert_file.is_some() != self.http.key_file.is_some() {
+            bail!("http.cert_file and http.key_file must be set together (or neither, for a generated dev certificate)");
+        }
+        if self.vault.role_id_file.is_some() != self.vault.secret_id_file.is_some() {
+            bail!("vault.role_id_file and vault.secret_id_file must be set together");
+        }
+        crate::config::parse_cidr(&self.vault.bots_subnet).with_context(|| {
+            format!(
+                "vault.bots_subnet {:?} is not an IPv4 CIDR",
+                self.vault.bots_subnet
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// `TRADEBOT_VAULT__ADDRESS` -> `vault.address`.
+fn env_provider(vars: Vec<(String, String)>) -> Figment {
+    let mut figment = Figment::new();
+    for (key, value) in vars {
+        if let Some(rest) = key.strip_prefix(ENV_PREFIX) {
+            if rest == "CONFIG" {
+                continue;
+            }
+            let path = rest.to_ascii_lowercase().replace("__", ".");
+            let value: figment::value::Value =
+                value.parse().unwrap_or_else(|_| value.clone().into());
+            figment = figment.merge((path, value));
+        }
+    }
+    figment
+}
+
+/// `TRADEBOT_VAULT__TOKEN_FILE` -> `vault.token`.
+fn file_env_key(key: &str) -> Option<String> {
+    let rest = key.strip_prefix(ENV_PREFIX)?.strip_suffix("_FILE")?;
+    Some(rest.to_ascii_lowercase().replace("__", "."))
+}
+
+/// Only secrets may come through `*_FILE`; path settings such as `vault.role_id_file` are
+/// themselves file names and must not be confused with it.
+fn is_secret_key(key_path: &str) -> bool {
+    matches!(key_path, "vault.token")
+}
+
+fn one_line(e: &figment::Error) -> String {
+    e.to_string().replace('\n', "; ")
+}
+
+/// Parses `a.b.c.d/n`; returns the network address and prefix length.
+pub fn parse_cidr(s: &str) -> anyhow::Result<(std::net::Ipv4Addr, u8)> {
+    let (ip, len) = s.split_once('/').context("missing /prefix")?;
+    let ip: std::net::Ipv4Addr = ip.parse().context("bad address")?;
+    let len: u8 = len.parse().context("bad prefix length")?;
+    if len > 32 {
+        bail!("prefix length over 32");
+    }
+    Ok((ip, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::load_from(None, Vec::new()).unwrap();
+        assert_eq!(s.http.bind.port(), 8443);
+        assert_eq!(s.vault.kv_mount, "wallets");
+    }
+
+    #[test]
+    fn env_overrides_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("TRADEBOT_VAULT__ADDRESS", "https://v.example:8200"),
+                ("TRADEBOT_LOG__FORMAT", "json"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.vault.address, "https://v.example:8200");
+        assert_eq!(s.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn secret_comes_from_file_and_never_prints() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "s.very-secret-token-value").unwrap();
+        let path = f.path().to_str().unwrap().to_owned();
+        let s = Settings::load_from(None, env(&[("TRADEBOT_VAULT__TOKEN_FILE", &path)])).unwrap();
+        assert_eq!(
+            s.vault.token.as_ref().unwrap().expose_secret(),
+            "s.very-secret-token-value"
+        );
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("very-secret"),
+            "Debug leaked the token: {debug}"
+        );
+    }
+
+    #[test]
+    fn unreadable_secret_file_is_one_clear_line() {
+        let err = Settings::load_from(
+            None,
+            env(&[("TRADEBOT_VAULT__TOKEN_FILE", "/nonexistent/x")]),
+        )
+        .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("TRADEBOT_VAULT__TOKEN_FILE"), "{msg}");
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn plain_http_vault_is_refused_unless_dangerous_flag() {
+        let err = Settings::load_from(
+            None,
+            env(&[("TRADEBOT_VAULT__ADDRESS", "http://vault:8200")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("plain http"));
+        Settings::load_from(
+            None,
+            env(&[
+                ("TRADEBOT_VAULT__ADDRESS", "http://vault:8200"),
+                ("TRADEBOT_VAULT__DANGEROUS_ALLOW_PLAIN_HTTP", "true"),
+            ]),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn half_configured_tls_is_refused() {
+        let err =
+            Settings::load_from(None, env(&[("TRADEBOT_HTTP__CERT_FILE", "/x.pem")])).unwrap_err();
+        assert!(err.to_string().contains("together"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = Settings::load_from(None, env(&[("TRADEBOT_HTTP__BINDD", "x")])).unwrap_err();
+        assert!(err.to_string().contains("bindd"), "{err}");
+    }
+
+    #[test]
+    fn bad_subnet_is_refused() {
+        let err = Settings::load_from(None, env(&[("TRADEBOT_VAULT__BOTS_SUBNET", "10.0.0.0/40")]))
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("bots_subnet"));
+    }
+}

@@ -1,0 +1,242 @@
+//! The dev stack's one-shot steps (dev only: production Vault is initialised and unsealed by
+//! people, with its unseal material kept apart; see docs/DOCKER_ARCHITECTURE.md).
+//!
+//! `dev init`: create the Vault dev CA and server certificate, and the socket proxy's bearer
+//! token, once. `dev vault-up`: initialise the dev OpenBao on first start (one unseal key share),
+//! keep its unseal key and root token in the dev-only volume, unseal it on every start, then run
+//! the idempotent `vault bootstrap`.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::config::Settings;
+
+/// Hostnames the dev Vault certificate is valid for.
+const VAULT_HOSTNAMES: &[&str] = &["vault", "localhost", "127.0.0.1"];
+
+/// Creates the Vault dev PKI in `vault_tls` and the proxy token in `proxy_token_dir`, unless
+/// they exist. Vault's key is group-readable: Vault runs in the group this step runs in.
+pub fn init(vault_tls: &Path, proxy_token_dir: &Path) -> anyhow::Result<()> {
+    let vault_key = vault_tls.join("vault.key");
+    if vault_key.is_file() && vault_tls.join("vault.pem").is_file() {
+        println!("vault dev certificate: present, unchanged");
+    } else {
+        crate::tls::write_dev_pki(vault_tls, "tradebot vault dev CA", "vault", VAULT_HOSTNAMES)
+            .context("cannot create the Vault dev certificate")?;
+        fs::set_permissions(&vault_key, fs::Permissions::from_mode(0o640))?;
+        println!("vault dev certificate: created in {}", vault_tls.display());
+    }
+    let token_file = proxy_token_dir.join("token");
+    if token_file.is_file() {
+        println!("socket proxy token: present, unchanged");
+    } else {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        write_secret(&token_file, hex::encode(bytes).as_bytes(), 0o640)?;
+        println!("socket proxy token: created");
+    }
+    Ok(())
+}
+
+/// Paths of the dev-only unseal material.
+#[derive(Debug, Clone)]
+pub struct UnsealDir(pub PathBuf);
+
+impl UnsealDir {
+    fn unseal_key(&self) -> PathBuf {
+        self.0.join("unseal-key")
+    }
+    pub fn root_token(&self) -> PathBuf {
+        self.0.join("root-token")
+    }
+}
+
+/// The dev root token kept by `vault_up` (dev only).
+pub fn read_root_token(unseal: &UnsealDir) -> anyhow::Result<SecretString> {
+    let text = fs::read_to_string(unseal.root_token())
+        .with_context(|| format!("cannot read {}", unseal.root_token().display()))?;
+    Ok(SecretString::from(text.trim().to_owned()))
+}
+
+#[derive(Deserialize)]
+struct SealStatus {
+    initialized: bool,
+    sealed: bool,
+}
+
+#[derive(Deserialize)]
+struct InitResponse {
+    keys_base64: Vec<SecretString>,
+    root_token: SecretString,
+}
+
+/// Initialises (first start only) and unseals the dev Vault. Returns when Vault is unsealed.
+pub async fn vault_up(settings: &Settings, unseal: &UnsealDir) -> anyhow::Result<()> {
+    let client = https_client(settings.vault.ca_cert_file.as_deref())?;
+    let address = settings.vault.address.trim_end_matches('/');
+    let status = wait_for_vault(&client, address).await?;
+    if !status.initialized {
+        if unseal.unseal_key().exists() {
+            bail!(
+                "Vault is not initialised but {} exists: refusing to overwrite dev unseal material",
+                unseal.0.display()
+            );
+        }
+        let response = client
+            .put(format!("{address}/v1/sys/init"))
+            .json(&serde_json::json!({ "secret_shares": 1, "secret_threshold": 1 }))
+            .send()
+            .await
+            .context("Vault init request failed")?;
+        if !response.status().is_success() {
+            bail!("Vault refused init ({})", response.status());
+        }
+        let init: InitResponse = response
+            .json()
+            .await
+            .context("unreadable Vault init response")?;
+        let key = init
+            .keys_base64
+            .first()
+            .context("Vault init returned no unseal key")?;
+        write_secret(&unseal.unseal_key(), key.expose_secret().as_bytes(), 0o600)?;
+        write_secret(
+            &unseal.root_token(),
+            init.root_token.expose_secret().as_bytes(),
+            0o600,
+        )?;
+        println!(
+            "vault: initialised (dev: one unseal key share, kept in {})",
+            unseal.0.display()
+        );
+    }
+    let status = seal_status(&client, address).await?;
+    if status.sealed {
+        let key = fs::read_to_string(unseal.unseal_key()).with_context(|| {
+            format!(
+                "Vault is sealed and {} is unreadable",
+                unseal.unseal_key().display()
+            )
+        })?;
+        let key = SecretString::from(key.trim().to_owned());
+        let response = client
+            .put(format!("{address}/v1/sys/unseal"))
+            .json(&serde_json::json!({ "key": key.expose_secret() }))
+            .send()
+            .await
+            .context("Vault unseal request failed")?;
+        if !response.status().is_success() {
+            bail!("Vault refused the unseal key ({})", response.status());
+        }
+        let after: SealStatus = response
+            .json()
+            .await
+            .context("unreadable Vault unseal response")?;
+        if after.sealed {
+            bail!("Vault is still sealed after unseal");
+        }
+        println!("vault: unsealed");
+    } else {
+        println!("vault: already unsealed");
+    }
+    Ok(())
+}
+
+async fn wait_for_vault(client: &reqwest::Client, address: &str) -> anyhow::Result<SealStatus> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        match seal_status(client, address).await {
+            Ok(status) => return Ok(status),
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                tracing::debug!(error = %e, "waiting for Vault");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(e.context(format!("Vault at {address} did not answer within 90 s")))
+            }
+        }
+    }
+}
+
+async fn seal_status(client: &reqwest::Client, address: &str) -> anyhow::Result<SealStatus> {
+    let response = client
+        .get(format!("{address}/v1/sys/seal-status"))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("Vault is unreachable at {address}: {}", root_cause(&e)))?;
+    if !response.status().is_success() {
+        bail!("Vault seal-status answered {}", response.status());
+    }
+    response
+        .json()
+        .await
+        .context("unreadable Vault seal-status")
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn https_client(ca_file: Option<&Path>) -> anyhow::Result<reqwest::Client> {
+    crate::tls::install_crypto_provider();
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10));
+    if let Some(ca) = ca_file {
+        let pem = fs::read(ca).with_context(|| format!("cannot read Vault CA {}", ca.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("{} is not a PEM CA bundle", ca.display()))?;
+        builder = builder.tls_certs_only(certs);
+    }
+    builder.build().context("cannot build the HTTPS client")
+}
+
+fn write_secret(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.write_all(b"\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_is_idempotent_and_keeps_material() {
+        let tls = tempfile::tempdir().unwrap();
+        let tok = tempfile::tempdir().unwrap();
+        init(tls.path(), tok.path()).unwrap();
+        let token = fs::read(tok.path().join("token")).unwrap();
+        let cert = fs::read(tls.path().join("vault.pem")).unwrap();
+        init(tls.path(), tok.path()).unwrap();
+        assert_eq!(fs::read(tok.path().join("token")).unwrap(), token);
+        assert_eq!(fs::read(tls.path().join("vault.pem")).unwrap(), cert);
+        assert_eq!(token.len(), 65, "32 random bytes as hex plus newline");
+        let mode = fs::metadata(tls.path().join("vault.key"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+}

@@ -1,0 +1,11 @@
+//! Control plane for trading bots: HTTPS dashboard, Vault broker, container runtime and CLI.
+
+pub mod cli;
+pub mod config;
+pub mod devstack;
+pub mod domain;
+pub mod keys;
+pub mod telemetry;
+pub mod tls;
+pub mod vault;
+pub mod web;

@@ -1,0 +1,221 @@
+//! TLS for the dashboard (rustls, TLS 1.2 and 1.3 only) and for our clients of Vault.
+//!
+//! When no certificate is configured, a dev CA and a server certificate signed by it are
+//! generated on first start and kept under `<data_dir>/tls`, so browsers and `curl --cacert`
+//! can trust one stable CA across restarts.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::ServerConfig;
+
+use crate::config::HttpSettings;
+
+/// The process-wide crypto provider: ring, pure Rust plus asm, links statically.
+pub fn install_crypto_provider() {
+    // Err means one is already installed (tests call this repeatedly): fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Where the certificate and key come from, resolved once at start-up.
+#[derive(Debug, Clone)]
+pub struct CertPaths {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Set when we generated a dev CA: what clients should trust.
+    pub dev_ca: Option<PathBuf>,
+}
+
+/// Resolves configured files, or creates (once) the dev CA and certificate in `data_dir/tls`.
+pub fn resolve_cert_paths(http: &HttpSettings, data_dir: &Path) -> anyhow::Result<CertPaths> {
+    if let (Some(cert), Some(key)) = (&http.cert_file, &http.key_file) {
+        for (what, path) in [("certificate", cert), ("key", key)] {
+            if !path.is_file() {
+                bail!("TLS {what} file {} does not exist", path.display());
+            }
+        }
+        return Ok(CertPaths {
+            cert: cert.clone(),
+            key: key.clone(),
+            dev_ca: None,
+        });
+    }
+    let dir = data_dir.join("tls");
+    let paths = CertPaths {
+        cert: dir.join("server.pem"),
+        key: dir.join("server.key"),
+        dev_ca: Some(dir.join("ca.pem")),
+    };
+    if !paths.cert.is_file() || !paths.key.is_file() {
+        let names: Vec<&str> = http.dev_cert_hostnames.iter().map(String::as_str).collect();
+        write_dev_pki(&dir, "tradebot dashboard dev CA", "server", &names)
+            .with_context(|| format!("cannot create the dev certificate in {}", dir.display()))?;
+        tracing::warn!(ca = %dir.join("ca.pem").display(), "generated a dev TLS certificate; configure http.cert_file/key_file for production");
+    }
+    Ok(paths)
+}
+
+/// Writes `ca.pem` (+ `ca.key`), `<name>.pem` and `<name>.key` into `dir`. Keys are 0600.
+/// Reuses an existing CA so certificates issued later chain to the same trust anchor.
+pub fn write_dev_pki(
+    dir: &Path,
+    ca_name: &str,
+    name: &str,
+    hostnames: &[&str],
+) -> anyhow::Result<()> {
+    fs::create_dir_all(dir).context("cannot create directory")?;
+    let ca_cert_path = dir.join("ca.pem");
+    let ca_key_path = dir.join("ca.key");
+    let ca_params = ca_params(ca_name)?;
+    let (ca_key, ca_pem) = if ca_cert_path.is_file() && ca_key_path.is_file() {
+        let key = KeyPair::from_pem(&fs::read_to_string(&ca_key_path)?)
+            .context("dev CA key unreadable")?;
+        (key, fs::read_to_string(&ca_cert_path)?)
+    } else {
+        let key = KeyPair::generate().context("key generation failed")?;
+        let cert = ca_params
+            .clone()
+            .self_signed(&key)
+            .context("cannot self-sign the dev CA")?;
+        write_private(&ca_key_path, key.serialize_pem().as_bytes())?;
+        fs::write(&ca_cert_path, cert.pem())?;
+        let pem = cert.pem();
+        (key, pem)
+    };
+    // Same distinguished name and key as when the CA was self-signed, so the chain matches.
+    let issuer = Issuer::new(ca_params, ca_key);
+    let mut params =
+        CertificateParams::new(hostnames.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+            .context("invalid hostname for the dev certificate")?;
+    params.distinguished_name.push(
+        DnType::CommonName,
+        hostnames.first().copied().unwrap_or("localhost"),
+    );
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate().context("key generation failed")?;
+    let cert = params
+        .signed_by(&key, &issuer)
+        .context("cannot sign the dev certificate")?;
+    write_private(
+        &dir.join(format!("{name}.key")),
+        key.serialize_pem().as_bytes(),
+    )?;
+    // The chain a server presents: leaf then CA.
+    fs::write(
+        dir.join(format!("{name}.pem")),
+        format!("{}{}", cert.pem(), ca_pem),
+    )?;
+    Ok(())
+}
+
+fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name.push(DnType::CommonName, ca_name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    Ok(params)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
+/// A rustls server configuration: TLS 1.2 and 1.3 only, ALPN h2 and http/1.1.
+pub fn server_config(paths: &CertPaths) -> anyhow::Result<Arc<ServerConfig>> {
+    install_crypto_provider();
+    let certs = load_certs(&paths.cert)?;
+    let key = load_key(&paths.key)?;
+    let mut config = ServerConfig::builder_with_protocol_versions(&[
+        &rustls::version::TLS13,
+        &rustls::version::TLS12,
+    ])
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("the TLS certificate and key do not match or are unsupported")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+pub fn load_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let pem = fs::read(path)
+        .with_context(|| format!("cannot read TLS certificate {}", path.display()))?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
+    if certs.is_empty() {
+        bail!("{} holds no PEM certificate", path.display());
+    }
+    Ok(certs)
+}
+
+fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+    let pem = fs::read(path).with_context(|| format!("cannot read TLS key {}", path.display()))?;
+    rustls_pemfile::private_key(&mut pem.as_slice())
+        .ok()
+        .flatten()
+        .with_context(|| format!("{} holds no PEM private key", path.display()))
+}
+
+/// A root store holding exactly the certificates in `ca_file` (for Vault's dev CA).
+pub fn root_store(ca_file: &Path) -> anyhow::Result<rustls::RootCertStore> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in load_certs(ca_file)? {
+        roots
+            .add(cert)
+            .with_context(|| format!("{} holds an unusable CA certificate", ca_file.display()))?;
+    }
+    Ok(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(dir: &Path) -> HttpSettings {
+        let _ = dir;
+        crate::config::Settings::default().http
+    }
+
+    #[test]
+    fn dev_certificate_is_generated_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = resolve_cert_paths(&http(dir.path()), dir.path()).unwrap();
+        let ca = fs::read(first.dev_ca.as_ref().unwrap()).unwrap();
+        let cert = fs::read(&first.cert).unwrap();
+        let again = resolve_cert_paths(&http(dir.path()), dir.path()).unwrap();
+        assert_eq!(fs::read(again.dev_ca.as_ref().unwrap()).unwrap(), ca);
+        assert_eq!(fs::read(&again.cert).unwrap(), cert);
+        server_config(&again).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&again.key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn missing_configured_certificate_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = http(dir.path());
+        settings.cert_file = Some(dir.path().join("nope.pem"));
+        settings.key_file = Some(dir.path().join("nope.key"));
+        let err = resolve_cert_paths(&settings, dir.path()).unwrap_err();
+        assert!(err.to_string().contains("nope.pem"), "{err}");
+    }
+}

@@ -1,0 +1,122 @@
+//! The dashboard's side of secure introduction: mint a wrapped, single-purpose bot token,
+//! revoke it by accessor, list wallets. The dashboard never holds a bot token or a key.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::bootstrap::BOT_ROLE;
+use super::wallets::{self, WalletInfo};
+use super::{policy, DashboardSession, VaultError};
+use crate::domain::WalletId;
+
+/// What a bot receives (the wrapping token) and what the dashboard keeps (the accessor of the
+/// wrapped bot token, to revoke it later).
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub wrapping_token: SecretString,
+    pub wrapped_accessor: String,
+    pub wrap_ttl: Duration,
+}
+
+/// Who a token is for; recorded in the token's metadata (visible in Vault's audit log).
+#[derive(Debug, Clone)]
+pub struct TokenRequest<'a> {
+    pub bot_id: &'a str,
+    pub wallet: &'a WalletId,
+    pub operator: &'a str,
+    pub launch_id: &'a str,
+}
+
+/// Token parameters. Defaults follow DESIGN.md: wrap 60 s, token 5 min, 2 uses (read the key,
+/// revoke itself).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenLimits {
+    pub wrap_ttl: Duration,
+    pub ttl: Duration,
+    pub num_uses: u32,
+}
+
+impl Default for TokenLimits {
+    fn default() -> Self {
+        Self { wrap_ttl: Duration::from_secs(60), ttl: Duration::from_secs(300), num_uses: 2 }
+    }
+}
+
+/// The secrets operations the rest of the control plane uses (fakes implement it in unit tests).
+#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound needed across crates
+pub trait SecretsBroker {
+    async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError>;
+    async fn revoke(&self, accessor: &str) -> Result<(), VaultError>;
+    async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError>;
+}
+
+/// The Vault implementation, over the dashboard's AppRole session.
+#[derive(Debug, Clone)]
+pub struct VaultBroker {
+    session: DashboardSession,
+    kv_mount: String,
+    limits: TokenLimits,
+}
+
+impl VaultBroker {
+    pub fn new(session: DashboardSession, kv_mount: &str, limits: TokenLimits) -> Self {
+        Self { session, kv_mount: kv_mount.to_owned(), limits }
+    }
+}
+
+impl SecretsBroker for VaultBroker {
+    #[tracing::instrument(skip_all, fields(bot_id = %req.bot_id, wallet = %req.wallet, launch_id = %req.launch_id))]
+    async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
+        let l = self.limits;
+        let body = json!({
+            "policies": [policy::bot_policy_name(req.wallet)],
+            "ttl": format!("{}s", l.ttl.as_secs()),
+            "num_uses": l.num_uses,
+            "display_name": format!("bot-{}", req.bot_id),
+            "meta": {
+                "bot_id": req.bot_id,
+                "wallet": req.wallet.as_str(),
+                "operator": req.operator,
+                "launch_id": req.launch_id,
+            },
+        });
+        let path = format!("auth/token/create/{BOT_ROLE}");
+        let response = self.session.client().write_wrapped(&path, &body, l.wrap_ttl).await?;
+        let wrap = &response["wrap_info"];
+        let (Some(token), Some(accessor)) = (wrap["token"].as_str(), wrap["wrapped_accessor"].as_str()) else {
+            return Err(VaultError::Unexpected { status: 200, what: "token create answered without wrap_info" });
+        };
+        tracing::info!(accessor = %accessor, "issued a wrapped bot token");
+        Ok(IssuedToken {
+            wrapping_token: SecretString::from(token.to_owned()),
+            wrapped_accessor: accessor.to_owned(),
+            wrap_ttl: l.wrap_ttl,
+        })
+    }
+
+    /// Idempotent: an accessor that is already gone counts as revoked.
+    async fn revoke(&self, accessor: &str) -> Result<(), VaultError> {
+        match self.session.client().write("auth/token/revoke-accessor", &json!({ "accessor": accessor })).await {
+            Ok(_) => Ok(()),
+            Err(VaultError::Rejected { status: 400, detail, .. }) if detail.contains("invalid accessor") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
+        wallets::list(self.session.client(), &self.kv_mount).await
+    }
+}
+
+impl VaultBroker {
+    /// Whether the token behind `accessor` still exists (for checks after stop).
+    pub async fn accessor_alive(&self, accessor: &str) -> Result<bool, VaultError> {
+        match self.session.client().write("auth/token/lookup-accessor", &json!({ "accessor": accessor })).await {
+            Ok(_) => Ok(true),
+            Err(VaultError::Rejected { status: 400 | 403, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

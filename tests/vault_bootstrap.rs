@@ -1,0 +1,264 @@
+//! Bootstrap and the key lifecycle CLI against a real OpenBao dev server.
+
+mod common;
+
+use common::Bao;
+use tradebot::vault::{bootstrap, BootstrapOptions};
+
+use std::process::{Command, Stdio};
+
+const ROOT_TOKEN: &str = common::ROOT_TOKEN;
+
+/// Runs the `tradebot` binary with env pointing at `bao`; returns (success, stdout, stderr).
+fn cli(bao: &Bao, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tradebot"))
+        .args(args)
+        .env_clear()
+        .env("TRADEBOT_VAULT__ADDRESS", &bao.address)
+        .env("TRADEBOT_VAULT__DANGEROUS_ALLOW_PLAIN_HTTP", "true")
+        .env("TRADEBOT_VAULT__BOTS_SUBNET", "127.0.0.1/32")
+        .env("VAULT_TOKEN", ROOT_TOKEN)
+        .env("TRADEBOT_LOG__FILTER", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
+    let bao = Bao::start();
+    let settings = bao.settings();
+    let approle = tempfile::tempdir().unwrap();
+    let opts = BootstrapOptions {
+        approle_dir: Some(approle.path().to_owned()),
+        demo_wallet: Some("demo".parse().unwrap()),
+        ..BootstrapOptions::default()
+    };
+    let first = bootstrap(&settings, &opts).await.unwrap();
+    assert!(
+        first.changes.iter().any(|c| c.contains("token role bot")),
+        "{first}"
+    );
+    assert!(
+        first
+            .changes
+            .iter()
+            .any(|c| c.starts_with("demo wallet demo")),
+        "{first}"
+    );
+    let secret_id = std::fs::read_to_string(approle.path().join("secret_id")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(approle.path().join("secret_id"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let second = bootstrap(&settings, &opts).await.unwrap();
+    assert!(second.changes.is_empty(), "second run changed: {second}");
+    assert_eq!(
+        std::fs::read_to_string(approle.path().join("secret_id")).unwrap(),
+        secret_id
+    );
+
+    // The credentials written are the dashboard's: AppRole login works with them.
+    let mut dash = settings.clone();
+    dash.vault.role_id_file = Some(approle.path().join("role_id"));
+    dash.vault.secret_id_file = Some(approle.path().join("secret_id"));
+    tradebot::vault::connect_dashboard(&dash.vault)
+        .await
+        .unwrap();
+    assert!(
+        !bao.audit_log().is_empty(),
+        "the audit device records requests"
+    );
+}
+
+#[test]
+fn keys_cli_lifecycle_and_bad_input() {
+    let bao = Bao::start();
+    let (ok, out, err) = cli(&bao, &["vault", "bootstrap"], None);
+    assert!(ok, "{out}{err}");
+
+    // generate: only the address is printed.
+    let (ok, out, err) = cli(&bao, 
+        &[
+            "keys",
+            "generate",
+            "--wallet",
+            "desk-1",
+            "--markets",
+            "INJ/USDT,TIA/USDT",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("address 0x"), "{out}");
+    assert_eq!(out.lines().count(), 1);
+
+    // import: from stdin, validated, into a new wallet.
+    let key = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
+    let (ok, out, err) = cli(&bao, 
+        &["keys", "import", "--wallet", "desk-2", "--new"],
+        Some(key),
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("0xAF79152AC5dF276D9A8e1E2E22822f9713474902"),
+        "{out}"
+    );
+    assert!(!out.contains(key) && !err.contains(key));
+
+    let before = cli(&bao, &["keys", "list"], None).1;
+    assert!(
+        before.contains("desk-1") && before.contains("desk-2"),
+        "{before}"
+    );
+    assert!(before.contains("INJ/USDT,TIA/USDT"));
+    assert!(!before.contains(key));
+
+    // Bad input: clear refusal, one line, Vault unchanged.
+    for (args, stdin, expect) in [
+        (
+            vec!["keys", "import", "--wallet", "desk-3", "--new"],
+            Some("not-a-key"),
+            "64 hexadecimal",
+        ),
+        (
+            vec!["keys", "import", "--wallet", "desk-3", "--new"],
+            Some(&"0".repeat(64)[..]),
+            "not a valid secp256k1",
+        ),
+        (
+            vec!["keys", "import", "--wallet", "nobody"],
+            Some(key),
+            "does not exist",
+        ),
+        (
+            vec!["keys", "import", "--wallet", "../x", "--new"],
+            Some(key),
+            "invalid wallet id",
+        ),
+        (
+            vec!["keys", "import", "--wallet", "a/b", "--new"],
+            Some(key),
+            "invalid wallet id",
+        ),
+        (
+            vec!["keys", "import", "--wallet", "a b", "--new"],
+            Some(key),
+            "invalid wallet id",
+        ),
+        (
+            vec!["keys", "generate", "--wallet", "desk-1"],
+            None,
+            "already exists",
+        ),
+        (
+            vec!["keys", "generate", "--wallet", "x", "--markets", "inj/usdt"],
+            None,
+            "invalid market",
+        ),
+        (
+            vec![
+                "keys",
+                "destroy-version",
+                "--wallet",
+                "desk-1",
+                "--version",
+                "1",
+            ],
+            None,
+            "current key",
+        ),
+        (
+            vec![
+                "keys",
+                "rollback",
+                "--wallet",
+                "desk-1",
+                "--to-version",
+                "7",
+            ],
+            None,
+            "version 7",
+        ),
+    ] {
+        let (ok, out, err) = cli(&bao, &args, stdin);
+        assert!(!ok, "{args:?} succeeded: {out}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(!err.contains(key), "the key leaked into an error");
+    }
+    assert_eq!(
+        cli(&bao, &["keys", "list"], None).1,
+        before,
+        "a refused command changed Vault"
+    );
+
+    // rotate -> rollback -> destroy the rotated-away version.
+    let (ok, out, _) = cli(&bao, &["keys", "rotate", "--wallet", "desk-2"], None);
+    assert!(ok && out.contains("version 2"), "{out}");
+    let (ok, out, _) = cli(&bao, 
+        &[
+            "keys",
+            "rollback",
+            "--wallet",
+            "desk-2",
+            "--to-version",
+            "1",
+        ],
+        None,
+    );
+    assert!(
+        ok && out.contains("0xAF79152AC5dF276D9A8e1E2E22822f9713474902")
+            && out.contains("version 3"),
+        "{out}"
+    );
+    let (ok, out, err) = cli(&bao, 
+        &[
+            "keys",
+            "destroy-version",
+            "--wallet",
+            "desk-2",
+            "--version",
+            "2",
+        ],
+        None,
+    );
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = cli(&bao, 
+        &[
+            "keys",
+            "rollback",
+            "--wallet",
+            "desk-2",
+            "--to-version",
+            "2",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("destroyed"), "{err}");
+    assert!(
+        !bao.audit_log().contains(key),
+        "the audit log holds the key in clear"
+    );
+}
