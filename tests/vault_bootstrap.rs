@@ -1,4 +1,5 @@
 //! Bootstrap and the key lifecycle CLI against a real OpenBao dev server.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
 
 mod common;
 
@@ -100,7 +101,8 @@ fn keys_cli_lifecycle_and_bad_input() {
     assert!(ok, "{out}{err}");
 
     // generate: only the address is printed.
-    let (ok, out, err) = cli(&bao, 
+    let (ok, out, err) = cli(
+        &bao,
         &[
             "keys",
             "generate",
@@ -117,7 +119,8 @@ fn keys_cli_lifecycle_and_bad_input() {
 
     // import: from stdin, validated, into a new wallet.
     let key = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
-    let (ok, out, err) = cli(&bao, 
+    let (ok, out, err) = cli(
+        &bao,
         &["keys", "import", "--wallet", "desk-2", "--new"],
         Some(key),
     );
@@ -217,7 +220,8 @@ fn keys_cli_lifecycle_and_bad_input() {
     // rotate -> rollback -> destroy the rotated-away version.
     let (ok, out, _) = cli(&bao, &["keys", "rotate", "--wallet", "desk-2"], None);
     assert!(ok && out.contains("version 2"), "{out}");
-    let (ok, out, _) = cli(&bao, 
+    let (ok, out, _) = cli(
+        &bao,
         &[
             "keys",
             "rollback",
@@ -233,7 +237,8 @@ fn keys_cli_lifecycle_and_bad_input() {
             && out.contains("version 3"),
         "{out}"
     );
-    let (ok, out, err) = cli(&bao, 
+    let (ok, out, err) = cli(
+        &bao,
         &[
             "keys",
             "destroy-version",
@@ -245,7 +250,8 @@ fn keys_cli_lifecycle_and_bad_input() {
         None,
     );
     assert!(ok, "{out}{err}");
-    let (ok, _, err) = cli(&bao, 
+    let (ok, _, err) = cli(
+        &bao,
         &[
             "keys",
             "rollback",

@@ -32,7 +32,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_SPEC);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tradebot-bot: cannot start the runtime: {e}");
@@ -52,7 +55,11 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             Ok(key) => Some(key),
             Err(e) => {
                 let message = e.to_string();
-                emit(&Event::Error { bot_id: &spec.bot_id, class: e.class(), message: &message });
+                emit(&Event::Error {
+                    bot_id: &spec.bot_id,
+                    class: e.class(),
+                    message: &message,
+                });
                 eprintln!("tradebot-bot: {message}");
                 return ExitCode::from(e.exit_code());
             }
@@ -62,7 +69,12 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SPEC);
         }
     };
-    emit(&Event::Ready { bot_id: &spec.bot_id, wallet: &spec.wallet_id, market: &spec.market, bot_type: &spec.bot_type });
+    emit(&Event::Ready {
+        bot_id: &spec.bot_id,
+        wallet: &spec.wallet_id,
+        market: &spec.market,
+        bot_type: &spec.bot_type,
+    });
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,
         Err(e) => {
@@ -81,6 +93,9 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
         }
     };
     drop(key);
-    emit(&Event::Stopped { bot_id: &spec.bot_id, reason });
+    emit(&Event::Stopped {
+        bot_id: &spec.bot_id,
+        reason,
+    });
     ExitCode::SUCCESS
 }

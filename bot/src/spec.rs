@@ -38,12 +38,19 @@ impl BotSpec {
     }
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let spec: Self = serde_json::from_str(raw).map_err(|e| format!("invalid {SPEC_ENV}: {e}"))?;
+        let spec: Self =
+            serde_json::from_str(raw).map_err(|e| format!("invalid {SPEC_ENV}: {e}"))?;
         if !matches!(spec.bot_type.as_str(), "market_maker" | "grid" | "twap") {
-            return Err(format!("unknown bot type {:?} (market_maker, grid, twap)", spec.bot_type));
+            return Err(format!(
+                "unknown bot type {:?} (market_maker, grid, twap)",
+                spec.bot_type
+            ));
         }
         if spec.exchange != "paper" {
-            return Err(format!("exchange {:?} is not available in this build (paper only)", spec.exchange));
+            return Err(format!(
+                "exchange {:?} is not available in this build (paper only)",
+                spec.exchange
+            ));
         }
         if spec.status_interval_secs == 0 {
             return Err("status_interval_secs must be at least 1".into());
@@ -60,9 +67,18 @@ mod tests {
     fn bad_specs_are_refused_with_one_line() {
         for (raw, expect) in [
             ("{", "invalid"),
-            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"moon"}"#, "unknown bot type"),
-            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"x"}"#, "paper only"),
-            (r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","extra":1}"#, "unknown field"),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"moon"}"#,
+                "unknown bot type",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"x"}"#,
+                "paper only",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","extra":1}"#,
+                "unknown field",
+            ),
         ] {
             let err = BotSpec::parse(raw).unwrap_err();
             assert!(err.contains(expect), "{raw}: {err}");

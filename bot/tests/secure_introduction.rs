@@ -1,6 +1,7 @@
 //! The whole secure introduction against a real OpenBao: the dashboard's broker issues a
 //! wrapped token, the real `tradebot-bot` binary looks it up, unwraps it, reads its key,
 //! revokes itself; plus tampering, CIDR binding, unreachable Vault, and a leak search.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -14,8 +15,8 @@ use secrecy::ExposeSecret;
 use tradebot::config::Settings;
 use tradebot::domain::WalletId;
 use tradebot::vault::{
-    bootstrap, connect_dashboard, wallets, BootstrapOptions, SecretsBroker, TokenLimits, TokenRequest, VaultBroker,
-    VaultClient,
+    bootstrap, connect_dashboard, wallets, BootstrapOptions, SecretsBroker, TokenLimits,
+    TokenRequest, VaultBroker, VaultClient,
 };
 
 struct Setup {
@@ -41,7 +42,12 @@ async fn setup(bots_subnet: &str) -> Setup {
     dash.secret_id_file = Some(approle.path().join("secret_id"));
     let session = connect_dashboard(&dash).await.unwrap();
     let broker = VaultBroker::new(session, &settings.vault.kv_mount, TokenLimits::default());
-    Setup { bao, settings, broker, _approle: approle }
+    Setup {
+        bao,
+        settings,
+        broker,
+        _approle: approle,
+    }
 }
 
 fn spec(address: &str, wallet: &str) -> String {
@@ -69,13 +75,22 @@ fn start_bot(spec: &str, token: &str) -> Child {
 /// Runs a bot that is expected to fail at start-up; returns (exit code, stdout, stderr).
 fn run_to_exit(spec: &str, token: &str) -> (i32, String, String) {
     let out = start_bot(spec, token).wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 async fn issue(broker: &VaultBroker, wallet: &str) -> tradebot::vault::IssuedToken {
     let wallet = WalletId::parse(wallet).unwrap();
     broker
-        .issue_bot_token(&TokenRequest { bot_id: "bot-1", wallet: &wallet, operator: "alice", launch_id: "l-1" })
+        .issue_bot_token(&TokenRequest {
+            bot_id: "bot-1",
+            wallet: &wallet,
+            operator: "alice",
+            launch_id: "l-1",
+        })
         .await
         .unwrap()
 }
@@ -84,9 +99,16 @@ async fn issue(broker: &VaultBroker, wallet: &str) -> tradebot::vault::IssuedTok
 async fn full_flow_then_token_is_dead_and_key_never_leaks() {
     let s = setup("127.0.0.1/32").await;
     let issued = issue(&s.broker, "alpha").await;
-    assert!(s.broker.accessor_alive(&issued.wrapped_accessor).await.unwrap());
+    assert!(s
+        .broker
+        .accessor_alive(&issued.wrapped_accessor)
+        .await
+        .unwrap());
 
-    let mut bot = start_bot(&spec(&s.bao.address, "alpha"), issued.wrapping_token.expose_secret());
+    let mut bot = start_bot(
+        &spec(&s.bao.address, "alpha"),
+        issued.wrapping_token.expose_secret(),
+    );
     let mut stdout = BufReader::new(bot.stdout.take().unwrap());
     let mut events = String::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -100,32 +122,68 @@ async fn full_flow_then_token_is_dead_and_key_never_leaks() {
         events.push_str(&line);
     }
     // After ready the bot revoked its own token: the accessor is gone.
-    assert!(!s.broker.accessor_alive(&issued.wrapped_accessor).await.unwrap(), "bot token still alive after start-up");
+    assert!(
+        !s.broker
+            .accessor_alive(&issued.wrapped_accessor)
+            .await
+            .unwrap(),
+        "bot token still alive after start-up"
+    );
     // Revoking again is idempotent.
     s.broker.revoke(&issued.wrapped_accessor).await.unwrap();
 
-    Command::new("kill").args(["-TERM", &bot.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &bot.id().to_string()])
+        .status()
+        .unwrap();
     let status = bot.wait().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     events.push_str(&rest);
     let stderr = std::io::read_to_string(bot.stderr.take().unwrap()).unwrap();
     assert!(status.success(), "exit {status:?}: {stderr}");
-    assert!(events.lines().last().unwrap().contains("\"event\":\"stopped\""), "{events}");
+    assert!(
+        events
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"event\":\"stopped\""),
+        "{events}"
+    );
 
     // The key never appears in anything we captured, in any encoding.
     let admin = VaultClient::new(&s.bao.address, None, s.settings.vault.token.clone()).unwrap();
-    let key = wallets::read_key(&admin, "wallets", &WalletId::parse("alpha").unwrap(), None).await.unwrap().unwrap();
+    let key = wallets::read_key(&admin, "wallets", &WalletId::parse("alpha").unwrap(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let hex_key = key.to_hex();
-    let haystacks = [events.as_str(), stderr.as_str(), &s.bao.audit_log(), &s.bao.server_log()];
+    let haystacks = [
+        events.as_str(),
+        stderr.as_str(),
+        &s.bao.audit_log(),
+        &s.bao.server_log(),
+    ];
     for (i, text) in haystacks.iter().enumerate() {
-        assert!(!text.to_lowercase().contains(hex_key.as_str()), "key hex found in output #{i}");
+        assert!(
+            !text.to_lowercase().contains(hex_key.as_str()),
+            "key hex found in output #{i}"
+        );
     }
     let raw = hex::decode(hex_key.as_str()).unwrap();
     for text in haystacks {
-        assert!(!text.as_bytes().windows(raw.len()).any(|w| w == raw.as_slice()), "raw key bytes found");
+        assert!(
+            !text
+                .as_bytes()
+                .windows(raw.len())
+                .any(|w| w == raw.as_slice()),
+            "raw key bytes found"
+        );
     }
-    assert!(!stderr.contains(issued.wrapping_token.expose_secret()), "wrapping token in the bot's logs");
+    assert!(
+        !stderr.contains(issued.wrapping_token.expose_secret()),
+        "wrapping token in the bot's logs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -133,10 +191,17 @@ async fn a_token_unwrapped_by_someone_else_first_means_tampering() {
     let s = setup("127.0.0.1/32").await;
     let issued = issue(&s.broker, "alpha").await;
     // The attacker unwraps first.
-    let attacker = VaultClient::new(&s.bao.address, None, Some(issued.wrapping_token.clone())).unwrap();
-    attacker.write("sys/wrapping/unwrap", &serde_json::json!({})).await.unwrap();
+    let attacker =
+        VaultClient::new(&s.bao.address, None, Some(issued.wrapping_token.clone())).unwrap();
+    attacker
+        .write("sys/wrapping/unwrap", &serde_json::json!({}))
+        .await
+        .unwrap();
 
-    let (code, out, err) = run_to_exit(&spec(&s.bao.address, "alpha"), issued.wrapping_token.expose_secret());
+    let (code, out, err) = run_to_exit(
+        &spec(&s.bao.address, "alpha"),
+        issued.wrapping_token.expose_secret(),
+    );
     assert_eq!(code, 10, "{out}{err}");
     assert!(err.contains("tampering suspected"), "{err}");
     assert!(out.contains("\"class\":\"tampering_suspected\""), "{out}");
@@ -149,7 +214,11 @@ async fn a_wrapped_token_from_another_path_means_tampering() {
     // A genuine wrapping token, but of a plain token create (not through role bot).
     let admin = VaultClient::new(&s.bao.address, None, s.settings.vault.token.clone()).unwrap();
     let wrapped = admin
-        .write_wrapped("auth/token/create", &serde_json::json!({"policies": ["bot-alpha"]}), Duration::from_secs(60))
+        .write_wrapped(
+            "auth/token/create",
+            &serde_json::json!({"policies": ["bot-alpha"]}),
+            Duration::from_secs(60),
+        )
         .await
         .unwrap();
     let token = wrapped["wrap_info"]["token"].as_str().unwrap();
@@ -163,7 +232,10 @@ async fn a_bot_token_used_outside_its_bound_cidr_is_refused() {
     // Tokens bound to a subnet that excludes this test client (127.0.0.1).
     let s = setup("10.99.0.0/24").await;
     let issued = issue(&s.broker, "alpha").await;
-    let (code, out, err) = run_to_exit(&spec(&s.bao.address, "alpha"), issued.wrapping_token.expose_secret());
+    let (code, out, err) = run_to_exit(
+        &spec(&s.bao.address, "alpha"),
+        issued.wrapping_token.expose_secret(),
+    );
     assert_eq!(code, 12, "{out}{err}");
     assert!(err.contains("access denied"), "{err}");
 }

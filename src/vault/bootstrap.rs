@@ -222,8 +222,7 @@ async fn put_policy(
     let same = current
         .as_ref()
         .and_then(|v| v["data"]["policy"].as_str())
-        .map(|p| p == body)
-        .unwrap_or(false);
+        .is_some_and(|p| p == body);
     if !same {
         vault
             .write(
@@ -256,8 +255,7 @@ async fn bot_token_role(
     let current = vault
         .read(&path)
         .await?
-        .map(|v| v["data"].clone())
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, |v| v["data"].clone());
     if !role_matches(&current, &wanted) {
         vault.write(&path, &wanted).await?;
         report.changes.push(format!(
@@ -322,8 +320,7 @@ async fn dashboard_approle(
     let current = vault
         .read(&path)
         .await?
-        .map(|v| v["data"].clone())
-        .unwrap_or(Value::Null);
+        .map_or(Value::Null, |v| v["data"].clone());
     if !role_matches(&current, &wanted) {
         vault.write(&path, &wanted).await?;
         report
@@ -339,10 +336,7 @@ async fn dashboard_approle(
         .and_then(|v| v["data"]["role_id"].as_str().map(str::to_owned))
         .ok_or_else(|| anyhow::anyhow!("Vault returned no role id for {DASHBOARD_ROLE}"))?;
     let role_id_file = dir.join("role_id");
-    if std::fs::read_to_string(&role_id_file)
-        .map(|s| s.trim() != role_id)
-        .unwrap_or(true)
-    {
+    if std::fs::read_to_string(&role_id_file).map_or(true, |s| s.trim() != role_id) {
         write_private(&role_id_file, &role_id)?;
         report
             .changes

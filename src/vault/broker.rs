@@ -40,7 +40,11 @@ pub struct TokenLimits {
 
 impl Default for TokenLimits {
     fn default() -> Self {
-        Self { wrap_ttl: Duration::from_secs(60), ttl: Duration::from_secs(300), num_uses: 2 }
+        Self {
+            wrap_ttl: Duration::from_secs(60),
+            ttl: Duration::from_secs(300),
+            num_uses: 2,
+        }
     }
 }
 
@@ -62,7 +66,11 @@ pub struct VaultBroker {
 
 impl VaultBroker {
     pub fn new(session: DashboardSession, kv_mount: &str, limits: TokenLimits) -> Self {
-        Self { session, kv_mount: kv_mount.to_owned(), limits }
+        Self {
+            session,
+            kv_mount: kv_mount.to_owned(),
+            limits,
+        }
     }
 }
 
@@ -83,10 +91,19 @@ impl SecretsBroker for VaultBroker {
             },
         });
         let path = format!("auth/token/create/{BOT_ROLE}");
-        let response = self.session.client().write_wrapped(&path, &body, l.wrap_ttl).await?;
+        let response = self
+            .session
+            .client()
+            .write_wrapped(&path, &body, l.wrap_ttl)
+            .await?;
         let wrap = &response["wrap_info"];
-        let (Some(token), Some(accessor)) = (wrap["token"].as_str(), wrap["wrapped_accessor"].as_str()) else {
-            return Err(VaultError::Unexpected { status: 200, what: "token create answered without wrap_info" });
+        let (Some(token), Some(accessor)) =
+            (wrap["token"].as_str(), wrap["wrapped_accessor"].as_str())
+        else {
+            return Err(VaultError::Unexpected {
+                status: 200,
+                what: "token create answered without wrap_info",
+            });
         };
         tracing::info!(accessor = %accessor, "issued a wrapped bot token");
         Ok(IssuedToken {
@@ -98,9 +115,21 @@ impl SecretsBroker for VaultBroker {
 
     /// Idempotent: an accessor that is already gone counts as revoked.
     async fn revoke(&self, accessor: &str) -> Result<(), VaultError> {
-        match self.session.client().write("auth/token/revoke-accessor", &json!({ "accessor": accessor })).await {
+        match self
+            .session
+            .client()
+            .write(
+                "auth/token/revoke-accessor",
+                &json!({ "accessor": accessor }),
+            )
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(VaultError::Rejected { status: 400, detail, .. }) if detail.contains("invalid accessor") => Ok(()),
+            Err(VaultError::Rejected {
+                status: 400,
+                detail,
+                ..
+            }) if detail.contains("invalid accessor") => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -113,9 +142,19 @@ impl SecretsBroker for VaultBroker {
 impl VaultBroker {
     /// Whether the token behind `accessor` still exists (for checks after stop).
     pub async fn accessor_alive(&self, accessor: &str) -> Result<bool, VaultError> {
-        match self.session.client().write("auth/token/lookup-accessor", &json!({ "accessor": accessor })).await {
+        match self
+            .session
+            .client()
+            .write(
+                "auth/token/lookup-accessor",
+                &json!({ "accessor": accessor }),
+            )
+            .await
+        {
             Ok(_) => Ok(true),
-            Err(VaultError::Rejected { status: 400 | 403, .. }) => Ok(false),
+            Err(VaultError::Rejected {
+                status: 400 | 403, ..
+            }) => Ok(false),
             Err(e) => Err(e),
         }
     }

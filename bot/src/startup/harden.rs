@@ -8,7 +8,13 @@ pub fn harden_process() {
     if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {
         tracing::warn!(error = %e, "PR_SET_DUMPABLE 0 failed");
     }
-    if let Err(e) = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) }) {
+    if let Err(e) = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    ) {
         tracing::warn!(error = %e, "RLIMIT_CORE 0 failed");
     }
 }

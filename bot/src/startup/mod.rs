@@ -127,7 +127,9 @@ fn take_wrapping_token() -> Result<secrecy::SecretString, StartupError> {
     // Edition 2021: remove_var is safe; we are single-threaded at this point.
     std::env::remove_var(WRAPPING_TOKEN_ENV);
     if value.trim().is_empty() {
-        return Err(StartupError::Config(format!("{WRAPPING_TOKEN_ENV} is empty")));
+        return Err(StartupError::Config(format!(
+            "{WRAPPING_TOKEN_ENV} is empty"
+        )));
     }
     Ok(secrecy::SecretString::from(value.trim().to_owned()))
 }
@@ -143,7 +145,10 @@ mod tests {
         assert_eq!(hex::encode(key.expose_secret()), hex);
         assert!(!format!("{key:?}").contains("5d38"));
         for bad in ["", "zz", &"0".repeat(64), &"f".repeat(63)] {
-            assert!(matches!(WalletKey::from_hex(bad), Err(StartupError::MalformedKey)), "{bad}");
+            assert!(
+                matches!(WalletKey::from_hex(bad), Err(StartupError::MalformedKey)),
+                "{bad}"
+            );
         }
     }
 

@@ -8,13 +8,21 @@ use serde_json::{json, Value};
 
 use super::{StartupError, VaultAccess, WalletKey, EXPECTED_CREATION_PATH};
 
-pub(super) async fn introduce(access: &VaultAccess, wrapping: SecretString) -> Result<WalletKey, StartupError> {
+pub(super) async fn introduce(
+    access: &VaultAccess,
+    wrapping: SecretString,
+) -> Result<WalletKey, StartupError> {
     let client = client(access.ca_cert_pem.as_deref())?;
     let base = access.address.trim_end_matches('/');
 
     // 1. Lookup: who created this wrapping token? Fails if it was already unwrapped.
-    let lookup = post(&client, &format!("{base}/v1/sys/wrapping/lookup"), None, &json!({ "token": wrapping.expose_secret() }))
-        .await?;
+    let lookup = post(
+        &client,
+        &format!("{base}/v1/sys/wrapping/lookup"),
+        None,
+        &json!({ "token": wrapping.expose_secret() }),
+    )
+    .await?;
     let lookup = match lookup {
         (200, body) => body,
         (status, _) => {
@@ -31,10 +39,18 @@ pub(super) async fn introduce(access: &VaultAccess, wrapping: SecretString) -> R
     }
 
     // 2. Unwrap, once. A failure here is never retried.
-    let (status, unwrapped) = post(&client, &format!("{base}/v1/sys/wrapping/unwrap"), Some(&wrapping), &json!({})).await?;
+    let (status, unwrapped) = post(
+        &client,
+        &format!("{base}/v1/sys/wrapping/unwrap"),
+        Some(&wrapping),
+        &json!({}),
+    )
+    .await?;
     drop(wrapping);
     if status != 200 {
-        return Err(StartupError::Tampering(format!("unwrap answered {status} (someone may have unwrapped it first)")));
+        return Err(StartupError::Tampering(format!(
+            "unwrap answered {status} (someone may have unwrapped it first)"
+        )));
     }
     let bot_token = unwrapped["auth"]["client_token"]
         .as_str()
@@ -53,18 +69,38 @@ pub(super) async fn introduce(access: &VaultAccess, wrapping: SecretString) -> R
     let status = response.status().as_u16();
     let key = match status {
         200 => {
-            let mut body: Value = response.json().await.map_err(|_| StartupError::MalformedKey)?;
-            let key = body["data"]["data"]["private_key"].as_str().ok_or(StartupError::MalformedKey).and_then(WalletKey::from_hex);
+            let mut body: Value = response
+                .json()
+                .await
+                .map_err(|_| StartupError::MalformedKey)?;
+            let key = body["data"]["data"]["private_key"]
+                .as_str()
+                .ok_or(StartupError::MalformedKey)
+                .and_then(WalletKey::from_hex);
             wipe(&mut body);
             key
         }
-        403 => Err(StartupError::AccessDenied(format!("reading wallet {} was refused", access.wallet_id))),
-        404 => Err(StartupError::AccessDenied(format!("wallet {} has no key", access.wallet_id))),
-        other => Err(StartupError::VaultUnreachable(format!("key read answered {other}"))),
+        403 => Err(StartupError::AccessDenied(format!(
+            "reading wallet {} was refused",
+            access.wallet_id
+        ))),
+        404 => Err(StartupError::AccessDenied(format!(
+            "wallet {} has no key",
+            access.wallet_id
+        ))),
+        other => Err(StartupError::VaultUnreachable(format!(
+            "key read answered {other}"
+        ))),
     };
 
     // 4. Revoke the bot token whatever happened: it has done its one job.
-    let revoked = post(&client, &format!("{base}/v1/auth/token/revoke-self"), Some(&bot_token), &json!({})).await;
+    let revoked = post(
+        &client,
+        &format!("{base}/v1/auth/token/revoke-self"),
+        Some(&bot_token),
+        &json!({}),
+    )
+    .await;
     if !matches!(revoked, Ok((204 | 200, _))) {
         tracing::warn!("revoke-self failed; the token's TTL and use limit still bound it");
     }
@@ -73,13 +109,17 @@ pub(super) async fn introduce(access: &VaultAccess, wrapping: SecretString) -> R
 
 fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, StartupError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(10)).connect_timeout(Duration::from_secs(5));
+    let mut builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5));
     if let Some(pem) = ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
             .map_err(|_| StartupError::Config("vault.ca_cert_pem is not PEM".into()))?;
         builder = builder.tls_certs_only(certs);
     }
-    builder.build().map_err(|e| StartupError::Config(format!("HTTPS client: {e}")))
+    builder
+        .build()
+        .map_err(|e| StartupError::Config(format!("HTTPS client: {e}")))
 }
 
 async fn post(
