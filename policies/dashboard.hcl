@@ -3,7 +3,8 @@
 
 # Mint bot tokens, only through role "bot" (which fixes policies bot-*, orphan, no default
 # policy, CIDR binding and TTLs), and only response-wrapped: an unwrapped create is refused by
-# Vault itself because min_wrapping_ttl is set. The dashboard only ever sees the wrapping token.
+# Vault itself because a wrapping TTL bound is set (policies/matrix.toml proves it). The
+# dashboard only ever sees the wrapping token, valid 10 s to 2 min.
 path "auth/token/create/bot" {
   capabilities     = ["update"]
   min_wrapping_ttl = "10s"

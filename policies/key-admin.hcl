@@ -23,10 +23,10 @@ path "wallets/destroy/*" {
   capabilities = ["update"]
 }
 
-# Create the per-wallet bot policy when a wallet is added; only policies named bot-*.
-path "sys/policies/acl/bot-*" {
-  capabilities = ["create", "update", "read"]
-}
+# Deliberately NOT granted: sys/policies/acl/*. A key admin who could write a bot-* policy
+# could put any grant in it, and the dashboard mints tokens for any bot-* policy: the two roles
+# together would reach everything. Per-wallet bot policies are written only by
+# `tradebot vault bootstrap`, run by the Vault administrator (see policies/README.md).
 
 # Explicitly no token minting through the bot role.
 path "auth/token/create/bot" {

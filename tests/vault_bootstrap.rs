@@ -268,3 +268,43 @@ fn keys_cli_lifecycle_and_bad_input() {
         "the audit log holds the key in clear"
     );
 }
+
+/// The dashboard's session survives its token's TTL and max TTL: renewed, then re-logged-in.
+/// A second session without keep-alive, opened at the same moment, is dead by then (so the
+/// check can fail).
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_session_renews_and_logs_in_again_past_max_ttl() {
+    let bao = Bao::start();
+    let settings = bao.settings();
+    let approle = tempfile::tempdir().unwrap();
+    let opts = BootstrapOptions {
+        approle_dir: Some(approle.path().to_owned()),
+        ..BootstrapOptions::default()
+    };
+    tradebot::vault::bootstrap(&settings, &opts).await.unwrap();
+    // Short lifetimes for the test: 4 s tokens, 10 s max.
+    let root = tradebot::vault::VaultClient::new(&bao.address, None, settings.vault.token.clone())
+        .unwrap();
+    root.write(
+        "auth/approle/role/dashboard",
+        &serde_json::json!({ "token_ttl": 4, "token_max_ttl": 10 }),
+    )
+    .await
+    .unwrap();
+    let mut dash = settings.vault.clone();
+    dash.role_id_file = Some(approle.path().join("role_id"));
+    dash.secret_id_file = Some(approle.path().join("secret_id"));
+    let kept = tradebot::vault::connect_dashboard(&dash).await.unwrap();
+    let idle = tradebot::vault::connect_dashboard(&dash).await.unwrap();
+    assert_eq!(kept.lease().as_secs(), 4);
+    let task = kept.keep_alive();
+    tokio::time::sleep(std::time::Duration::from_secs(14)).await;
+    let alive = kept.client().list("wallets/metadata").await;
+    let dead = idle.client().list("wallets/metadata").await;
+    task.abort();
+    assert!(alive.is_ok(), "kept-alive session failed: {alive:?}");
+    assert!(
+        dead.is_err(),
+        "a session without keep-alive should have expired by now"
+    );
+}

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::domain::WalletId;
 use crate::keys::PrivateKey;
 use crate::vault::wallets::{self, WalletMeta};
-use crate::vault::{policy, VaultClient};
+use crate::vault::{policy, VaultClient, VaultError};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -215,14 +215,28 @@ async fn existing_version(
         .with_context(|| format!("wallet {wallet} does not exist"))
 }
 
+/// Writes the wallet's bot policy when the caller may (a Vault admin). A key admin may not, by
+/// design (policies/README.md): then say what is missing instead of failing after the key was
+/// written.
 async fn ensure_bot_policy(vault: &VaultClient, wallet: &WalletId) -> anyhow::Result<()> {
-    vault
+    let name = policy::bot_policy_name(wallet);
+    match vault
         .write(
-            &format!("sys/policies/acl/{}", policy::bot_policy_name(wallet)),
+            &format!("sys/policies/acl/{name}"),
             &serde_json::json!({ "policy": policy::bot_policy(wallet) }),
         )
-        .await?;
-    Ok(())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(VaultError::Rejected { status: 403, .. }) => {
+            eprintln!(
+                "note: policy {name} not written (this token may not write policies); \
+                 no bot can start on wallet {wallet} until a Vault admin runs `tradebot vault bootstrap`"
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Market ids are `BASE/QUOTE` or `BASE/QUOTE-PERP`, upper-case letters and digits.

@@ -135,7 +135,7 @@ impl SecretsBroker for VaultBroker {
     }
 
     async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
-        wallets::list(self.session.client(), &self.kv_mount).await
+        wallets::list(&self.session.client(), &self.kv_mount).await
     }
 }
 

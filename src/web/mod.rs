@@ -37,6 +37,8 @@ impl Application {
         let tls = crate::tls::server_config(&paths)?;
         let vault = crate::vault::connect_dashboard(&settings.vault).await?;
         tracing::info!(vault = %vault.address(), lease_s = vault.lease().as_secs(), "logged in to Vault with AppRole");
+        // Renewed at half its lease, re-logged-in near its max TTL; lives as long as the process.
+        drop(vault.keep_alive());
         let state = Arc::new(AppState { vault });
         let listener = TcpListener::bind(settings.http.bind)
             .await

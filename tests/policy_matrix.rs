@@ -1,0 +1,292 @@
+//! Executes every cell of policies/matrix.toml against a real OpenBao: each identity gets a
+//! real token (AppRole login, a real wrapped-then-unwrapped bot token, policy tokens minted by
+//! root), each request is really sent, and the outcome is compared with the cell.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Bao, ROOT_TOKEN};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tradebot::domain::WalletId;
+use tradebot::vault::wallets::{self, WalletMeta};
+use tradebot::vault::{
+    bootstrap, connect_dashboard, BootstrapOptions, SecretsBroker, TokenLimits, TokenRequest,
+    VaultBroker, VaultClient,
+};
+
+#[derive(Debug, Deserialize)]
+struct Matrix {
+    cell: Vec<Cell>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cell {
+    identity: String,
+    op: String,
+    path: String,
+    body: Option<String>,
+    wrap_ttl: Option<String>,
+    #[serde(default)]
+    burn_uses: u32,
+    expect: String,
+    why: String,
+}
+
+/// What the matrix promises about each identity, checked before anything runs, so that a cell
+/// cannot silently disappear from the file.
+/// (identity, op, path, wrapped, burn_uses, expect)
+const REQUIRED: &[(&str, &str, &str, bool, u32, &str)] = &[
+    ("dashboard", "read", "wallets/data/alpha", false, 0, "deny"),
+    (
+        "dashboard",
+        "write",
+        "auth/token/create/bot",
+        false,
+        0,
+        "deny",
+    ),
+    ("bot-alpha", "read", "wallets/data/beta", false, 0, "deny"),
+    ("bot-alpha", "list", "wallets/metadata", false, 0, "deny"),
+    ("bot-alpha", "write", "auth/token/create", false, 0, "deny"),
+    ("bot-alpha", "read", "wallets/data/alpha", false, 2, "deny"),
+    (
+        "key-admin",
+        "write",
+        "auth/token/create/bot",
+        true,
+        0,
+        "deny",
+    ),
+];
+
+struct Identities {
+    http: reqwest::Client,
+    address: String,
+    dashboard: SecretString,
+    key_admin: SecretString,
+    auditor: SecretString,
+    broker: VaultBroker,
+}
+
+impl Identities {
+    async fn token_for(&self, identity: &str) -> SecretString {
+        match identity {
+            "dashboard" => self.dashboard.clone(),
+            "key-admin" => self.key_admin.clone(),
+            "auditor" => self.auditor.clone(),
+            "bot-alpha" => self.fresh_bot_token("alpha").await,
+            other => panic!("matrix names an unknown identity {other:?}"),
+        }
+    }
+
+    /// The real path: the dashboard mints a wrapped token through role bot; we unwrap it as the
+    /// bot would.
+    async fn fresh_bot_token(&self, wallet: &str) -> SecretString {
+        let wallet = WalletId::parse(wallet).unwrap();
+        let issued = self
+            .broker
+            .issue_bot_token(&TokenRequest {
+                bot_id: "matrix",
+                wallet: &wallet,
+                operator: "matrix",
+                launch_id: "matrix",
+            })
+            .await
+            .unwrap();
+        let (status, body) = self
+            .send(
+                issued.wrapping_token.expose_secret(),
+                "write",
+                "sys/wrapping/unwrap",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "unwrap failed: {body}");
+        SecretString::from(body["auth"]["client_token"].as_str().unwrap().to_owned())
+    }
+
+    async fn send(
+        &self,
+        token: &str,
+        op: &str,
+        path: &str,
+        body: Option<&str>,
+        wrap_ttl: Option<&str>,
+    ) -> (u16, Value) {
+        let url = format!("{}/v1/{path}", self.address);
+        let method = match op {
+            "read" => reqwest::Method::GET,
+            "list" => reqwest::Method::from_bytes(b"LIST").unwrap(),
+            "write" => reqwest::Method::POST,
+            "delete" => reqwest::Method::DELETE,
+            other => panic!("matrix names an unknown op {other:?}"),
+        };
+        let mut req = self
+            .http
+            .request(method, url)
+            .header("X-Vault-Token", token);
+        if let Some(ttl) = wrap_ttl {
+            req = req.header("X-Vault-Wrap-TTL", ttl);
+        }
+        if let Some(body) = body {
+            let parsed: Value = serde_json::from_str(body).expect("cell body is JSON");
+            req = req.json(&parsed);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+}
+
+async fn policy_token(root: &VaultClient, policy: &str) -> SecretString {
+    let created = root
+        .write(
+            "auth/token/create",
+            &json!({ "policies": [policy], "ttl": "10m" }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    SecretString::from(created["auth"]["client_token"].as_str().unwrap().to_owned())
+}
+
+fn outcome(status: u16) -> &'static str {
+    match status {
+        200..=299 => "allow",
+        403 => "deny",
+        400 => "refuse",
+        _ => "other",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
+    let matrix: Matrix = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/matrix.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    for &(identity, op, path, wrapped, burn, expect) in REQUIRED {
+        assert!(
+            matrix.cell.iter().any(|c| c.identity == identity
+                && c.op == op
+                && c.path == path
+                && c.wrap_ttl.is_some() == wrapped
+                && c.burn_uses == burn
+                && c.expect == expect),
+            "the matrix lost a required cell: {identity} {op} {path} -> {expect}"
+        );
+    }
+
+    let bao = Bao::start();
+    let settings = bao.settings();
+    let root = VaultClient::new(
+        &bao.address,
+        None,
+        Some(SecretString::from(ROOT_TOKEN.to_owned())),
+    )
+    .unwrap();
+    // Two wallets, then bootstrap (which writes a bot policy per existing wallet).
+    let approle = tempfile::tempdir().unwrap();
+    let opts = BootstrapOptions {
+        approle_dir: Some(approle.path().to_owned()),
+        demo_wallet: Some(WalletId::parse("alpha").unwrap()),
+        ..BootstrapOptions::default()
+    };
+    bootstrap(&settings, &opts).await.unwrap();
+    let meta = WalletMeta {
+        label: "second".into(),
+        allowed_markets: vec!["INJ/USDT".into()],
+    };
+    wallets::generate(
+        &root,
+        &settings.vault.kv_mount,
+        &WalletId::parse("beta").unwrap(),
+        &meta,
+    )
+    .await
+    .unwrap();
+    bootstrap(&settings, &opts).await.unwrap();
+
+    let mut dash = settings.vault.clone();
+    dash.role_id_file = Some(approle.path().join("role_id"));
+    dash.secret_id_file = Some(approle.path().join("secret_id"));
+    let session = connect_dashboard(&dash).await.unwrap();
+    let http = reqwest::Client::new();
+    // A second AppRole login, by hand, to hold the dashboard's token as a plain request header.
+    let login: Value = http
+        .post(format!("{}/v1/auth/approle/login", bao.address))
+        .json(&json!({
+            "role_id": std::fs::read_to_string(approle.path().join("role_id")).unwrap().trim(),
+            "secret_id": std::fs::read_to_string(approle.path().join("secret_id")).unwrap().trim(),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dashboard = SecretString::from(login["auth"]["client_token"].as_str().unwrap().to_owned());
+    let ids = Identities {
+        http,
+        address: bao.address.clone(),
+        dashboard,
+        key_admin: policy_token(&root, "tradebot-key-admin").await,
+        auditor: policy_token(&root, "tradebot-auditor").await,
+        broker: VaultBroker::new(session, &settings.vault.kv_mount, TokenLimits::default()),
+    };
+
+    let mut failures = Vec::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for cell in &matrix.cell {
+        let token = ids.token_for(&cell.identity).await;
+        for _ in 0..cell.burn_uses {
+            ids.send(
+                token.expose_secret(),
+                "read",
+                "wallets/data/alpha",
+                None,
+                None,
+            )
+            .await;
+        }
+        let (status, body) = ids
+            .send(
+                token.expose_secret(),
+                &cell.op,
+                &cell.path,
+                cell.body.as_deref(),
+                cell.wrap_ttl.as_deref(),
+            )
+            .await;
+        *counts.entry(outcome(status)).or_default() += 1;
+        if outcome(status) != cell.expect {
+            failures.push(format!(
+                "{} {} {} (wrap {:?}): expected {}, got {status} {} -- {}",
+                cell.identity,
+                cell.op,
+                cell.path,
+                cell.wrap_ttl,
+                cell.expect,
+                body["errors"],
+                cell.why
+            ));
+        }
+    }
+    eprintln!(
+        "policy matrix: {} cells, outcomes {counts:?}",
+        matrix.cell.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "policy matrix violations:\n{}",
+        failures.join("\n")
+    );
+}
