@@ -25,6 +25,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub vault: VaultSettings,
     pub docker: DockerSettings,
+    pub bots: BotSettings,
     pub log: LogSettings,
 }
 
@@ -74,6 +75,28 @@ pub struct DockerSettings {
     pub bots_network: String,
 }
 
+/// How bots are launched and watched.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSettings {
+    /// Image of bot containers (must be in the socket proxy's allow-list).
+    pub image: String,
+    /// Vault address as seen from the bots network (`vault.address` when empty).
+    pub vault_address: String,
+    /// Markets operators may choose; a wallet's metadata narrows this per wallet.
+    pub markets: Vec<String>,
+    /// How long a bot may take from container start to its `ready` event.
+    pub ready_timeout_secs: u64,
+    /// SIGTERM grace period before the engine kills a stopping bot.
+    pub stop_grace_secs: u64,
+    /// Crash restarts before a bot is marked failed; delays double from `restart_base_ms`.
+    pub restart_max: u32,
+    pub restart_base_ms: u64,
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
+    pub pids_limit: i64,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
@@ -120,6 +143,23 @@ impl Default for Settings {
                 proxy_url: "http://socket-proxy:2375".into(),
                 proxy_token_file: None,
                 bots_network: "tradebot_bots".into(),
+            },
+            bots: BotSettings {
+                image: "tradebot/bot:local".into(),
+                vault_address: String::new(),
+                markets: vec![
+                    "INJ/USDT".into(),
+                    "TIA/USDT".into(),
+                    "INJ/USDT-PERP".into(),
+                    "TIA/USDT-PERP".into(),
+                ],
+                ready_timeout_secs: 30,
+                stop_grace_secs: 10,
+                restart_max: 5,
+                restart_base_ms: 1000,
+                memory_bytes: 64 * 1024 * 1024,
+                nano_cpus: 500_000_000,
+                pids_limit: 64,
             },
             log: LogSettings {
                 format: LogFormat::Pretty,

@@ -1,10 +1,13 @@
 //! Control plane for trading bots: HTTPS dashboard, Vault broker, container runtime and CLI.
 
+pub mod bots;
 pub mod cli;
 pub mod config;
 pub mod devstack;
 pub mod domain;
 pub mod keys;
+pub mod runtime;
+pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod vault;

@@ -49,11 +49,20 @@ impl Default for TokenLimits {
 }
 
 /// The secrets operations the rest of the control plane uses (fakes implement it in unit tests).
-#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound needed across crates
-pub trait SecretsBroker {
-    async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError>;
-    async fn revoke(&self, accessor: &str) -> Result<(), VaultError>;
-    async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError>;
+/// Futures are `Send`: the lifecycle calls these from spawned tasks.
+pub trait SecretsBroker: Send + Sync + 'static {
+    fn issue_bot_token(
+        &self,
+        req: &TokenRequest<'_>,
+    ) -> impl std::future::Future<Output = Result<IssuedToken, VaultError>> + Send;
+    /// Idempotent: an accessor that is already gone counts as revoked.
+    fn revoke(
+        &self,
+        accessor: &str,
+    ) -> impl std::future::Future<Output = Result<(), VaultError>> + Send;
+    fn list_wallets(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<WalletInfo>, VaultError>> + Send;
 }
 
 /// The Vault implementation, over the dashboard's AppRole session.

@@ -14,6 +14,7 @@ pub const ROOT_TOKEN: &str = "root-token-for-tests-only";
 pub struct Bao {
     child: Child,
     pub address: String,
+    pub port: u16,
     pub dir: tempfile::TempDir,
 }
 
@@ -39,6 +40,12 @@ fn free_port() -> u16 {
 impl Bao {
     /// Starts a dev server with a file audit device (declared in config, as OpenBao requires).
     pub fn start() -> Self {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// Like `start`, listening on `ip` (e.g. 0.0.0.0 so containers reach it through their
+    /// network's gateway). `address` still points at loopback for the test process.
+    pub fn start_on(ip: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let audit = dir.path().join("audit.log");
@@ -58,7 +65,7 @@ impl Bao {
                 "-dev",
                 &format!("-dev-root-token-id={ROOT_TOKEN}"),
             ])
-            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .arg(format!("-dev-listen-address={ip}:{port}"))
             .arg(format!("-config={}", config.display()))
             .env("HOME", dir.path())
             .stdout(Stdio::from(log.try_clone().unwrap()))
@@ -68,6 +75,7 @@ impl Bao {
         let bao = Self {
             child,
             address: format!("http://127.0.0.1:{port}"),
+            port,
             dir,
         };
         bao.wait_ready();

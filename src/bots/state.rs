@@ -1,0 +1,51 @@
+//! What the dashboard knows about a bot at any moment.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotState {
+    /// Token issued / container starting / waiting for `ready` (also between crash restarts).
+    Starting,
+    Running,
+    Stopping,
+    Stopped,
+    /// Could not start, or crashed more often than the restart budget allows.
+    Failed,
+}
+
+impl BotState {
+    /// Holds its wallet (another bot on the wallet would collide on sequence numbers).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Starting | Self::Running | Self::Stopping)
+    }
+}
+
+/// The public view of a bot (API, pages). Never holds a token or a key.
+#[derive(Debug, Clone, Serialize)]
+pub struct BotView {
+    pub bot_id: String,
+    pub wallet: String,
+    pub market: String,
+    pub bot_type: String,
+    pub operator: String,
+    pub launch_id: String,
+    pub state: BotState,
+    /// Why the bot is in its state, for humans (failures, stops, restarts).
+    pub reason: Option<String>,
+    pub started_ms: i64,
+    pub ready_ms: Option<i64>,
+    /// Crash restarts in a row.
+    pub restarts: u32,
+    /// The last status event, as the bot sent it.
+    pub last_status: Option<serde_json::Value>,
+    /// Realized + unrealized PnL from the last status event.
+    pub pnl: Option<String>,
+    pub container_id: Option<String>,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,126 @@
+//! Containers, behind our own trait. `docker` (bollard, through the socket proxy) is the only
+//! module that imports bollard; the lifecycle code and its unit tests see only this trait.
+
+mod docker;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::Stream;
+
+pub use docker::DockerRuntime;
+
+/// Label marking containers the control plane manages (the proxy requires it).
+pub const MANAGED_LABEL: &str = "io.tradebot.managed";
+/// Label prefix of every label we set.
+pub const LABEL_PREFIX: &str = "io.tradebot.";
+/// Container names start with this (the proxy requires it).
+pub const NAME_PREFIX: &str = "tradebot-bot-";
+
+/// What a bot container is made of. Env values may be secret (the wrapping token): this type
+/// has no Debug output of them.
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub env: Vec<(String, secrecy::SecretString)>,
+    pub labels: HashMap<String, String>,
+    pub network: String,
+    pub memory_bytes: i64,
+    pub nano_cpus: i64,
+    pub pids_limit: i64,
+    pub stop_timeout_secs: i64,
+}
+
+impl std::fmt::Debug for ContainerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerSpec")
+            .field("name", &self.name)
+            .field("image", &self.image)
+            .field(
+                "env",
+                &self.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            )
+            .field("labels", &self.labels)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A managed container as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub labels: HashMap<String, String>,
+    /// `created`, `running`, `exited`, `dead`, ...
+    pub state: String,
+    pub exit_code: Option<i64>,
+    /// True when the engine killed it for memory.
+    pub oom_killed: bool,
+}
+
+/// A container lifecycle event (`die`, `start`, `destroy`, ...), managed containers only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerEvent {
+    pub id: String,
+    pub action: String,
+    pub labels: HashMap<String, String>,
+    pub exit_code: Option<i64>,
+}
+
+pub type LineStream = Pin<Box<dyn Stream<Item = Result<String, RuntimeError>> + Send>>;
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<ContainerEvent, RuntimeError>> + Send>>;
+
+/// Why a container operation failed. `Display` is safe for operators: no env values, no raw
+/// engine bodies beyond the proxy's refusal reason.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("the Docker socket proxy is unreachable ({0})")]
+    Unreachable(String),
+    #[error("the socket proxy refused: {0}")]
+    Refused(String),
+    #[error("no such container")]
+    NotFound,
+    #[error("Docker error: {0}")]
+    Engine(String),
+}
+
+/// Container operations the lifecycle needs (futures are `Send`: the lifecycle spawns tasks).
+/// Implemented by [`DockerRuntime`]; unit tests use
+/// fakes.
+pub trait ContainerRuntime: Send + Sync + 'static {
+    /// The engine (through the proxy) answers.
+    fn ping(&self) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    /// Creates and starts; returns the container id. On a failed start the container is removed.
+    fn create_and_start(
+        &self,
+        spec: ContainerSpec,
+    ) -> impl Future<Output = Result<String, RuntimeError>> + Send;
+    /// SIGTERM, then SIGKILL after `grace_secs`.
+    fn stop(
+        &self,
+        id: &str,
+        grace_secs: i64,
+    ) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    /// Removes a stopped container (force: also a running one).
+    fn remove(
+        &self,
+        id: &str,
+        force: bool,
+    ) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    fn inspect(&self, id: &str)
+        -> impl Future<Output = Result<ContainerInfo, RuntimeError>> + Send;
+    /// Every managed container, running or not.
+    fn list_managed(&self)
+        -> impl Future<Output = Result<Vec<ContainerInfo>, RuntimeError>> + Send;
+    /// The last `tail` lines of stdout+stderr.
+    fn tail_logs(
+        &self,
+        id: &str,
+        tail: usize,
+    ) -> impl Future<Output = Result<Vec<String>, RuntimeError>> + Send;
+    /// stdout lines as they come (from the start when `from_start`, else new lines only).
+    fn follow_stdout(&self, id: &str, from_start: bool) -> LineStream;
+    /// Lifecycle events of managed containers, from now on.
+    fn events(&self) -> EventStream;
+}
