@@ -1,0 +1,2 @@
+//! Ops CLI (filled in below).
+fn main() {}
