@@ -5,5 +5,8 @@
 //! nothing of the bot.
 
 pub mod address;
+pub mod errors;
 pub mod keys;
 pub mod legacy_dec;
+pub mod msgs;
+pub mod proto;

@@ -1,0 +1,360 @@
+//! Exchange v2 orders in human values, checked against the market's ticks, and turned into
+//! `MsgBatchUpdateOrders` (LegacyDec wire strings) and back from its response.
+
+use std::collections::HashSet;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::address::{Address, SubaccountId};
+use crate::legacy_dec::{self, DecError};
+use crate::proto;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MarketKind {
+    Spot,
+    Derivative,
+}
+
+/// A market as read from the chain at start-up; never hard-coded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketMeta {
+    pub market_id: String,
+    pub kind: MarketKind,
+    pub ticker: String,
+    pub base_denom: Option<String>,
+    pub quote_denom: String,
+    /// Token decimals (spot base; derivatives have none).
+    pub base_decimals: Option<u32>,
+    pub quote_decimals: u32,
+    pub price_tick: Decimal,
+    pub quantity_tick: Decimal,
+    /// Minimum price x quantity, in quote (human units).
+    pub min_notional: Decimal,
+    pub maker_fee_rate: Decimal,
+    pub taker_fee_rate: Decimal,
+    /// Derivatives only.
+    pub initial_margin_ratio: Option<Decimal>,
+    pub active: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OrderError {
+    #[error("price {0} is not a positive multiple of the tick {1}")]
+    PriceTick(Decimal, Decimal),
+    #[error("quantity {0} is not a positive multiple of the tick {1}")]
+    QuantityTick(Decimal, Decimal),
+    #[error("notional {0} is below the market minimum {1}")]
+    MinNotional(Decimal, Decimal),
+    #[error("leverage {0} must be at least 1 and at most 1/initial margin ratio ({1})")]
+    Leverage(Decimal, Decimal),
+    #[error("derivative order needs a leverage and the market an initial margin ratio")]
+    MissingLeverage,
+    #[error("client order id must be 1..=36 printable ASCII characters and unique in a batch")]
+    BadCid,
+    #[error("order for market {0} that is not of the expected kind or not loaded")]
+    UnknownMarket(String),
+    #[error(transparent)]
+    Decimal(#[from] DecError),
+}
+
+/// A limit order to create (human values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub market_id: String,
+    pub side: Side,
+    pub price: Decimal,
+    pub quantity: Decimal,
+    /// Post-only: rejected instead of crossing the book.
+    pub post_only: bool,
+    /// Client order id: how we cancel and how we learn the order's fate.
+    pub cid: String,
+    /// Derivatives: margin = notional / leverage (never below the initial margin ratio).
+    pub leverage: Option<Decimal>,
+}
+
+/// An order to cancel, by client order id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelOrder {
+    pub market_id: String,
+    pub cid: String,
+}
+
+fn is_multiple(value: Decimal, tick: Decimal) -> bool {
+    !tick.is_zero() && value > Decimal::ZERO && (value % tick).is_zero()
+}
+
+fn valid_cid(cid: &str) -> bool {
+    (1..=36).contains(&cid.len()) && cid.bytes().all(|b| b.is_ascii_graphic())
+}
+
+impl MarketMeta {
+    /// Ticks and minimum notional: the chain rejects anything else, so we reject it first.
+    pub fn check(&self, price: Decimal, quantity: Decimal) -> Result<(), OrderError> {
+        if !is_multiple(price, self.price_tick) {
+            return Err(OrderError::PriceTick(price, self.price_tick));
+        }
+        if !is_multiple(quantity, self.quantity_tick) {
+            return Err(OrderError::QuantityTick(quantity, self.quantity_tick));
+        }
+        let notional = price * quantity;
+        if notional < self.min_notional {
+            return Err(OrderError::MinNotional(notional, self.min_notional));
+        }
+        Ok(())
+    }
+
+    /// Largest tick multiple not above `price` (buyers) or smallest not below (sellers).
+    pub fn round_price(&self, price: Decimal, side: Side) -> Decimal {
+        round_to(price, self.price_tick, side == Side::Sell)
+    }
+
+    /// Largest tick multiple not above `quantity`.
+    pub fn round_quantity(&self, quantity: Decimal) -> Decimal {
+        round_to(quantity, self.quantity_tick, false)
+    }
+
+    /// Margin for a derivative order: notional / leverage, and at least notional x initial
+    /// margin ratio; rounded up so the chain's margin check cannot fail on the last digit.
+    pub fn margin(
+        &self,
+        price: Decimal,
+        quantity: Decimal,
+        leverage: Decimal,
+    ) -> Result<Decimal, OrderError> {
+        let imr = self
+            .initial_margin_ratio
+            .ok_or(OrderError::MissingLeverage)?;
+        let max_leverage = if imr.is_zero() {
+            Decimal::MAX
+        } else {
+            Decimal::ONE / imr
+        };
+        if leverage < Decimal::ONE || leverage > max_leverage {
+            return Err(OrderError::Leverage(leverage, max_leverage.round_dp(2)));
+        }
+        let notional = price * quantity;
+        let margin = (notional / leverage).max(notional * imr);
+        Ok(margin
+            .round_dp_with_strategy(self.quote_decimals.min(18), RoundingStrategy::AwayFromZero))
+    }
+}
+
+fn round_to(value: Decimal, tick: Decimal, up: bool) -> Decimal {
+    if tick.is_zero() {
+        return value;
+    }
+    let steps = value / tick;
+    let steps = if up { steps.ceil() } else { steps.floor() };
+    (steps * tick).normalize()
+}
+
+/// One batch: cancels and creates of one subaccount, applied atomically per message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub creates: Vec<NewOrder>,
+    pub cancels: Vec<CancelOrder>,
+    /// Markets whose every order of the subaccount is cancelled.
+    pub cancel_all: Vec<String>,
+}
+
+/// Builds the v2 message. `markets` must hold every market the batch names.
+pub fn batch_update(
+    sender: Address,
+    subaccount: SubaccountId,
+    batch: &Batch,
+    markets: &[MarketMeta],
+) -> Result<proto::MsgBatchUpdateOrders, OrderError> {
+    let find = |id: &str| {
+        markets
+            .iter()
+            .find(|m| m.market_id == id)
+            .ok_or_else(|| OrderError::UnknownMarket(id.to_owned()))
+    };
+    let subaccount_hex = subaccount.to_hex();
+    let mut msg = proto::MsgBatchUpdateOrders {
+        sender: sender.to_bech32(),
+        subaccount_id: subaccount_hex.clone(),
+        ..Default::default()
+    };
+    for id in &batch.cancel_all {
+        match find(id)?.kind {
+            MarketKind::Spot => msg.spot_market_ids_to_cancel_all.push(id.clone()),
+            MarketKind::Derivative => msg.derivative_market_ids_to_cancel_all.push(id.clone()),
+        }
+    }
+    for c in &batch.cancels {
+        if !valid_cid(&c.cid) {
+            return Err(OrderError::BadCid);
+        }
+        let data = proto::OrderData {
+            market_id: c.market_id.clone(),
+            subaccount_id: subaccount_hex.clone(),
+            order_hash: String::new(),
+            order_mask: proto::ORDER_MASK_ANY,
+            cid: c.cid.clone(),
+        };
+        match find(&c.market_id)?.kind {
+            MarketKind::Spot => msg.spot_orders_to_cancel.push(data),
+            MarketKind::Derivative => msg.derivative_orders_to_cancel.push(data),
+        }
+    }
+    let mut cids = HashSet::new();
+    for o in &batch.creates {
+        if !valid_cid(&o.cid) || !cids.insert(o.cid.as_str()) {
+            return Err(OrderError::BadCid);
+        }
+        let market = find(&o.market_id)?;
+        market.check(o.price, o.quantity)?;
+        let order_type = match (o.side, o.post_only) {
+            (Side::Buy, false) => proto::OrderType::Buy,
+            (Side::Sell, false) => proto::OrderType::Sell,
+            (Side::Buy, true) => proto::OrderType::BuyPo,
+            (Side::Sell, true) => proto::OrderType::SellPo,
+        } as i32;
+        let info = Some(proto::OrderInfo {
+            subaccount_id: subaccount_hex.clone(),
+            // Fee recipient = ourselves: the relayer share of our fees comes back to us.
+            fee_recipient: sender.to_bech32(),
+            price: legacy_dec::to_wire(o.price)?,
+            quantity: legacy_dec::to_wire(o.quantity)?,
+            cid: o.cid.clone(),
+        });
+        match market.kind {
+            MarketKind::Spot => msg.spot_orders_to_create.push(proto::SpotOrder {
+                market_id: o.market_id.clone(),
+                order_info: info,
+                order_type,
+                ..Default::default()
+            }),
+            MarketKind::Derivative => {
+                let leverage = o.leverage.ok_or(OrderError::MissingLeverage)?;
+                let margin = market.margin(o.price, o.quantity, leverage)?;
+                msg.derivative_orders_to_create
+                    .push(proto::DerivativeOrder {
+                        market_id: o.market_id.clone(),
+                        order_info: info,
+                        order_type,
+                        margin: legacy_dec::to_wire(margin)?,
+                        ..Default::default()
+                    });
+            }
+        }
+    }
+    Ok(msg)
+}
+
+/// An order the chain accepted: it exists on the book (or filled) under this hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub cid: String,
+    pub market_id: String,
+    pub order_hash: String,
+}
+
+/// An order the chain refused inside an otherwise successful transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedOrder {
+    pub cid: String,
+    pub market_id: String,
+    /// ABCI exchange error code when the chain gave one.
+    pub code: Option<u32>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub placed: Vec<PlacedOrder>,
+    pub rejected: Vec<RejectedOrder>,
+    /// (cid, cancelled?) for every cancel in the batch, in order.
+    pub cancels: Vec<(String, bool)>,
+}
+
+/// Reads per-order results. The order-hash slot of a failed order carries its error code and
+/// its cid is listed in `failed_*_cids`; an order is reported placed only with a real hash.
+pub fn read_outcome(
+    sent: &proto::MsgBatchUpdateOrders,
+    resp: &proto::MsgBatchUpdateOrdersResponse,
+) -> BatchOutcome {
+    let mut out = BatchOutcome::default();
+    let spot = sent
+        .spot_orders_to_create
+        .iter()
+        .map(|o| (o.market_id.as_str(), o.order_info.as_ref()));
+    classify(
+        spot,
+        &resp.spot_order_hashes,
+        &resp.failed_spot_orders_cids,
+        &mut out,
+    );
+    let deriv = sent
+        .derivative_orders_to_create
+        .iter()
+        .map(|o| (o.market_id.as_str(), o.order_info.as_ref()));
+    classify(
+        deriv,
+        &resp.derivative_order_hashes,
+        &resp.failed_derivative_orders_cids,
+        &mut out,
+    );
+    let cancels = sent
+        .spot_orders_to_cancel
+        .iter()
+        .zip(pad(&resp.spot_cancel_success));
+    let dcancels = sent
+        .derivative_orders_to_cancel
+        .iter()
+        .zip(pad(&resp.derivative_cancel_success));
+    for (order, ok) in cancels.chain(dcancels) {
+        out.cancels.push((order.cid.clone(), ok));
+    }
+    out
+}
+
+fn pad(v: &[bool]) -> impl Iterator<Item = bool> + '_ {
+    v.iter().copied().chain(std::iter::repeat(false))
+}
+
+fn is_order_hash(s: &str) -> bool {
+    s.len() == 66 && s.starts_with("0x") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn classify<'a>(
+    sent: impl Iterator<Item = (&'a str, Option<&'a proto::OrderInfo>)>,
+    hashes: &[String],
+    failed: &[String],
+    out: &mut BatchOutcome,
+) {
+    for (i, (market_id, info)) in sent.enumerate() {
+        let cid = info.map(|i| i.cid.clone()).unwrap_or_default();
+        let slot = hashes.get(i).map_or("", String::as_str);
+        if is_order_hash(slot) && !failed.contains(&cid) {
+            out.placed.push(PlacedOrder {
+                cid,
+                market_id: market_id.to_owned(),
+                order_hash: slot.to_owned(),
+            });
+            continue;
+        }
+        let code = slot.parse::<u32>().ok();
+        let reason = match code.and_then(|c| crate::errors::describe("exchange", c)) {
+            Some(text) => text.to_owned(),
+            None if failed.contains(&cid) => "rejected by the exchange".to_owned(),
+            None => "no order hash in the response".to_owned(),
+        };
+        out.rejected.push(RejectedOrder {
+            cid,
+            market_id: market_id.to_owned(),
+            code,
+            reason,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;
