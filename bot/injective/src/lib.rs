@@ -9,4 +9,6 @@ pub mod errors;
 pub mod keys;
 pub mod legacy_dec;
 pub mod msgs;
+pub mod network;
 pub mod proto;
+pub mod tx;
