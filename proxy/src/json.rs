@@ -78,7 +78,8 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        let mut seen: Vec<String> = Vec::new();
+        // A set, not a list: 64 KiB of one-letter keys must not cost a quadratic scan.
+        let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if !key.is_ascii() {
                 return Err(de::Error::custom(format!(
@@ -86,12 +87,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
                 )));
             }
             let folded = key.to_ascii_lowercase();
-            if seen.contains(&folded) {
+            if !seen.insert(folded) {
                 return Err(de::Error::custom(format!(
                     "duplicate key {key:?} (keys are case-insensitive)"
                 )));
             }
-            seen.push(folded);
             let value = map.next_value_seed(StrictValue)?;
             out.insert(key, value);
         }

@@ -1,6 +1,7 @@
 //! Docker socket proxy: speaks the Docker Engine API, enforces a deny-by-default policy that
 //! inspects container-create bodies. See docs/SOCKET_PROXY.md.
 
+pub mod framing;
 pub mod json;
 pub mod policy;
 pub mod routes;
@@ -13,7 +14,8 @@ use std::sync::Arc;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
 
 /// Settings from the environment.
 #[derive(Debug, Clone)]
@@ -85,17 +87,40 @@ impl Settings {
     }
 }
 
-/// Serves until the listener fails. One task per connection; HTTP/1.1 (what bollard speaks).
+/// Serves until the listener fails. One task per connection; HTTP/1.1 (what bollard speaks),
+/// one request per connection so that `framing` sees every request head.
 pub async fn serve(listener: TcpListener, proxy: Arc<server::Proxy>) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let proxy = proxy.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| proxy.clone().handle(req));
-            let _ = http1::Builder::new()
-                .max_buf_size(64 * 1024)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = serve_connection(stream, proxy).await;
         });
     }
+}
+
+async fn serve_connection(mut stream: TcpStream, proxy: Arc<server::Proxy>) -> std::io::Result<()> {
+    let head = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        framing::read_head(&mut stream),
+    )
+    .await
+    .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    if let Err(reason) = framing::check_head(&head) {
+        tracing::warn!(
+            decision = "deny",
+            reason,
+            status = 400,
+            "ambiguous request framing"
+        );
+        stream.write_all(&framing::refusal(reason)).await?;
+        return stream.shutdown().await;
+    }
+    let service = service_fn(move |req| proxy.clone().handle(req));
+    http1::Builder::new()
+        .max_buf_size(64 * 1024)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(framing::Prefixed::new(head, stream)), service)
+        .await
+        .map_err(std::io::Error::other)
 }

@@ -438,12 +438,20 @@ impl Policy {
             }
         }
         if let Some(rp) = hc.get("RestartPolicy") {
-            let name = rp
-                .get("Name")
-                .or_else(|| rp.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !matches!(name, "" | "no") {
+            // Keys in any case, like the daemon: `{"NAME":"always"}` is a restart policy too.
+            let rp = canonical(
+                rp,
+                &["Name", "MaximumRetryCount"],
+                "HostConfig.RestartPolicy",
+            )?;
+            let name = match rp.get("Name") {
+                Some(n) => string(n, "RestartPolicy.Name")?,
+                None => "",
+            };
+            let retries = rp
+                .get("MaximumRetryCount")
+                .map_or(Ok(0), |n| int(n, "MaximumRetryCount"))?;
+            if !matches!(name, "" | "no") || retries != 0 {
                 return deny("HostConfig.RestartPolicy: the dashboard restarts bots (with backoff), not the daemon");
             }
         }
@@ -457,20 +465,7 @@ impl Policy {
                     return deny(format!("HostConfig.Tmpfs {path:?}: only /tmp"));
                 }
                 let opts = string(opts, "Tmpfs options")?;
-                let size = opts
-                    .split(',')
-                    .find_map(|o| o.strip_prefix("size="))
-                    .and_then(parse_size);
-                if size.is_none_or(|s| s > l.tmpfs_max_bytes)
-                    || opts
-                        .split(',')
-                        .any(|o| o == "exec" || o == "suid" || o == "dev")
-                {
-                    return deny(format!(
-                        "HostConfig.Tmpfs /tmp: needs size=<= {} bytes, no exec/suid/dev",
-                        l.tmpfs_max_bytes
-                    ));
-                }
+                check_tmpfs_options(opts, l.tmpfs_max_bytes)?;
                 tmpfs.insert(path.clone(), json!(opts));
             }
         }
@@ -490,15 +485,7 @@ impl Policy {
             out["Tmpfs"] = Value::Object(tmpfs);
         }
         if let Some(log) = hc.get("LogConfig") {
-            let ty = log
-                .get("Type")
-                .or_else(|| log.get("type"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !matches!(ty, "" | "json-file" | "local") {
-                return deny("HostConfig.LogConfig: json-file or local only (the dashboard reads logs through the API)");
-            }
-            out["LogConfig"] = (*log).clone();
+            out["LogConfig"] = check_log_config(log)?;
         }
         Ok(out)
     }
@@ -524,6 +511,75 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// Only /tmp options we understand, each once: the kernel takes the *last* `size=`, so a
+/// repeated option could slip a second, larger size past a first-match check.
+fn check_tmpfs_options(opts: &str, max_bytes: i64) -> Result<(), Denied> {
+    let refuse = || {
+        deny(format!(
+            "HostConfig.Tmpfs /tmp: options size=<= {max_bytes} bytes, mode=<octal>, noexec, nosuid, nodev, rw; each once"
+        ))
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut size = None;
+    for opt in opts.split(',') {
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        if seen.contains(&name) {
+            return refuse();
+        }
+        seen.push(name);
+        match (name, value) {
+            ("size", v) => size = parse_size(v),
+            ("mode", v)
+                if !v.is_empty()
+                    && v.len() <= 4
+                    && v.bytes().all(|b| (b'0'..=b'7').contains(&b)) => {}
+            ("noexec" | "nosuid" | "nodev" | "rw", "") => {}
+            _ => return refuse(),
+        }
+    }
+    match size {
+        Some(s) if (1..=max_bytes).contains(&s) => Ok(()),
+        _ => refuse(),
+    }
+}
+
+/// Log drivers that keep logs on the daemon (the dashboard reads them through the API); a
+/// remote driver (syslog, gelf, fluentd...) would make the daemon connect wherever we are told.
+/// Rebuilt from checked parts: the caller's object is never forwarded.
+fn check_log_config(log: &Value) -> Result<Value, Denied> {
+    let log = canonical(log, &["Type", "Config"], "HostConfig.LogConfig")?;
+    let ty = match log.get("Type") {
+        Some(t) => string(t, "LogConfig.Type")?,
+        None => "",
+    };
+    if !matches!(ty, "" | "json-file" | "local") {
+        return deny("HostConfig.LogConfig: json-file or local only (the dashboard reads logs through the API)");
+    }
+    let mut config = Map::new();
+    if let Some(c) = log.get("Config").filter(|c| !c.is_null()) {
+        let Some(c) = c.as_object() else {
+            return deny("HostConfig.LogConfig.Config must be an object");
+        };
+        for (k, v) in c {
+            let v = string(v, "LogConfig.Config values")?;
+            let ok = match k.as_str() {
+                "max-size" => parse_size(v).is_some_and(|s| (1..=256 * 1024 * 1024).contains(&s)),
+                "max-file" => v.parse::<u8>().is_ok_and(|n| (1..=10).contains(&n)),
+                "compress" => matches!(v, "true" | "false"),
+                _ => false,
+            };
+            if !ok {
+                return deny(format!(
+                    "HostConfig.LogConfig.Config {k:?}: only max-size (<= 256m), max-file (1-10), compress"
+                ));
+            }
+            config.insert(k.clone(), json!(v));
+        }
+    }
+    let ty = if ty.is_empty() { "json-file" } else { ty };
+    Ok(json!({ "Type": ty, "Config": config }))
 }
 
 fn check_name_chars(name: &str, what: &str) -> Result<(), Denied> {
@@ -562,6 +618,10 @@ fn parse_size(s: &str) -> Option<i64> {
         'g' | 'G' => (&s[..s.len() - 1], 1024 * 1024 * 1024),
         _ => (s, 1),
     };
+    // Digits only: `+5`, `1.5` and the like mean different things to different parsers.
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     digits.parse::<i64>().ok().and_then(|n| n.checked_mul(mult))
 }
 

@@ -58,11 +58,13 @@ impl Endpoint {
     pub fn allowed_query(&self) -> &'static [&'static str] {
         match self {
             Endpoint::ContainerList => &["all", "limit", "size", "filters"],
-            Endpoint::ContainerCreate => &["name"],
+            // bollard always sends `platform=` (empty); any value is refused in `check_values`.
+            Endpoint::ContainerCreate => &["name", "platform"],
             Endpoint::ContainerStop(_) => &["t", "signal"],
             Endpoint::ContainerKill(_) => &["signal"],
             Endpoint::ContainerWait(_) => &["condition"],
-            Endpoint::ContainerRemove(_) => &["force", "v"],
+            // bollard always sends `link=false`; a true value is refused in `check_values`.
+            Endpoint::ContainerRemove(_) => &["force", "v", "link"],
             Endpoint::ContainerLogs(_) => &[
                 "follow",
                 "stdout",
@@ -76,6 +78,29 @@ impl Endpoint {
             _ => &[],
         }
     }
+}
+
+/// A request line that passed the router: what the server forwards, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// `v1.41` etc., kept so the daemon answers in the client's API version.
+    pub version: Option<String>,
+    pub endpoint: Endpoint,
+    /// Decoded, allow-listed, each name at most once.
+    pub query: Vec<(String, String)>,
+}
+
+/// Routes method + path + raw query (the request line, as hyper split it). The fuzz target
+/// `route` calls this with arbitrary bytes.
+pub fn route_target(method: &str, path: &str, query: Option<&str>) -> Result<Routed, Denied> {
+    let (version, endpoint) = route(method, path)?;
+    let query = parse_query(query, endpoint.allowed_query())?;
+    check_values(&endpoint, &query)?;
+    Ok(Routed {
+        version,
+        endpoint,
+        query,
+    })
 }
 
 /// Parses method + path. `path` is the raw request path without the query.
@@ -176,6 +201,71 @@ fn why_denied(method: &str, segs: &[&str]) -> String {
         _ => "endpoint not allowed",
     };
     format!("{method} /{}: {what}", segs.join("/"))
+}
+
+/// Parses the query string; unknown or repeated parameters are refused.
+fn parse_query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, Denied> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if !allowed.contains(&k.as_ref()) {
+            return Err(Denied(format!(
+                "query parameter {:?} is not allowed here",
+                truncate(&k)
+            )));
+        }
+        if out.iter().any(|(seen, _)| seen == &k) {
+            return Err(Denied(format!("query parameter {k:?} given twice")));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+fn check_signal(query: &[(String, String)]) -> Result<(), Denied> {
+    match query
+        .iter()
+        .find(|(k, _)| k == "signal")
+        .map(|(_, v)| v.as_str())
+    {
+        None
+        | Some("SIGTERM" | "SIGKILL" | "SIGINT" | "TERM" | "KILL" | "INT" | "15" | "9" | "2") => {
+            Ok(())
+        }
+        Some(other) => Err(Denied(format!("signal {other:?}: only TERM, INT or KILL"))),
+    }
+}
+
+/// Values with a meaning beyond the endpoint's purpose are refused.
+fn check_values(endpoint: &Endpoint, query: &[(String, String)]) -> Result<(), Denied> {
+    if matches!(
+        endpoint,
+        Endpoint::ContainerKill(_) | Endpoint::ContainerStop(_)
+    ) {
+        check_signal(query)?;
+    }
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if get("platform").is_some_and(|p| !p.is_empty()) {
+        return Err(Denied(
+            "platform: only the image's own platform (an empty value)".into(),
+        ));
+    }
+    if let Some(link) = get("link") {
+        if !matches!(link, "" | "0" | "false" | "False" | "FALSE") {
+            return Err(Denied(
+                "link=true removes a link, not a container: not allowed".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{
-    HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+    HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
 };
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::net::UnixStream;
 
 use crate::policy::{Denied, Policy};
-use crate::routes::{route, Endpoint};
+use crate::routes::{route_target, truncate, Endpoint, Routed};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
@@ -85,7 +85,15 @@ impl Proxy {
             }
             Err((status, reason)) => {
                 tracing::warn!(decision = "deny", %method, path = %truncate(&path), reason = %reason, status = status.as_u16());
-                refuse(status, &reason)
+                let mut response = refuse(status, &reason);
+                if status == StatusCode::BAD_REQUEST || status == StatusCode::PAYLOAD_TOO_LARGE {
+                    // The framing or body can no longer be trusted: nothing more on this
+                    // connection (no second, smuggled request is read).
+                    response
+                        .headers_mut()
+                        .insert(CONNECTION, HeaderValue::from_static("close"));
+                }
+                response
             }
         })
     }
@@ -97,9 +105,12 @@ impl Proxy {
         let forbidden = |d: Denied| (StatusCode::FORBIDDEN, d.0);
         self.authenticate(&req)?;
         check_framing(&req)?;
-        let (version, endpoint) =
-            route(req.method().as_str(), req.uri().path()).map_err(forbidden)?;
-        let query = parse_query(req.uri().query(), endpoint.allowed_query()).map_err(forbidden)?;
+        let Routed {
+            version,
+            endpoint,
+            query,
+        } = route_target(req.method().as_str(), req.uri().path(), req.uri().query())
+            .map_err(forbidden)?;
         let prefix = version.map(|v| format!("/{v}")).unwrap_or_default();
 
         // Container-scoped: resolve and require the managed label before anything else.
@@ -149,9 +160,6 @@ impl Proxy {
                     Endpoint::ContainerLogs(_) => "/logs",
                     _ => "",
                 };
-                if let Endpoint::ContainerKill(_) = other {
-                    check_signal(&query).map_err(forbidden)?;
-                }
                 (format!("/containers/{id}{suffix}"), query, None)
             }
         };
@@ -189,11 +197,18 @@ impl Proxy {
         let collected = Limited::new(req.into_body(), limit)
             .collect()
             .await
-            .map_err(|_| {
-                (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("body over {limit} bytes or unreadable"),
-                )
+            .map_err(|e| {
+                // Over the limit is 413; a broken body (bad chunk sizes...) is the client's 400.
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("body over {limit} bytes"),
+                    )
+                } else {
+                    (StatusCode::BAD_REQUEST, "malformed request body".to_owned())
+                }
             })?
             .to_bytes();
         if !wanted && !collected.is_empty() {
@@ -356,6 +371,8 @@ impl Proxy {
             }
         }
         let out = info.to_string();
+        // The body changed length: the daemon's framing headers no longer describe it.
+        parts.headers.remove(TRANSFER_ENCODING);
         parts.headers.remove(CONTENT_LENGTH);
         parts
             .headers
@@ -395,24 +412,6 @@ fn check_framing(req: &Request<Incoming>) -> Result<(), (StatusCode, String)> {
     Ok(())
 }
 
-/// Parses the query string; unknown or repeated parameters are refused.
-fn parse_query(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, Denied> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        if !allowed.contains(&k.as_ref()) {
-            return Err(Denied(format!(
-                "query parameter {:?} is not allowed here",
-                truncate(&k)
-            )));
-        }
-        if out.iter().any(|(seen, _)| seen == &k) {
-            return Err(Denied(format!("query parameter {k:?} given twice")));
-        }
-        out.push((k.into_owned(), v.into_owned()));
-    }
-    Ok(out)
-}
-
 fn encode_query(query: &[(String, String)]) -> String {
     if query.is_empty() {
         return String::new();
@@ -422,22 +421,4 @@ fn encode_query(query: &[(String, String)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
-}
-
-fn check_signal(query: &[(String, String)]) -> Result<(), Denied> {
-    match query
-        .iter()
-        .find(|(k, _)| k == "signal")
-        .map(|(_, v)| v.as_str())
-    {
-        None
-        | Some("SIGTERM" | "SIGKILL" | "SIGINT" | "TERM" | "KILL" | "INT" | "15" | "9" | "2") => {
-            Ok(())
-        }
-        Some(other) => Err(Denied(format!("signal {other:?}: only TERM, INT or KILL"))),
-    }
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(80).collect()
 }

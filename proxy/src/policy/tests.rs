@@ -79,6 +79,23 @@ fn dangerous_host_config_is_refused_with_reasons() {
         (r#","Tmpfs":{"/etc":"size=1m"}"#, "only /tmp"),
         (r#","Tmpfs":{"/tmp":"size=1m,exec"}"#, "exec"),
         (r#","NoSuchThing":1"#, "unknown field"),
+        // Found by the hostile corpus: these used to pass (first-match or case-sensitive checks).
+        (r#","LogConfig":{"TYPE":"syslog"}"#, "json-file or local"),
+        (
+            r#","LogConfig":{"Type":"json-file","Config":{"syslog-address":"tcp://1.2.3.4:1"}}"#,
+            "only max-size",
+        ),
+        (
+            r#","LogConfig":{"Type":"local","driver":"gelf"}"#,
+            "unknown field",
+        ),
+        (r#","Tmpfs":{"/tmp":"size=1m,size=64g"}"#, "each once"),
+        (r#","Tmpfs":{"/tmp":"size=+1m"}"#, "each once"),
+        (r#","RestartPolicy":{"NAME":"always"}"#, "restarts"),
+        (
+            r#","RestartPolicy":{"Name":"no","MaximumRetryCount":5}"#,
+            "restarts",
+        ),
     ] {
         let err = p
             .check_create(body(extra, "").as_bytes(), None)
@@ -158,6 +175,24 @@ fn identity_image_env_and_labels_are_checked() {
     assert!(p
         .check_create(body("", "").as_bytes(), Some("tradebot-bot-../x"))
         .is_err());
+}
+
+#[test]
+fn log_config_is_rebuilt_not_forwarded() {
+    let c = policy()
+        .check_create(
+            body(
+                r#","LogConfig":{"type":"local","config":{"max-size":"10m"}}"#,
+                "",
+            )
+            .as_bytes(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        c.body["HostConfig"]["LogConfig"],
+        json!({"Type":"local","Config":{"max-size":"10m"}})
+    );
 }
 
 #[test]
