@@ -8,6 +8,7 @@ pub mod address;
 pub mod errors;
 pub mod keys;
 pub mod legacy_dec;
+pub mod models;
 pub mod msgs;
 pub mod network;
 pub mod proto;
