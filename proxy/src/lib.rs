@@ -2,6 +2,7 @@
 //! inspects container-create bodies. See docs/SOCKET_PROXY.md.
 
 pub mod framing;
+pub mod invariants;
 pub mod json;
 pub mod policy;
 pub mod routes;

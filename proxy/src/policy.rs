@@ -124,7 +124,6 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("CpuShares", "use NanoCpus"),
     ("CpuQuota", "use NanoCpus"),
     ("CpuPeriod", "use NanoCpus"),
-    ("MemorySwap", "swap settings are not allowed"),
     ("MemorySwappiness", "swap settings are not allowed"),
     ("KernelMemory", "kernel memory settings are not allowed"),
     ("BlkioWeight", "block I/O settings are not allowed"),
@@ -156,6 +155,10 @@ const TOP: &[&str] = &[
 ];
 const HOST: &[&str] = &[
     "Memory",
+    // Only equal to Memory (no swap), which is what we forward: our own output is accepted.
+    "MemorySwap",
+    // Only false; our own output says so explicitly.
+    "Privileged",
     "NanoCpus",
     "PidsLimit",
     "CapDrop",
@@ -306,8 +309,7 @@ impl Policy {
             Some(u) if !is_off(u) => string(u, "User")?,
             _ => self.user_default.as_str(),
         };
-        check_user(user)?;
-        out.insert("User".into(), json!(user));
+        out.insert("User".into(), json!(canonical_user(user)?));
         if let Some(h) = top.get("Hostname") {
             let h = string(h, "Hostname")?;
             if !h.is_empty() {
@@ -404,6 +406,16 @@ impl Policy {
         let memory = bounded("Memory", l.memory_default, l.memory_max)?;
         let cpus = bounded("NanoCpus", l.nano_cpus_default, l.nano_cpus_max)?;
         let pids = bounded("PidsLimit", l.pids_default, l.pids_max)?;
+        if let Some(swap) = hc.get("MemorySwap").filter(|v| !is_off(v)) {
+            if swap.as_i64() != Some(memory) {
+                return deny(
+                    "HostConfig.MemorySwap: swap is not allowed (only MemorySwap = Memory)",
+                );
+            }
+        }
+        if hc.get("Privileged").is_some_and(|v| !is_off(v)) {
+            return deny("HostConfig.Privileged: privileged containers are root on the host");
+        }
         if let Some(drop) = hc.get("CapDrop") {
             let drop = strings(drop, "CapDrop")?;
             if !drop.is_empty() && !drop.iter().any(|c| c.eq_ignore_ascii_case("ALL")) {
@@ -598,17 +610,22 @@ fn check_name_chars(name: &str, what: &str) -> Result<(), Denied> {
     }
 }
 
-/// Non-root: a numeric uid other than 0 (names could map to root inside the image).
-fn check_user(user: &str) -> Result<(), Denied> {
-    let (uid, gid) = user.split_once(':').unwrap_or((user, ""));
-    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !numeric(uid) || uid.parse::<u32>().map_or(true, |u| u == 0) {
-        return deny(format!("User {user:?}: a numeric non-root uid is required"));
+/// Non-root: a numeric uid other than 0 (names could map to root inside the image), and a
+/// numeric gid other than 0. Without a gid the runtime picks the image's passwd entry or, in a
+/// scratch image, gid 0: so an omitted gid becomes the uid (`1000` -> `1000:1000`).
+fn canonical_user(user: &str) -> Result<String, Denied> {
+    let (uid, gid) = user.split_once(':').unwrap_or((user, user));
+    let id = |s: &str| {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<u32>().ok().filter(|n| *n != 0)
+    };
+    match (id(uid), id(gid)) {
+        (Some(u), Some(g)) => Ok(format!("{u}:{g}")),
+        (None, _) => deny(format!("User {user:?}: a numeric non-root uid is required")),
+        (_, None) => deny(format!("User {user:?}: a numeric non-root gid is required")),
     }
-    if !gid.is_empty() && (!numeric(gid) || gid.parse::<u32>().map_or(true, |g| g == 0)) {
-        return deny(format!("User {user:?}: a numeric non-root gid is required"));
-    }
-    Ok(())
 }
 
 fn parse_size(s: &str) -> Option<i64> {

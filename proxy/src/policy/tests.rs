@@ -231,3 +231,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn user_gets_an_explicit_non_root_group() {
+    // Found by the smoke fuzz: "1000:" passed. A missing gid means gid 0 in a scratch image.
+    let with_user = |u: &str| {
+        policy().check_create(
+            format!(r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true"}},"User":"{u}"}}"#)
+                .as_bytes(),
+            None,
+        )
+    };
+    assert_eq!(with_user("1000").unwrap().body["User"], "1000:1000");
+    assert_eq!(with_user("1000:2000").unwrap().body["User"], "1000:2000");
+    for bad in ["1000:", ":1000", "0", "1000:0", "root", "1000:staff", "-1"] {
+        assert!(with_user(bad).is_err(), "{bad}");
+    }
+}
