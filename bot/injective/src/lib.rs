@@ -5,6 +5,7 @@
 //! nothing of the bot.
 
 pub mod address;
+pub mod client;
 pub mod errors;
 pub mod keys;
 pub mod legacy_dec;
@@ -12,4 +13,5 @@ pub mod models;
 pub mod msgs;
 pub mod network;
 pub mod proto;
+pub mod ratelimit;
 pub mod tx;

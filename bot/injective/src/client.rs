@@ -1,0 +1,670 @@
+//! The async client the bot's `Exchange` adapter wraps: market metadata, book, trades, account
+//! state from REST (chain LCD, indexer HTTP), and signed batch order updates with sequence
+//! tracking, gas simulation and confirmation by hash.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use cosmos_sdk_proto::Any;
+use prost::Message;
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::address::{Address, SubaccountId};
+use crate::keys::{KeyError, PrivateKey};
+use crate::legacy_dec::{ChainFormat, DecError};
+use crate::models::{self, Balance, OpenOrder, OrderBook, Position, Trade};
+use crate::msgs::{self, Batch, BatchOutcome, MarketKind, MarketMeta, OrderError};
+use crate::network::Network;
+use crate::ratelimit::RateLimiter;
+use crate::{errors, proto, tx};
+
+mod poll;
+pub use poll::BookEvent;
+
+/// Which market, and of which kind (the chain serves them under different paths).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MarketRef {
+    pub id: String,
+    pub kind: MarketKind,
+}
+
+impl MarketRef {
+    pub fn spot(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            kind: MarketKind::Spot,
+        }
+    }
+    pub fn derivative(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            kind: MarketKind::Derivative,
+        }
+    }
+}
+
+/// Errors carry status codes and chain logs, never request bodies or keys.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("request to {0} failed: {1}")]
+    Transport(String, String),
+    #[error("{path} answered HTTP {status}: {body}")]
+    Status {
+        path: String,
+        status: u16,
+        body: String,
+    },
+    #[error("cannot decode the response of {0}: {1}")]
+    Decode(String, String),
+    #[error("out of gas: wanted {gas_wanted}, used {gas_used}; raise the gas multiplier or table")]
+    OutOfGas { gas_wanted: i64, gas_used: i64 },
+    #[error("account sequence still wrong after a resync: {0}")]
+    SequenceMismatch(String),
+    #[error("transaction failed ({codespace} {code}: {description}): {log}")]
+    TxFailed {
+        code: u32,
+        codespace: String,
+        description: String,
+        log: String,
+    },
+    #[error("transaction {0} was not found in a block in time; its orders may or may not exist")]
+    NotConfirmed(String),
+    #[error("this client has no signing key")]
+    NoSigner,
+    #[error("market {0} was not loaded with market() first")]
+    UnknownMarket(String),
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Decimal(#[from] DecError),
+}
+
+/// How the gas limit is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GasStrategy {
+    /// Simulate, then multiply gas used by `multiplier` (e.g. 1.3).
+    Simulate { multiplier: Decimal },
+    /// No simulation round trip: base + per order (create or cancel) + per cancel-all market.
+    Table {
+        base: u64,
+        per_order: u64,
+        per_market: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub subaccount_index: u32,
+    pub gas: GasStrategy,
+    /// Blocks after the latest one past which the tx is void.
+    pub timeout_blocks: u64,
+    pub confirm_interval: Duration,
+    pub confirm_attempts: u32,
+    pub request_timeout: Duration,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+    pub memo: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            subaccount_index: 0,
+            gas: GasStrategy::Simulate {
+                multiplier: Decimal::new(13, 1),
+            },
+            timeout_blocks: 30,
+            confirm_interval: Duration::from_millis(700),
+            confirm_attempts: 30,
+            request_timeout: Duration::from_secs(10),
+            backoff_initial: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            memo: String::new(),
+        }
+    }
+}
+
+/// The key that signs, and whose funds it trades. With a granter, messages act for the granter
+/// and are wrapped in authz MsgExec; the bot key itself holds nothing worth stealing.
+#[derive(Debug)]
+pub struct Signer {
+    key: PrivateKey,
+    granter: Option<Address>,
+}
+
+impl Signer {
+    pub fn direct(key: PrivateKey) -> Self {
+        Self { key, granter: None }
+    }
+    pub fn delegated(key: PrivateKey, granter: Address) -> Self {
+        Self {
+            key,
+            granter: Some(granter),
+        }
+    }
+    /// The account whose subaccount trades.
+    pub fn trader(&self) -> Address {
+        self.granter.unwrap_or_else(|| self.key.address())
+    }
+    /// The account that signs and pays fees.
+    pub fn signer_address(&self) -> Address {
+        self.key.address()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AccountState {
+    number: u64,
+    sequence: u64,
+}
+
+#[derive(Debug)]
+pub struct InjectiveClient {
+    http: reqwest::Client,
+    net: Network,
+    cfg: ClientConfig,
+    limiter: RateLimiter,
+    signer: Option<Signer>,
+    markets: Mutex<HashMap<String, MarketMeta>>,
+    /// Held across build-sign-broadcast so two batches never share a sequence.
+    account: AsyncMutex<Option<AccountState>>,
+    gas_price: Mutex<Decimal>,
+}
+
+impl InjectiveClient {
+    pub fn new(
+        net: Network,
+        cfg: ClientConfig,
+        signer: Option<Signer>,
+    ) -> Result<Self, ClientError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(cfg.request_timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ClientError::Transport("client".into(), e.to_string()))?;
+        let limiter = RateLimiter::new(net.requests_per_second, net.requests_per_second.max(1));
+        let gas_price = Mutex::new(net.gas_price);
+        Ok(Self {
+            http,
+            net,
+            cfg,
+            limiter,
+            signer,
+            markets: Mutex::new(HashMap::new()),
+            account: AsyncMutex::new(None),
+            gas_price,
+        })
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// The subaccount this client trades (granter's when delegated).
+    pub fn subaccount(&self) -> Result<SubaccountId, ClientError> {
+        let signer = self.signer.as_ref().ok_or(ClientError::NoSigner)?;
+        Ok(signer.trader().subaccount(self.cfg.subaccount_index))
+    }
+
+    // ------------------------------------------------------------ HTTP
+
+    async fn get<T: DeserializeOwned>(&self, base: &str, path: &str) -> Result<T, ClientError> {
+        self.limiter.acquire().await;
+        let resp = self
+            .http
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
+        Self::read(path, resp).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        self.limiter.acquire().await;
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.net.lcd))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
+        Self::read(path, resp).await
+    }
+
+    async fn read<T: DeserializeOwned>(
+        path: &str,
+        resp: reqwest::Response,
+    ) -> Result<T, ClientError> {
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
+        if !status.is_success() {
+            let body = serde_json::from_str::<models::GatewayError>(&text)
+                .map_or_else(|_| text.chars().take(200).collect(), |e| e.message);
+            return Err(ClientError::Status {
+                path: path.to_owned(),
+                status: status.as_u16(),
+                body,
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| ClientError::Decode(path.to_owned(), e.to_string()))
+    }
+
+    // ------------------------------------------------------------ market data
+
+    /// Reads the market from the chain (ticks, decimals, min notional) and caches it.
+    pub async fn market(&self, market: &MarketRef) -> Result<MarketMeta, ClientError> {
+        let meta: MarketMeta = match market.kind {
+            MarketKind::Spot => {
+                let path = format!("/injective/exchange/v2/spot/markets/{}", market.id);
+                self.get::<models::SpotMarketResponse>(&self.net.lcd, &path)
+                    .await?
+                    .market
+                    .into()
+            }
+            MarketKind::Derivative => {
+                let path = format!("/injective/exchange/v2/derivative/markets/{}", market.id);
+                self.get::<models::DerivativeMarketResponse>(&self.net.lcd, &path)
+                    .await?
+                    .market
+                    .market
+                    .into()
+            }
+        };
+        self.lock_markets()
+            .insert(meta.market_id.clone(), meta.clone());
+        Ok(meta)
+    }
+
+    fn lock_markets(&self) -> std::sync::MutexGuard<'_, HashMap<String, MarketMeta>> {
+        // Poisoning cannot leave the map half-written (insert is atomic from our view).
+        self.markets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn cached(&self, id: &str) -> Result<MarketMeta, ClientError> {
+        self.lock_markets()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ClientError::UnknownMarket(id.to_owned()))
+    }
+
+    /// Order book from the chain (human values), best levels first, `depth` per side.
+    pub async fn orderbook(
+        &self,
+        market: &MarketRef,
+        depth: u32,
+    ) -> Result<OrderBook, ClientError> {
+        let kind = match market.kind {
+            MarketKind::Spot => "spot",
+            MarketKind::Derivative => "derivative",
+        };
+        let path = format!(
+            "/injective/exchange/v2/{kind}/orderbook/{}?limit={depth}",
+            market.id
+        );
+        Ok(self
+            .get::<models::OrderbookResponse>(&self.net.lcd, &path)
+            .await?
+            .into())
+    }
+
+    /// Recent trades from the indexer, converted from its chain format with the market's decimals
+    /// (so `market()` must have been called).
+    pub async fn trades(&self, market: &MarketRef, limit: u32) -> Result<Vec<Trade>, ClientError> {
+        let meta = self.cached(&market.id)?;
+        match market.kind {
+            MarketKind::Spot => {
+                let format = ChainFormat::Spot {
+                    base_decimals: meta.base_decimals.unwrap_or(0),
+                    quote_decimals: meta.quote_decimals,
+                };
+                let path = format!(
+                    "/api/exchange/spot/v2/trades?market_ids={}&limit={limit}",
+                    market.id
+                );
+                let r: models::IndexerTradesResponse<models::IndexerSpotTrade> =
+                    self.get(&self.net.indexer, &path).await?;
+                Ok(r.trades
+                    .iter()
+                    .map(|t| t.to_trade(format))
+                    .collect::<Result<_, _>>()?)
+            }
+            MarketKind::Derivative => {
+                let format = ChainFormat::Derivative {
+                    quote_decimals: meta.quote_decimals,
+                };
+                let path = format!(
+                    "/api/exchange/derivative/v2/trades?market_ids={}&limit={limit}",
+                    market.id
+                );
+                let r: models::IndexerTradesResponse<models::IndexerDerivativeTrade> =
+                    self.get(&self.net.indexer, &path).await?;
+                Ok(r.trades
+                    .iter()
+                    .map(|t| t.to_trade(format))
+                    .collect::<Result<_, _>>()?)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ account state
+
+    pub async fn open_orders(&self, market: &MarketRef) -> Result<Vec<OpenOrder>, ClientError> {
+        let sub = self.subaccount()?;
+        let kind = match market.kind {
+            MarketKind::Spot => "spot",
+            MarketKind::Derivative => "derivative",
+        };
+        let path = format!("/injective/exchange/v2/{kind}/orders/{}/{sub}", market.id);
+        Ok(self
+            .get::<models::TraderOrdersResponse>(&self.net.lcd, &path)
+            .await?
+            .into_orders(&market.id))
+    }
+
+    /// Subaccount deposits in base units (see [`Balance::human`]).
+    pub async fn balances(&self) -> Result<Vec<Balance>, ClientError> {
+        let path = format!(
+            "/injective/exchange/v2/exchange/subaccountDeposits?subaccount_id={}",
+            self.subaccount()?
+        );
+        Ok(self
+            .get::<models::SubaccountDepositsResponse>(&self.net.lcd, &path)
+            .await?
+            .into_balances())
+    }
+
+    pub async fn positions(&self) -> Result<Vec<Position>, ClientError> {
+        let path = format!(
+            "/injective/exchange/v2/subaccount_positions/{}",
+            self.subaccount()?
+        );
+        Ok(self
+            .get::<models::SubaccountPositionsResponse>(&self.net.lcd, &path)
+            .await?
+            .into_positions())
+    }
+
+    /// Refreshes the gas price from the chain's current base fee (falls back to the configured one).
+    pub async fn refresh_gas_price(&self) -> Result<Decimal, ClientError> {
+        let r: models::EipBaseFeeResponse = self
+            .get(&self.net.lcd, "/injective/txfees/v1beta1/cur_eip_base_fee")
+            .await?;
+        let price = r.base_fee.base_fee.max(self.net.gas_price);
+        *self.gas_price.lock().unwrap_or_else(|e| e.into_inner()) = price;
+        Ok(price)
+    }
+
+    // ------------------------------------------------------------ orders
+
+    /// Cancels and creates in one transaction. Orders the chain refused are in `rejected`.
+    pub async fn batch_update(&self, batch: &Batch) -> Result<BatchOutcome, ClientError> {
+        let signer = self.signer.as_ref().ok_or(ClientError::NoSigner)?;
+        let ids = batch
+            .creates
+            .iter()
+            .map(|o| &o.market_id)
+            .chain(batch.cancels.iter().map(|c| &c.market_id))
+            .chain(batch.cancel_all.iter());
+        let markets = ids
+            .map(|id| self.cached(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let msg = msgs::batch_update(signer.trader(), self.subaccount()?, batch, &markets)?;
+        let any = proto::to_any(&msg);
+        let wrapped = match signer.granter {
+            Some(_) => tx::exec(signer.signer_address(), vec![any]),
+            None => any,
+        };
+        let items = (batch.creates.len() + batch.cancels.len()) as u64;
+        let delivered = self
+            .send(signer, vec![wrapped], items, batch.cancel_all.len() as u64)
+            .await?;
+        let responses = tx::msg_responses(&delivered.data)
+            .map_err(|e| ClientError::Decode("tx data".into(), e.to_string()))?;
+        let first = responses
+            .first()
+            .ok_or_else(|| ClientError::Decode("tx data".into(), "no message response".into()))?;
+        let resp =
+            proto::MsgBatchUpdateOrdersResponse::decode(first.1.as_slice()).map_err(|e| {
+                ClientError::Decode("MsgBatchUpdateOrdersResponse".into(), e.to_string())
+            })?;
+        Ok(msgs::read_outcome(&msg, &resp))
+    }
+
+    /// Cancels every order of our subaccount in these markets (start-up and shutdown).
+    pub async fn cancel_all(&self, markets: &[MarketRef]) -> Result<BatchOutcome, ClientError> {
+        let batch = Batch {
+            cancel_all: markets.iter().map(|m| m.id.clone()).collect(),
+            ..Batch::default()
+        };
+        self.batch_update(&batch).await
+    }
+
+    /// Signs, broadcasts and confirms; one resync-and-retry on a sequence mismatch.
+    async fn send(
+        &self,
+        signer: &Signer,
+        msgs: Vec<Any>,
+        items: u64,
+        markets: u64,
+    ) -> Result<models::TxResponse, ClientError> {
+        let mut account = self.account.lock().await;
+        let mut resynced = false;
+        loop {
+            let state = match *account {
+                Some(s) => s,
+                None => self.fetch_account(signer.signer_address()).await?,
+            };
+            match self
+                .try_send(signer, msgs.clone(), state, items, markets)
+                .await
+            {
+                Ok((hash, next)) => {
+                    *account = Some(AccountState {
+                        sequence: next,
+                        ..state
+                    });
+                    drop(account);
+                    return self.confirm(&hash).await;
+                }
+                Err(SendError::Sequence(log)) => {
+                    *account = None;
+                    if resynced {
+                        return Err(ClientError::SequenceMismatch(log));
+                    }
+                    resynced = true;
+                    tracing::warn!(expected = ?expected_sequence(&log), "account sequence mismatch; resynchronising");
+                    if let Some(expected) = expected_sequence(&log) {
+                        *account = Some(AccountState {
+                            sequence: expected,
+                            ..state
+                        });
+                    }
+                }
+                Err(SendError::Other(e)) => {
+                    // The local sequence may be stale after an unknown failure: re-read next time.
+                    *account = None;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn fetch_account(&self, address: Address) -> Result<AccountState, ClientError> {
+        let path = format!("/cosmos/auth/v1beta1/accounts/{address}");
+        let r: models::AccountResponse = self.get(&self.net.lcd, &path).await?;
+        let (number, sequence) = r
+            .numbers()
+            .ok_or_else(|| ClientError::Decode(path, "no account numbers".into()))?;
+        Ok(AccountState { number, sequence })
+    }
+
+    async fn latest_height(&self) -> Result<u64, ClientError> {
+        let r: models::LatestBlockResponse = self
+            .get(
+                &self.net.lcd,
+                "/cosmos/base/tendermint/v1beta1/blocks/latest",
+            )
+            .await?;
+        Ok(r.block.header.height.max(0) as u64)
+    }
+
+    fn params(&self, state: AccountState, gas_limit: u64, timeout_height: u64) -> tx::TxParams {
+        let price = *self.gas_price.lock().unwrap_or_else(|e| e.into_inner());
+        tx::TxParams {
+            chain_id: self.net.chain_id.clone(),
+            account_number: state.number,
+            sequence: state.sequence,
+            gas_limit,
+            fee_amount: tx::fee_for(gas_limit, price),
+            fee_denom: self.net.fee_denom.clone(),
+            timeout_height,
+            memo: self.cfg.memo.clone(),
+        }
+    }
+
+    async fn try_send(
+        &self,
+        signer: &Signer,
+        msgs: Vec<Any>,
+        state: AccountState,
+        items: u64,
+        markets: u64,
+    ) -> Result<(String, u64), SendError> {
+        let timeout_height = self.latest_height().await? + self.cfg.timeout_blocks;
+        let gas_limit = match &self.cfg.gas {
+            GasStrategy::Table {
+                base,
+                per_order,
+                per_market,
+            } => base + per_order * items + per_market * markets,
+            GasStrategy::Simulate { multiplier } => {
+                let probe = tx::build_and_sign(
+                    &signer.key,
+                    msgs.clone(),
+                    &self.params(state, 0, timeout_height),
+                )
+                .map_err(ClientError::from)?;
+                let body = serde_json::json!({ "tx_bytes": b64(&probe.tx_bytes) });
+                let sim: models::SimulateResponse =
+                    match self.post("/cosmos/tx/v1beta1/simulate", &body).await {
+                        Ok(s) => s,
+                        Err(ClientError::Status { body, .. }) if is_sequence_log(&body) => {
+                            return Err(SendError::Sequence(body))
+                        }
+                        Err(ClientError::Status { body, .. }) if body.contains("out of gas") => {
+                            return Err(SendError::Other(ClientError::OutOfGas {
+                                gas_wanted: 0,
+                                gas_used: 0,
+                            }));
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                (Decimal::from(sim.gas_info.gas_used.max(0)) * multiplier)
+                    .ceil()
+                    .try_into()
+                    .unwrap_or(u64::MAX)
+            }
+        };
+        let signed = tx::build_and_sign(
+            &signer.key,
+            msgs,
+            &self.params(state, gas_limit, timeout_height),
+        )
+        .map_err(ClientError::from)?;
+        let body =
+            serde_json::json!({ "tx_bytes": b64(&signed.tx_bytes), "mode": "BROADCAST_MODE_SYNC" });
+        let r: models::TxResponseEnvelope = self.post("/cosmos/tx/v1beta1/txs", &body).await?;
+        let resp = r.tx_response;
+        match (resp.codespace.as_str(), resp.code) {
+            (_, 0) => Ok((signed.hash, state.sequence + 1)),
+            ("sdk", errors::SDK_WRONG_SEQUENCE) => Err(SendError::Sequence(resp.raw_log)),
+            _ => Err(SendError::Other(tx_failure(&resp))),
+        }
+    }
+
+    /// Polls the tx by hash until it is in a block; a failed delivery is an error.
+    async fn confirm(&self, hash: &str) -> Result<models::TxResponse, ClientError> {
+        let path = format!("/cosmos/tx/v1beta1/txs/{hash}");
+        for _ in 0..self.cfg.confirm_attempts {
+            match self
+                .get::<models::TxResponseEnvelope>(&self.net.lcd, &path)
+                .await
+            {
+                Ok(r) if r.tx_response.code == 0 => return Ok(r.tx_response),
+                Ok(r) => return Err(tx_failure(&r.tx_response)),
+                // Not yet indexed (404) or a transient node error: wait for the next block.
+                Err(ClientError::Status { .. } | ClientError::Transport(..)) => {}
+                Err(e) => return Err(e),
+            }
+            tokio::time::sleep(self.cfg.confirm_interval).await;
+        }
+        Err(ClientError::NotConfirmed(hash.to_owned()))
+    }
+}
+
+enum SendError {
+    Sequence(String),
+    Other(ClientError),
+}
+
+impl From<ClientError> for SendError {
+    fn from(e: ClientError) -> Self {
+        Self::Other(e)
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn is_sequence_log(log: &str) -> bool {
+    log.contains("account sequence mismatch") || log.contains("incorrect account sequence")
+}
+
+/// "account sequence mismatch, expected 6, got 5: ..." -> 6.
+pub fn expected_sequence(log: &str) -> Option<u64> {
+    let rest = &log[log.find("expected ")? + "expected ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn tx_failure(resp: &models::TxResponse) -> ClientError {
+    if resp.codespace == "sdk" && resp.code == errors::SDK_OUT_OF_GAS {
+        return ClientError::OutOfGas {
+            gas_wanted: resp.gas_wanted,
+            gas_used: resp.gas_used,
+        };
+    }
+    ClientError::TxFailed {
+        code: resp.code,
+        codespace: resp.codespace.clone(),
+        description: errors::describe(&resp.codespace, resp.code)
+            .unwrap_or("unknown")
+            .to_owned(),
+        log: resp.raw_log.chars().take(300).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_expected_sequence() {
+        let log = "account sequence mismatch, expected 6, got 5: incorrect account sequence";
+        assert_eq!(super::expected_sequence(log), Some(6));
+        assert_eq!(super::expected_sequence("nope"), None);
+    }
+}
