@@ -1,5 +1,5 @@
 //! Stable-Rust smoke fuzz: the library functions the cargo-fuzz targets call (proxy/fuzz),
-//! fed the committed fuzz corpus plus thousands of random and mutated inputs from proptest.
+//! fed the committed seed corpus (proxy/fuzz/seeds) plus thousands of random and mutated inputs from proptest.
 //! No input may panic, and every result must be Ok(valid canonical body) or Err(reason): the
 //! invariants module asserts both. cargo-fuzz itself needs nightly; this runs everywhere.
 #![allow(clippy::unwrap_used)]
@@ -18,7 +18,7 @@ fn policy() -> Policy {
 
 fn read_corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("fuzz/seeds")
         .join(target);
     let mut out: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .unwrap()
