@@ -27,6 +27,8 @@ pub struct Settings {
     pub docker: DockerSettings,
     pub bots: BotSettings,
     pub log: LogSettings,
+    /// Dashboard sessions and login throttling (src/auth).
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -79,6 +81,9 @@ pub struct DockerSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotSettings {
+    /// This stack's name, labelled on its bots (compose sets the project name): a dashboard
+    /// adopts and stops only its own stack's bots when several stacks share an engine.
+    pub stack: String,
     /// Image of bot containers (must be in the socket proxy's allow-list).
     pub image: String,
     /// Vault address as seen from the bots network (`vault.address` when empty).
@@ -87,6 +92,8 @@ pub struct BotSettings {
     pub markets: Vec<String>,
     /// How long a bot may take from container start to its `ready` event.
     pub ready_timeout_secs: u64,
+    /// Seconds between a bot's status events.
+    pub status_interval_secs: u64,
     /// SIGTERM grace period before the engine kills a stopping bot.
     pub stop_grace_secs: u64,
     /// Crash restarts before a bot is marked failed; delays double from `restart_base_ms`.
@@ -95,6 +102,33 @@ pub struct BotSettings {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids_limit: i64,
+}
+
+/// Dashboard sessions and login throttling.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A session unused for this long ends.
+    pub session_idle_minutes: u64,
+    /// A session ends this long after login, however busy.
+    pub session_absolute_hours: u64,
+    /// This many failed logins within `login_window_minutes` (per user name, and per client
+    /// address) lock logins for `login_lockout_minutes`.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u64,
+    pub login_lockout_minutes: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+            login_lockout_minutes: 15,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -145,6 +179,7 @@ impl Default for Settings {
                 bots_network: "tradebot_bots".into(),
             },
             bots: BotSettings {
+                stack: "tradebot".into(),
                 image: "tradebot/bot:local".into(),
                 vault_address: String::new(),
                 markets: vec![
@@ -154,6 +189,7 @@ impl Default for Settings {
                     "TIA/USDT-PERP".into(),
                 ],
                 ready_timeout_secs: 30,
+                status_interval_secs: 2,
                 stop_grace_secs: 10,
                 restart_max: 5,
                 restart_base_ms: 1000,
@@ -165,6 +201,7 @@ impl Default for Settings {
                 format: LogFormat::Pretty,
                 filter: "info".into(),
             },
+            auth: AuthSettings::default(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Control plane for trading bots: HTTPS dashboard, Vault broker, container runtime and CLI.
 
+pub mod audit;
+pub mod auth;
 pub mod bots;
 pub mod cli;
 pub mod config;

@@ -2,6 +2,7 @@
 
 mod dev;
 mod keys;
+mod users;
 mod vault;
 
 use anyhow::Context;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Wallet key lifecycle: generate, import, list, rotate, rollback, destroy-version.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Dashboard accounts: add (e.g. the first admin), list, set-role, disable, reset-password.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 /// Runs one command to completion on a fresh runtime.
@@ -56,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     Command::Serve => crate::web::serve(settings).await,
                     Command::Vault(cmd) => vault::run(cmd, &settings).await,
                     Command::Keys(cmd) => keys::run(cmd, &settings).await,
+                    Command::Users(cmd) => users::run(cmd, &settings).await,
                     Command::Dev(cmd) => dev::run(cmd, &settings).await,
                     Command::Healthcheck { .. } => unreachable!("handled above"),
                 }

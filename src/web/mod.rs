@@ -14,12 +14,23 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::bots::{BotManager, ManagerConfig};
 use crate::config::Settings;
+use crate::runtime::DockerRuntime;
+use crate::store::Store;
+use crate::vault::{TokenLimits, VaultBroker};
+
+/// The lifecycle engine as the dashboard runs it: Docker through the socket proxy, Vault
+/// through the dashboard's AppRole session.
+pub type Manager = BotManager<DockerRuntime, VaultBroker>;
 
 /// State shared by every handler.
 #[derive(Debug)]
 pub struct AppState {
     pub vault: crate::vault::DashboardSession,
+    pub store: Store,
+    pub bots: Manager,
+    pub settings: Settings,
 }
 
 /// A dashboard bound to its port, ready to serve. Tests build it on port 0.
@@ -39,10 +50,26 @@ impl Application {
         tracing::info!(vault = %vault.address(), lease_s = vault.lease().as_secs(), "logged in to Vault with AppRole");
         // Renewed at half its lease, re-logged-in near its max TTL; lives as long as the process.
         drop(vault.keep_alive());
-        let state = Arc::new(AppState { vault });
+        let store = Store::open(&settings.data_dir).await.with_context(|| {
+            format!(
+                "cannot open the database in {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let bots = manager(&settings, &vault, store.clone())?;
+        // The proxy may be down now and back later: the dashboard serves anyway and says so
+        // (GET /api/health); recovery retries until it has seen the engine once.
+        drop(bots.spawn_event_watch());
+        drop(spawn_recovery(bots.clone()));
         let listener = TcpListener::bind(settings.http.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.http.bind))?;
+        let state = Arc::new(AppState {
+            vault,
+            store,
+            bots,
+            settings,
+        });
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(tls),
@@ -82,6 +109,82 @@ impl Application {
     }
 }
 
+/// The lifecycle manager from settings. A missing proxy token file is a configuration error.
+fn manager(
+    settings: &Settings,
+    vault: &crate::vault::DashboardSession,
+    store: Store,
+) -> anyhow::Result<Manager> {
+    let docker = &settings.docker;
+    let token_file = docker
+        .proxy_token_file
+        .as_ref()
+        .context("docker.proxy_token_file is not set (the socket proxy requires its token)")?;
+    let token = std::fs::read_to_string(token_file).with_context(|| {
+        format!(
+            "cannot read the socket proxy token {}",
+            token_file.display()
+        )
+    })?;
+    let token = secrecy::SecretString::from(token.trim().to_owned());
+    let runtime = DockerRuntime::connect(&docker.proxy_url, &token)?;
+    let broker = VaultBroker::new(
+        vault.clone(),
+        &settings.vault.kv_mount,
+        TokenLimits::default(),
+    );
+    let b = &settings.bots;
+    let vault_ca_pem = match &settings.vault.ca_cert_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the Vault CA {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let cfg = ManagerConfig {
+        stack: b.stack.clone(),
+        image: b.image.clone(),
+        network: docker.bots_network.clone(),
+        vault_address: if b.vault_address.is_empty() {
+            settings.vault.address.clone()
+        } else {
+            b.vault_address.clone()
+        },
+        vault_ca_pem,
+        kv_mount: settings.vault.kv_mount.clone(),
+        markets: b.markets.clone(),
+        status_interval_secs: b.status_interval_secs,
+        ready_timeout: std::time::Duration::from_secs(b.ready_timeout_secs),
+        stop_grace_secs: i64::try_from(b.stop_grace_secs).unwrap_or(10),
+        restart_max: b.restart_max,
+        restart_base: std::time::Duration::from_millis(b.restart_base_ms),
+        memory_bytes: b.memory_bytes,
+        nano_cpus: b.nano_cpus,
+        pids_limit: b.pids_limit,
+    };
+    Ok(BotManager::new(runtime, broker, store, cfg))
+}
+
+/// Rebuilds the bots' state from their containers; retries while the proxy is unreachable.
+fn spawn_recovery(bots: Manager) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut delay = std::time::Duration::from_millis(500);
+        loop {
+            match bots.recover().await {
+                Ok(n) => {
+                    tracing::info!(bots = n, "recovered bots from their containers");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot recover bots yet; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(10));
+                }
+            }
+        }
+    })
+}
+
 async fn serve_connection(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
@@ -102,6 +205,8 @@ async fn serve_connection(
     }
     let tls =
         tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream)).await??;
+    // auth: the client address, for login throttling and the audit log.
+    let router = router.layer(axum::Extension(axum::extract::ConnectInfo(peer)));
     let service = hyper_util::service::TowerToHyperService::new(router);
     hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
         .serve_connection_with_upgrades(TokioIo::new(tls), service)
@@ -114,7 +219,15 @@ fn router(state: Arc<AppState>) -> Router {
     use axum::http::{header, HeaderValue};
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .with_state(state)
+        // auth: login/logout, account, users, audit pages and /static (src/auth).
+        .merge(crate::auth::routes())
+        .with_state(state.clone())
+        // auth: resolves the caller, refuses cross-site or token-less state changes (CSRF)
+        // and marks authenticated responses no-store. Wraps every route above.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::auth::csrf_layer,
+        ))
         // Security headers on every response, set in one place.
         .layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,

@@ -1,0 +1,130 @@
+//! The first admin: on a first start (no users at all) `serve` creates `admin` with a
+//! one-time password, logs it once and leaves it in `<data_dir>/initial-admin-password`
+//! (0600). The account must choose a new password at its first login.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{password, secret, users};
+use crate::audit::{self, Entry, Outcome};
+use crate::store::Store;
+
+pub const INITIAL_PASSWORD_FILE: &str = "initial-admin-password";
+pub const FIRST_ADMIN: &str = "admin";
+
+/// The admin created at first start (the password is in `password_file`, not here).
+#[derive(Debug, Clone)]
+pub struct FirstAdmin {
+    pub name: String,
+    pub password_file: PathBuf,
+}
+
+/// Creates the first admin if there is no user; `None` when users exist.
+pub async fn ensure_first_admin(
+    store: &Store,
+    data_dir: &Path,
+) -> anyhow::Result<Option<FirstAdmin>> {
+    let pool = store.pool();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
+    if count > 0 {
+        return Ok(None);
+    }
+    let one_time = SecretString::from(secret::one_time_password());
+    let phc = password::hash(one_time.clone()).await?;
+    let name: users::UserName = FIRST_ADMIN.parse().map_err(anyhow::Error::msg)?;
+    if !users::create_first(pool, &name, &phc, super::now_ms()).await? {
+        return Ok(None); // another process was first
+    }
+    let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
+    write_private(&password_file, one_time.expose_secret())?;
+    // Deliberately the one log line with a password: there is no other way in yet, and it
+    // stops working at the first login.
+    tracing::warn!(
+        "==== FIRST START: created user '{FIRST_ADMIN}' with one-time password {} (also in {}); sign in and choose a new password ====",
+        one_time.expose_secret(),
+        password_file.display()
+    );
+    let entry = Entry {
+        actor: "system",
+        action: audit::actions::USER_ADD,
+        target: FIRST_ADMIN,
+        ip: None,
+        details: serde_json::json!({"role": "admin", "first_start": true}),
+        result: Outcome::Ok,
+    };
+    audit::record(pool, entry).await?;
+    Ok(Some(FirstAdmin {
+        name: FIRST_ADMIN.into(),
+        password_file,
+    }))
+}
+
+/// Writes `content` to a file only its owner can read.
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    // `mode` applies only to new files: tighten a leftover one too.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    writeln!(f, "{content}")?;
+    Ok(())
+}
+
+/// Removes the one-time password file once the first admin has chosen a password.
+pub(crate) fn forget_initial_password(data_dir: &Path) {
+    let path = data_dir.join(INITIAL_PASSWORD_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => tracing::info!("removed {} after the first password change", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(error = %e, "cannot remove {}", path.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn first_admin_once_with_private_file() {
+        let store = Store::memory().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let first = ensure_first_admin(&store, dir.path())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.name, "admin");
+        let meta = std::fs::metadata(&first.password_file).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let pw = std::fs::read_to_string(&first.password_file).unwrap();
+        let pw = pw.trim();
+        assert!(pw.len() >= 20);
+        let (user, phc) = users::by_name(store.pool(), "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(user.must_change_password && user.role == super::super::Role::Admin);
+        assert!(password::verify_blocking(
+            &SecretString::from(pw.to_owned()),
+            &phc
+        ));
+        assert!(ensure_first_admin(&store, dir.path())
+            .await
+            .unwrap()
+            .is_none());
+        forget_initial_password(dir.path());
+        assert!(!first.password_file.exists());
+    }
+}

@@ -1,0 +1,313 @@
+//! Who is asking: the `CurrentUser` extractor (session cookie or API token), the role proofs
+//! `Viewer`/`Operator`/`Admin` that only this module can build, and `Refusal`, the one place
+//! where an auth failure becomes a response.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Deref;
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+
+use super::{api_tokens, sessions, AuthState, Refusal, Role};
+
+/// How the request proved who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session; the id is the stored SHA-256 digest, not the cookie.
+    Session { id: String },
+    /// An API token (`Authorization: Bearer tb_...`).
+    ApiToken { id: i64 },
+}
+
+impl std::fmt::Debug for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Via::Session { id } => write!(f, "Session({}..)", super::secret::log_id(id)),
+            Via::ApiToken { id } => write!(f, "ApiToken({id})"),
+        }
+    }
+}
+
+/// The authenticated user of this request.
+#[derive(Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub via: Via,
+    pub must_change_password: bool,
+    /// The session's CSRF token (empty for API tokens, which need none).
+    csrf: String,
+    /// Whether refusals for this request are JSON (API, scripts) or pages.
+    json: bool,
+}
+
+impl std::fmt::Debug for CurrentUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CurrentUser")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("via", &self.via)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CurrentUser {
+    /// For hidden `csrf` form fields and the `csrf-token` meta tag.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    pub fn session_id(&self) -> Option<&str> {
+        match &self.via {
+            Via::Session { id } => Some(id),
+            Via::ApiToken { .. } => None,
+        }
+    }
+
+    /// Every signed-in user is a viewer.
+    pub fn viewer(&self) -> Viewer {
+        Viewer(self.clone())
+    }
+
+    /// Operator proof, or a refusal naming `action` ("start bots").
+    pub fn operator(&self, action: &str) -> Result<Operator, Refusal> {
+        self.at_least(Role::Operator, action)?;
+        Ok(Operator(self.clone()))
+    }
+
+    pub fn admin(&self, action: &str) -> Result<Admin, Refusal> {
+        self.at_least(Role::Admin, action)?;
+        Ok(Admin(self.clone()))
+    }
+
+    fn at_least(&self, role: Role, action: &str) -> Result<(), Refusal> {
+        if self.role >= role {
+            return Ok(());
+        }
+        let msg = format!("your role {} may not {action}; ask an admin", self.role);
+        Err(Refusal::forbidden(self.json, msg).with_user(self))
+    }
+}
+
+/// Which credential a request carries. A bearer header wins over a cookie, and then only the
+/// token counts: the CSRF layer and the extractor must agree on this.
+#[derive(Debug)]
+pub(crate) enum Credential {
+    None,
+    Session(String),
+    Bearer(String),
+}
+
+pub(crate) fn credential(headers: &HeaderMap) -> Credential {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        return Credential::Bearer(token.trim().to_owned());
+    }
+    match sessions::token_from(headers) {
+        Some(token) => Credential::Session(token),
+        None => Credential::None,
+    }
+}
+
+/// The user behind a credential, or None if it is missing, unknown, expired or disabled.
+pub(crate) async fn resolve(
+    auth: &AuthState,
+    cred: &Credential,
+) -> anyhow::Result<Option<CurrentUser>> {
+    let pool = auth.store.pool();
+    let now = auth.clock.now_ms();
+    Ok(match cred {
+        Credential::None => None,
+        Credential::Session(token) => {
+            let timeouts = sessions::Timeouts::from(&auth.settings);
+            sessions::lookup(pool, token, timeouts, now)
+                .await?
+                .map(|s| CurrentUser {
+                    id: s.user_id,
+                    name: s.name,
+                    role: s.role,
+                    via: Via::Session { id: s.session_id },
+                    must_change_password: s.must_change_password,
+                    csrf: s.csrf,
+                    json: false,
+                })
+        }
+        Credential::Bearer(token) => {
+            api_tokens::lookup(pool, token, now)
+                .await?
+                .map(|t| CurrentUser {
+                    id: t.user_id,
+                    name: t.name,
+                    role: t.role,
+                    via: Via::ApiToken { id: t.token_id },
+                    must_change_password: t.must_change_password,
+                    csrf: String::new(),
+                    json: true,
+                })
+        }
+    })
+}
+
+/// The result of [`resolve`], left in the request by the CSRF layer so handlers do not look
+/// the session up twice.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved(pub Option<CurrentUser>);
+
+/// API paths and scripts get JSON refusals; browsers get pages and redirects.
+pub(crate) fn wants_json(parts: &Parts) -> bool {
+    parts.uri.path().starts_with("/api/") || parts.headers.contains_key(header::AUTHORIZATION)
+}
+
+/// Paths a user who must change their password may still use.
+const WHILE_MUST_CHANGE: &[&str] = &["/account", "/account/password", "/logout", "/logout-all"];
+
+async fn current_user<S>(parts: &mut Parts, state: &S) -> Result<Option<CurrentUser>, Refusal>
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
+    let json = wants_json(parts);
+    let user = match parts.extensions.get::<Resolved>() {
+        Some(Resolved(user)) => user.clone(),
+        None => {
+            let auth = AuthState::from_ref(state);
+            resolve(&auth, &credential(&parts.headers))
+                .await
+                .map_err(|e| Refusal::internal(json, &e))?
+        }
+    };
+    Ok(user.map(|mut u| {
+        u.json = json;
+        u
+    }))
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let json = wants_json(parts);
+        let user = current_user(parts, state)
+            .await?
+            .ok_or_else(|| Refusal::unauthenticated(json))?;
+        if user.must_change_password && !WHILE_MUST_CHANGE.contains(&parts.uri.path()) {
+            return Err(Refusal::must_change_password(json));
+        }
+        Ok(user)
+    }
+}
+
+/// `Option<CurrentUser>`: for pages such as /login that anyone may see.
+impl<S> OptionalFromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        current_user(parts, state).await
+    }
+}
+
+macro_rules! role_proof {
+    ($(#[$doc:meta])* $name:ident, $check:ident) => {
+        $(#[$doc])*
+        /// Only `src/auth` can build one: holding it proves the check ran.
+        #[derive(Debug, Clone)]
+        pub struct $name(CurrentUser);
+
+        impl Deref for $name {
+            type Target = CurrentUser;
+            fn deref(&self) -> &CurrentUser {
+                &self.0
+            }
+        }
+
+        impl<S> FromRequestParts<S> for $name
+        where
+            S: Send + Sync,
+            AuthState: FromRef<S>,
+        {
+            type Rejection = Refusal;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let user = <CurrentUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+                let action = if parts.method == Method::GET || parts.method == Method::HEAD {
+                    "see this page"
+                } else {
+                    "do this"
+                };
+                user.$check(action)
+            }
+        }
+    };
+}
+
+impl CurrentUser {
+    fn viewer_check(&self, _action: &str) -> Result<Viewer, Refusal> {
+        Ok(self.viewer())
+    }
+    fn operator_check(&self, action: &str) -> Result<Operator, Refusal> {
+        self.operator(action)
+    }
+    fn admin_check(&self, action: &str) -> Result<Admin, Refusal> {
+        self.admin(action)
+    }
+}
+
+role_proof!(
+    /// Any signed-in user.
+    Viewer,
+    viewer_check
+);
+role_proof!(
+    /// A signed-in operator or admin.
+    Operator,
+    operator_check
+);
+role_proof!(
+    /// A signed-in admin.
+    Admin,
+    admin_check
+);
+
+/// The client's address, when the server recorded it (`ConnectInfo<SocketAddr>`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    /// For database columns: the address or "".
+    pub fn text(&self) -> String {
+        self.0.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}

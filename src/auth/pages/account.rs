@@ -1,0 +1,209 @@
+//! /account: change one's password, create and revoke one's API tokens; /api/me.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::login::entry;
+use super::{audit, internal, HumanForm};
+use crate::audit::actions;
+use crate::auth::api_tokens::{self, TokenInfo};
+use crate::auth::{
+    format_ms, password, render, sessions, users, AuthState, Chrome, ClientIp, CsrfChecked,
+    CurrentUser, Refusal, Viewer,
+};
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    must_change: bool,
+    tokens: Vec<TokenRow>,
+    /// Shown once, right after creation.
+    new_token: Option<String>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+impl From<TokenInfo> for TokenRow {
+    fn from(t: TokenInfo) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            created: format_ms(t.created_ms, false),
+            last_used: t
+                .last_used_ms
+                .map_or_else(|| "never".into(), |ms| format_ms(ms, false)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+async fn account_page(
+    auth: &AuthState,
+    user: &CurrentUser,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    new_token: Option<String>,
+) -> Result<Response, Refusal> {
+    let tokens = api_tokens::list(auth.store.pool(), user.id)
+        .await
+        .map_err(|e| internal(&e))?;
+    let page = AccountPage {
+        chrome: Chrome::new(user, "account"),
+        must_change: user.must_change_password,
+        tokens: tokens.into_iter().map(TokenRow::from).collect(),
+        new_token,
+        notice,
+        error,
+    };
+    Ok(render(&page))
+}
+
+pub(crate) async fn show(
+    State(auth): State<AuthState>,
+    user: CurrentUser,
+    Query(done): Query<Done>,
+) -> Result<Response, Refusal> {
+    // Fixed sentences only: nothing from the query string is reflected.
+    let notice = match done.done.as_deref() {
+        Some("password") => Some("Password changed. Your other sessions were signed out."),
+        Some("revoked") => Some("Token revoked."),
+        _ => None,
+    };
+    account_page(&auth, &user, notice, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    current: SecretString,
+    new: SecretString,
+    confirm: SecretString,
+}
+
+pub(crate) async fn change_password(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    user: CurrentUser,
+    _: CsrfChecked,
+    HumanForm(form): HumanForm<PasswordForm>,
+) -> Result<Response, Refusal> {
+    let pool = auth.store.pool();
+    let refuse = |msg: String| account_page(&auth, &user, None, Some(msg), None);
+    if form.new.expose_secret() != form.confirm.expose_secret() {
+        return refuse("the two new passwords differ".into()).await;
+    }
+    if let Err(msg) = password::check_new(&form.new) {
+        return refuse(msg).await;
+    }
+    if form.new.expose_secret() == form.current.expose_secret() {
+        return refuse("choose a password different from the current one".into()).await;
+    }
+    let phc = users::by_name(pool, &user.name)
+        .await
+        .map_err(|e| internal(&e))?
+        .map(|(_, phc)| phc);
+    if !password::verify(form.current, phc).await {
+        return refuse("the current password is wrong".into()).await;
+    }
+    let phc = password::hash(form.new).await.map_err(|e| internal(&e))?;
+    users::set_password(pool, user.id, &phc, false)
+        .await
+        .map_err(|e| internal(&e))?;
+    if user.must_change_password {
+        crate::auth::bootstrap::forget_initial_password(&auth.data_dir);
+    }
+    // Whoever knew the old password is signed out everywhere; this browser gets a new session.
+    sessions::delete_all_for_user(pool, user.id)
+        .await
+        .map_err(|e| internal(&e))?;
+    audit(
+        &auth,
+        entry(&user, actions::PASSWORD_CHANGE, ip, serde_json::Value::Null),
+    )
+    .await;
+    let redirect = Redirect::to("/account?done=password");
+    if user.session_id().is_none() {
+        return Ok(redirect.into_response());
+    }
+    let now = auth.clock.now_ms();
+    let session = sessions::create(pool, user.id, &ip.text(), now)
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok((
+        [(header::SET_COOKIE, sessions::set_cookie(&session.token))],
+        redirect,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    name: String,
+}
+
+pub(crate) async fn create_token(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    user: CurrentUser,
+    _: CsrfChecked,
+    HumanForm(form): HumanForm<TokenForm>,
+) -> Result<Response, Refusal> {
+    let name = match api_tokens::check_name(&form.name) {
+        Ok(n) => n,
+        Err(msg) => return account_page(&auth, &user, None, Some(msg), None).await,
+    };
+    let now = auth.clock.now_ms();
+    let token = api_tokens::create(auth.store.pool(), user.id, &name, now)
+        .await
+        .map_err(|e| internal(&e))?;
+    let details = serde_json::json!({ "token_id": token.id, "name": name });
+    audit(&auth, entry(&user, actions::API_TOKEN_CREATE, ip, details)).await;
+    let shown = token.token.expose_secret().to_owned();
+    account_page(&auth, &user, None, None, Some(shown)).await
+}
+
+pub(crate) async fn revoke_token(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    user: CurrentUser,
+    _: CsrfChecked,
+    Path(id): Path<i64>,
+) -> Result<Response, Refusal> {
+    let revoked = api_tokens::revoke(auth.store.pool(), user.id, id)
+        .await
+        .map_err(|e| internal(&e))?;
+    let Some(name) = revoked else {
+        return account_page(
+            &auth,
+            &user,
+            None,
+            Some("there is no such token".into()),
+            None,
+        )
+        .await;
+    };
+    let details = serde_json::json!({ "token_id": id, "name": name });
+    audit(&auth, entry(&user, actions::API_TOKEN_REVOKE, ip, details)).await;
+    Ok(Redirect::to("/account?done=revoked").into_response())
+}
+
+/// Who the caller is: `{"name": ..., "role": ...}` (for scripts checking their token).
+pub(crate) async fn me(user: Viewer) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "name": user.name, "role": user.role }))
+}

@@ -1,0 +1,280 @@
+//! /users (admins): list, add with a role and an initial password, change role, disable,
+//! enable, reset a password. Added and reset accounts must choose a new password.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{audit, internal, HumanForm};
+use crate::audit::{actions, Entry, Outcome};
+use crate::auth::users::{UserError, UserName};
+use crate::auth::{
+    format_ms, password, render, sessions, users, Admin, AuthState, Chrome, ClientIp, CsrfChecked,
+    Role,
+};
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    roles: [Role; 3],
+    me: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+struct UserRow {
+    name: String,
+    role: Role,
+    disabled: bool,
+    must_change: bool,
+    created: String,
+}
+
+async fn users_page(
+    auth: &AuthState,
+    admin: &Admin,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, crate::auth::Refusal> {
+    let list = users::list(auth.store.pool())
+        .await
+        .map_err(|e| internal(&e))?;
+    let page = UsersPage {
+        chrome: Chrome::new(admin, "users"),
+        users: list
+            .into_iter()
+            .map(|u| UserRow {
+                name: u.name,
+                role: u.role,
+                disabled: u.disabled,
+                must_change: u.must_change_password,
+                created: format_ms(u.created_ms, false),
+            })
+            .collect(),
+        roles: Role::ALL,
+        me: admin.name.clone(),
+        notice,
+        error,
+    };
+    Ok(render(&page))
+}
+
+type PageResult = Result<Response, crate::auth::Refusal>;
+
+pub(crate) async fn list(State(auth): State<AuthState>, admin: Admin) -> PageResult {
+    users_page(&auth, &admin, None, None).await
+}
+
+/// The result of a change: the list again, with a notice or the reason it was refused.
+async fn after(auth: &AuthState, admin: &Admin, result: Result<String, UserError>) -> PageResult {
+    match result {
+        Ok(notice) => users_page(auth, admin, Some(notice), None).await,
+        Err(UserError::Internal(e)) => Err(internal(&e)),
+        Err(refused) => users_page(auth, admin, None, Some(refused.to_string())).await,
+    }
+}
+
+fn entry<'a>(
+    admin: &'a Admin,
+    action: &'a str,
+    target: &'a str,
+    ip: ClientIp,
+    details: serde_json::Value,
+) -> Entry<'a> {
+    Entry {
+        actor: &admin.name,
+        action,
+        target,
+        ip: ip.0,
+        details,
+        result: Outcome::Ok,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AddForm {
+    name: String,
+    role: String,
+    password: SecretString,
+}
+
+pub(crate) async fn add(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    HumanForm(form): HumanForm<AddForm>,
+) -> PageResult {
+    let parsed = form
+        .name
+        .parse::<UserName>()
+        .and_then(|n| Ok((n, form.role.parse::<Role>()?)))
+        .and_then(|nr| password::check_new(&form.password).map(|()| nr));
+    let (name, role) = match parsed {
+        Ok(v) => v,
+        Err(msg) => return users_page(&auth, &admin, None, Some(msg)).await,
+    };
+    let phc = password::hash(form.password)
+        .await
+        .map_err(|e| internal(&e))?;
+    let now = auth.clock.now_ms();
+    let created = users::create(auth.store.pool(), &name, role, &phc, true, now).await;
+    if created.is_ok() {
+        let details = serde_json::json!({ "role": role });
+        audit(
+            &auth,
+            entry(&admin, actions::USER_ADD, name.as_str(), ip, details),
+        )
+        .await;
+    }
+    let notice = format!("Added {name} as {role}; they choose their own password at first login.");
+    after(&auth, &admin, created.map(|_| notice)).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleForm {
+    role: String,
+}
+
+pub(crate) async fn set_role(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    Path(name): Path<String>,
+    HumanForm(form): HumanForm<RoleForm>,
+) -> PageResult {
+    let role = match form.role.parse::<Role>() {
+        Ok(r) => r,
+        Err(msg) => return users_page(&auth, &admin, None, Some(msg)).await,
+    };
+    let result = users::set_role(auth.store.pool(), &name, role).await;
+    if let Ok(from) = &result {
+        let details = serde_json::json!({ "from": from, "to": role });
+        audit(
+            &auth,
+            entry(&admin, actions::USER_ROLE_CHANGE, &name, ip, details),
+        )
+        .await;
+    }
+    after(
+        &auth,
+        &admin,
+        result.map(|_| format!("{name} is now {role}.")),
+    )
+    .await
+}
+
+pub(crate) async fn disable(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    Path(name): Path<String>,
+) -> PageResult {
+    if name == admin.name {
+        let msg = "you cannot disable your own account".to_owned();
+        return users_page(&auth, &admin, None, Some(msg)).await;
+    }
+    let result = users::set_disabled(auth.store.pool(), &name, true).await;
+    if result.is_ok() {
+        audit(
+            &auth,
+            entry(
+                &admin,
+                actions::USER_DISABLE,
+                &name,
+                ip,
+                serde_json::Value::Null,
+            ),
+        )
+        .await;
+    }
+    after(
+        &auth,
+        &admin,
+        result.map(|()| format!("{name} is disabled and signed out.")),
+    )
+    .await
+}
+
+pub(crate) async fn enable(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    Path(name): Path<String>,
+) -> PageResult {
+    let result = users::set_disabled(auth.store.pool(), &name, false).await;
+    if result.is_ok() {
+        audit(
+            &auth,
+            entry(
+                &admin,
+                actions::USER_ENABLE,
+                &name,
+                ip,
+                serde_json::Value::Null,
+            ),
+        )
+        .await;
+    }
+    after(
+        &auth,
+        &admin,
+        result.map(|()| format!("{name} is enabled.")),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResetForm {
+    password: SecretString,
+}
+
+/// Sets a temporary password the user must replace; ends their sessions.
+pub(crate) async fn reset_password(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    Path(name): Path<String>,
+    HumanForm(form): HumanForm<ResetForm>,
+) -> PageResult {
+    if let Err(msg) = password::check_new(&form.password) {
+        return users_page(&auth, &admin, None, Some(msg)).await;
+    }
+    let pool = auth.store.pool();
+    let Some((user, _)) = users::by_name(pool, &name)
+        .await
+        .map_err(|e| internal(&e))?
+    else {
+        return after(&auth, &admin, Err(UserError::NotFound(name))).await;
+    };
+    let phc = password::hash(form.password)
+        .await
+        .map_err(|e| internal(&e))?;
+    users::set_password(pool, user.id, &phc, true)
+        .await
+        .map_err(|e| internal(&e))?;
+    sessions::delete_all_for_user(pool, user.id)
+        .await
+        .map_err(|e| internal(&e))?;
+    audit(
+        &auth,
+        entry(
+            &admin,
+            actions::PASSWORD_RESET,
+            &name,
+            ip,
+            serde_json::Value::Null,
+        ),
+    )
+    .await;
+    let notice = format!("{name} has a temporary password and must choose a new one at login.");
+    users_page(&auth, &admin, Some(notice), None).await
+}

@@ -1,0 +1,173 @@
+//! `tradebot users ...`: dashboard accounts from the command line, for the first admin and
+//! for recovery. Passwords come from the terminal without echo (twice), or as one line of
+//! stdin when it is not a terminal; never from argv.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::audit::{self, actions, Entry, Outcome};
+use crate::auth::users::{self, UserError, UserName};
+use crate::auth::{format_ms, now_ms, password, sessions, Role};
+use crate::config::Settings;
+use crate::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        name: UserName,
+        #[arg(long, default_value = "viewer")]
+        role: Role,
+    },
+    /// Users, roles and states.
+    List,
+    /// Change a user's role.
+    SetRole {
+        #[arg(long)]
+        name: UserName,
+        #[arg(long)]
+        role: Role,
+    },
+    /// Disable a user and end their sessions.
+    Disable {
+        #[arg(long)]
+        name: UserName,
+    },
+    /// Set a temporary password (from stdin) that the user must change at next login.
+    ResetPassword {
+        #[arg(long)]
+        name: UserName,
+    },
+}
+
+pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::open(&settings.data_dir).await.with_context(|| {
+        format!(
+            "cannot open the database in {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let pool = store.pool();
+    match cmd {
+        UsersCommand::Add { name, role } => {
+            let pw = read_new_password(&format!("Password for {name}: "))?;
+            let phc = password::hash(pw).await?;
+            users::create(pool, &name, role, &phc, false, now_ms())
+                .await
+                .map_err(human)?;
+            record(
+                &store,
+                actions::USER_ADD,
+                &name,
+                serde_json::json!({ "role": role }),
+            )
+            .await?;
+            println!("added {name} ({role})");
+        }
+        UsersCommand::List => {
+            println!("{:<32} {:<9} {:<8} created", "name", "role", "state");
+            for u in users::list(pool).await? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                let note = if u.must_change_password {
+                    "  (must change password)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<32} {:<9} {:<8} {}{note}",
+                    u.name,
+                    u.role,
+                    state,
+                    format_ms(u.created_ms, false)
+                );
+            }
+        }
+        UsersCommand::SetRole { name, role } => {
+            let from = users::set_role(pool, name.as_str(), role)
+                .await
+                .map_err(human)?;
+            let details = serde_json::json!({ "from": from, "to": role });
+            record(&store, actions::USER_ROLE_CHANGE, &name, details).await?;
+            println!("{name}: {from} -> {role}");
+        }
+        UsersCommand::Disable { name } => {
+            users::set_disabled(pool, name.as_str(), true)
+                .await
+                .map_err(human)?;
+            record(
+                &store,
+                actions::USER_DISABLE,
+                &name,
+                serde_json::Value::Null,
+            )
+            .await?;
+            println!("{name} is disabled and signed out");
+        }
+        UsersCommand::ResetPassword { name } => {
+            let (user, _) = users::by_name(pool, name.as_str())
+                .await?
+                .ok_or_else(|| human(UserError::NotFound(name.to_string())))?;
+            let pw = read_new_password(&format!("Temporary password for {name}: "))?;
+            let phc = password::hash(pw).await?;
+            users::set_password(pool, user.id, &phc, true).await?;
+            sessions::delete_all_for_user(pool, user.id).await?;
+            record(
+                &store,
+                actions::PASSWORD_RESET,
+                &name,
+                serde_json::Value::Null,
+            )
+            .await?;
+            println!("{name} must choose a new password at next login");
+        }
+    }
+    Ok(())
+}
+
+/// Refusals are one sentence; internal errors keep their chain.
+fn human(e: UserError) -> anyhow::Error {
+    match e {
+        UserError::Internal(e) => e,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn record(
+    store: &Store,
+    action: &str,
+    target: &UserName,
+    details: serde_json::Value,
+) -> anyhow::Result<()> {
+    let entry = Entry {
+        actor: "cli",
+        action,
+        target: target.as_str(),
+        ip: None,
+        details,
+        result: Outcome::Ok,
+    };
+    audit::record(store.pool(), entry).await?;
+    Ok(())
+}
+
+/// From the terminal: prompted twice, without echo. Otherwise: the first line of stdin.
+fn read_new_password(prompt: &str) -> anyhow::Result<SecretString> {
+    let pw = if std::io::stdin().is_terminal() {
+        let first = SecretString::from(rpassword::prompt_password(prompt)?);
+        let again = SecretString::from(rpassword::prompt_password("Again: ")?);
+        if first.expose_secret() != again.expose_secret() {
+            bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    password::check_new(&pw).map_err(anyhow::Error::msg)?;
+    Ok(pw)
+}
