@@ -24,6 +24,43 @@ pub enum Event<'a> {
         position: &'a str,
         realized_pnl: &'a str,
         unrealized_pnl: &'a str,
+        /// Added in the engine: last mid, fees paid and fill count.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mid: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fees: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fills: Option<u64>,
+    },
+    /// Orders cancelled in one go: at start-up (orphans), on a risk halt, on shutdown.
+    OrdersCancelled {
+        bot_id: &'a str,
+        reason: &'a str,
+        count: usize,
+        order_ids: &'a [u64],
+    },
+    Fill {
+        bot_id: &'a str,
+        order_id: u64,
+        side: &'a str,
+        price: &'a str,
+        quantity: &'a str,
+        fee: &'a str,
+        liquidity: &'a str,
+        position: &'a str,
+        realized_pnl: &'a str,
+    },
+    OrderRejected {
+        bot_id: &'a str,
+        side: &'a str,
+        price: &'a str,
+        quantity: &'a str,
+        reason: &'a str,
+    },
+    RiskHalt {
+        bot_id: &'a str,
+        rule: &'a str,
+        message: &'a str,
     },
     Error {
         bot_id: &'a str,
@@ -42,6 +79,55 @@ struct Line<'a> {
     ts_ms: u128,
     #[serde(flatten)]
     event: &'a Event<'a>,
+}
+
+/// Where events go: stdout in a running bot, nowhere in a backtest, a vector in tests.
+pub trait Sink {
+    fn emit(&mut self, event: &Event<'_>);
+    /// False when events are dropped anyway, so callers can skip formatting them.
+    fn enabled(&self) -> bool {
+        true
+    }
+}
+
+/// The contract sink: JSON lines on stdout.
+#[derive(Debug, Default)]
+pub struct Stdout;
+
+impl Sink for Stdout {
+    fn emit(&mut self, event: &Event<'_>) {
+        emit(event);
+    }
+}
+
+/// Drops everything (backtests print a report instead).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn emit(&mut self, _: &Event<'_>) {}
+    fn enabled(&self) -> bool {
+        false
+    }
+}
+
+/// Keeps every event as JSON (tests).
+#[derive(Debug, Default)]
+pub struct Collect(pub Vec<serde_json::Value>);
+
+impl Sink for Collect {
+    fn emit(&mut self, event: &Event<'_>) {
+        if let Ok(v) = serde_json::to_value(event) {
+            self.0.push(v);
+        }
+    }
+}
+
+impl Collect {
+    /// Events of one kind.
+    pub fn of(&self, kind: &str) -> Vec<&serde_json::Value> {
+        self.0.iter().filter(|e| e["event"] == kind).collect()
+    }
 }
 
 /// Writes one event line and flushes (the dashboard follows the log stream live).

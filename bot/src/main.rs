@@ -1,51 +1,84 @@
 //! `tradebot-bot run [--dangerous-no-vault]`: one bot per container.
+//! `tradebot-bot backtest [--market M] [--bot-type T] [--params JSON] [--steps N] [--seed S]
+//!  [--volatility-bps V] [--trades FILE]`: a strategy over the seeded simulation or recorded
+//! trades, as fast as possible; prints a JSON report.
 //!
-//! Secure start-up first (the wallet key comes from Vault through the wrapping token), then
-//! `ready`, then status events until SIGTERM, then `stopped` and exit 0. Start-up failures
-//! emit an `error` event and exit with the class's code (docs/SECRETS.md).
-//! The trading engine (strategies, risk, paper exchange) plugs in where the status loop is.
+//! Run: spec and parameters are checked first (one line, exit 2, before anything else), then
+//! the secure start-up (the wallet key comes from Vault through the wrapping token), then the
+//! engine: cancel all open orders, `ready`, trade; SIGTERM cancels all and exits 0.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use tradebot_bot::events::{emit, Event};
+use tradebot_bot::backtest::{backtest, BacktestConfig};
+use tradebot_bot::engine::Engine;
+use tradebot_bot::events::{emit, Event, Stdout};
+use tradebot_bot::markets::require_market;
+use tradebot_bot::paper::{PaperConfig, PaperExchange};
+use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
 use tradebot_bot::spec::BotSpec;
 use tradebot_bot::startup::{secure_start, WalletKey};
 
-/// Exit code for a spec that cannot be used.
+/// Exit code for a spec (or backtest arguments) that cannot be used.
 const EXIT_BAD_SPEC: u8 = 2;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let no_vault = args.iter().any(|a| a == "--dangerous-no-vault");
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
     match args.first().map(String::as_str) {
         None | Some("run") | Some("--dangerous-no-vault") => {}
-        Some(other) => {
-            eprintln!("tradebot-bot: unknown command {other:?} (run)");
-            return ExitCode::from(EXIT_BAD_SPEC);
+        Some("backtest") => {
+            let cfg = match backtest_args(&args[1..]) {
+                Ok(c) => c,
+                Err(e) => return bad_spec(&e),
+            };
+            let report = match runtime() {
+                Ok(rt) => rt.block_on(backtest(cfg)),
+                Err(e) => Err(format!("cannot start the runtime: {e}")),
+            };
+            return match report
+                .and_then(|r| serde_json::to_string_pretty(&r).map_err(|e| e.to_string()))
+            {
+                Ok(json) => {
+                    println!("{json}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => bad_spec(&e),
+            };
         }
+        Some(other) => return bad_spec(&format!("unknown command {other:?} (run, backtest)")),
     }
     let spec = match BotSpec::from_env() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("tradebot-bot: {e}");
-            return ExitCode::from(EXIT_BAD_SPEC);
-        }
+        Err(e) => return bad_spec(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
+    match runtime() {
+        Ok(rt) => rt.block_on(run(spec, no_vault)),
         Err(e) => {
             eprintln!("tradebot-bot: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    runtime.block_on(run(spec, no_vault))
+    }
+}
+
+fn bad_spec(message: &str) -> ExitCode {
+    eprintln!("tradebot-bot: {message}");
+    ExitCode::from(EXIT_BAD_SPEC)
 }
 
 async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
+    // Listen before anything slow, so an early SIGTERM still gets an orderly stop.
+    let mut term = match sigterm() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tradebot-bot: cannot listen for SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let key: Option<WalletKey> = match (&spec.vault, no_vault) {
         (_, true) if spec.exchange == "paper" => {
             eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");
@@ -69,33 +102,61 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             return ExitCode::from(EXIT_BAD_SPEC);
         }
     };
-    emit(&Event::Ready {
-        bot_id: &spec.bot_id,
-        wallet: &spec.wallet_id,
-        market: &spec.market,
-        bot_type: &spec.bot_type,
+    // BotSpec::parse already validated both; these cannot fail here, but stay checked.
+    let built = spec.bot_params().and_then(|params| {
+        let market = require_market(&spec.market)?;
+        Ok((params, PaperExchange::new(market, spec.paper.clone())?))
     });
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("tradebot-bot: cannot listen for SIGTERM: {e}");
-            return ExitCode::FAILURE;
-        }
+    let (params, exchange) = match built {
+        Ok(b) => b,
+        Err(e) => return bad_spec(&e),
     };
-    let mut ticker = tokio::time::interval(Duration::from_secs(spec.status_interval_secs));
-    let reason = loop {
-        tokio::select! {
-            _ = ticker.tick() => emit(&Event::Status {
-                bot_id: &spec.bot_id, state: "running", open_orders: 0, position: "0", realized_pnl: "0", unrealized_pnl: "0",
-            }),
-            _ = term.recv() => break "sigterm",
-            _ = tokio::signal::ctrl_c() => break "sigint",
-        }
-    };
+    // The paper venue needs no key; a real venue adapter would take it here.
     drop(key);
-    emit(&Event::Stopped {
-        bot_id: &spec.bot_id,
-        reason,
-    });
-    ExitCode::SUCCESS
+    let mut engine = Engine::new(exchange, Stdout, &spec.bot_id, &params);
+    match run_engine(&mut engine, &spec, &mut term).await {
+        Outcome::Stopped => ExitCode::SUCCESS,
+        Outcome::VenueFailed => ExitCode::FAILURE,
+    }
+}
+
+fn backtest_args(args: &[String]) -> Result<BacktestConfig, String> {
+    let mut cfg = BacktestConfig {
+        market: "INJ/USDT".into(),
+        bot_type: "market_maker".into(),
+        params: serde_json::json!({}),
+        paper: PaperConfig::default(),
+        steps: 1_000_000,
+        trades_file: None,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let num = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: not a whole number: {v}"))
+        };
+        match flag.as_str() {
+            "--market" => cfg.market = value()?,
+            "--bot-type" => cfg.bot_type = value()?,
+            "--params" => {
+                cfg.params =
+                    serde_json::from_str(&value()?).map_err(|e| format!("--params: {e}"))?;
+            }
+            "--steps" => cfg.steps = num(value()?)?,
+            "--seed" => cfg.paper.seed = num(value()?)?,
+            "--volatility-bps" => {
+                cfg.paper.volatility_bps = value()?
+                    .parse()
+                    .map_err(|_| "--volatility-bps: not a number".to_owned())?;
+            }
+            "--trades" => cfg.trades_file = Some(value()?.into()),
+            other => return Err(format!("unknown backtest option {other:?}")),
+        }
+    }
+    Ok(cfg)
 }

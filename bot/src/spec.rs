@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::paper::PaperConfig;
+use crate::params::BotParams;
 use crate::startup::VaultAccess;
 
 pub const SPEC_ENV: &str = "TRADEBOT_BOT_SPEC";
@@ -22,6 +24,9 @@ pub struct BotSpec {
     #[serde(default = "default_status_interval")]
     pub status_interval_secs: u64,
     pub vault: Option<VaultAccess>,
+    /// Settings of the simulated market (exchange "paper"); all optional.
+    #[serde(default)]
+    pub paper: PaperConfig,
 }
 
 fn default_exchange() -> String {
@@ -55,7 +60,14 @@ impl BotSpec {
         if spec.status_interval_secs == 0 {
             return Err("status_interval_secs must be at least 1".into());
         }
+        spec.bot_params()?;
+        spec.paper.validate()?;
         Ok(spec)
+    }
+
+    /// The validated strategy parameters (one human line when they are wrong).
+    pub fn bot_params(&self) -> Result<BotParams, String> {
+        BotParams::parse(&self.bot_type, &self.market, &self.params)
     }
 }
 
@@ -78,6 +90,22 @@ mod tests {
             (
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","extra":1}"#,
                 "unknown field",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"market_maker","params":{"spread_bps":-1}}"#,
+                "spread_bps must be",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","params":{"lower_price":3,"upper_price":2}}"#,
+                "price range inverted",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"DOGE/USDT","bot_type":"grid"}"#,
+                "unknown market",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","paper":{"tick_ms":1}}"#,
+                "paper.tick_ms",
             ),
         ] {
             let err = BotSpec::parse(raw).unwrap_err();

@@ -1,0 +1,108 @@
+//! Bot parameters: typed, validated, with defaults for an empty `{}` (the dashboard's quick
+//! start) and a JSON schema the dashboard renders as a form.
+//!
+//! This is the module the dashboard links against: [`bot_types`], [`validate`], [`schema`].
+//! It depends only on serde, serde_json and rust_decimal. The bot runs the very same
+//! [`validate`] check at start, before any order, so the form and the bot never disagree.
+
+pub(crate) mod grid;
+pub(crate) mod market_maker;
+pub(crate) mod risk;
+mod schema_util;
+pub(crate) mod twap;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use grid::GridParams;
+pub use market_maker::MarketMakerParams;
+pub use risk::RiskParams;
+pub use twap::TwapParams;
+
+use crate::markets::{require_market, MarketParams};
+
+/// Every bot type this build can run.
+pub fn bot_types() -> &'static [&'static str] {
+    &["market_maker", "grid", "twap"]
+}
+
+/// Checks parameters exactly as the bot does at start. `Err` is one human line.
+pub fn validate(bot_type: &str, market: &str, params: &Value) -> Result<(), String> {
+    BotParams::parse(bot_type, market, params).map(drop)
+}
+
+/// The form of a bot type: a JSON-schema-like object whose `properties` carry `type`,
+/// `minimum`, `maximum`, `default` and `description`; `None` for an unknown bot type.
+pub fn schema(bot_type: &str) -> Option<Value> {
+    match bot_type {
+        "market_maker" => Some(market_maker::schema()),
+        "grid" => Some(grid::schema()),
+        "twap" => Some(twap::schema()),
+        _ => None,
+    }
+}
+
+/// Parsed, validated parameters of one bot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BotParams {
+    MarketMaker(MarketMakerParams),
+    Grid(GridParams),
+    Twap(TwapParams),
+}
+
+impl BotParams {
+    pub fn parse(bot_type: &str, market: &str, params: &Value) -> Result<Self, String> {
+        let m = require_market(market)?;
+        let parsed = match bot_type {
+            "market_maker" => Self::MarketMaker(from_json(bot_type, params)?),
+            "grid" => Self::Grid(from_json(bot_type, params)?),
+            "twap" => Self::Twap(from_json(bot_type, params)?),
+            other => {
+                return Err(format!(
+                    "unknown bot type {other:?} ({})",
+                    bot_types().join(", ")
+                ));
+            }
+        };
+        parsed.check(&m).map_err(|e| format!("{bot_type}: {e}"))?;
+        Ok(parsed)
+    }
+
+    fn check(&self, m: &MarketParams) -> Result<(), String> {
+        match self {
+            Self::MarketMaker(p) => p.check(m),
+            Self::Grid(p) => p.check(m),
+            Self::Twap(p) => p.check(m),
+        }
+    }
+
+    pub fn risk(&self) -> &RiskParams {
+        match self {
+            Self::MarketMaker(p) => &p.risk,
+            Self::Grid(p) => &p.risk,
+            Self::Twap(p) => &p.risk,
+        }
+    }
+}
+
+/// `null` and `{}` both mean "all defaults"; serde's message is already one line.
+fn from_json<T: DeserializeOwned>(bot_type: &str, params: &Value) -> Result<T, String> {
+    let empty = Value::Object(serde_json::Map::new());
+    let v = if params.is_null() { &empty } else { params };
+    if !v.is_object() {
+        return Err(format!("{bot_type}: params must be a JSON object"));
+    }
+    T::deserialize(v).map_err(|e| format!("{bot_type}: invalid params: {e}"))
+}
+
+/// `Err(msg)` unless `ok`: keeps the checks one line each.
+fn ensure(ok: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(msg())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+//! The real binary, paper venue, no Vault: SIGTERM cancels every open order, reports a final
+//! status and `stopped`, exits 0; bad parameters are refused before any order with one line.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn spawn(spec: &Value) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_tradebot-bot"))
+        .args(["run", "--dangerous-no-vault"])
+        .env_clear()
+        .env("TRADEBOT_BOT_SPEC", spec.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Every stdout line, parsed, as it arrives.
+fn events(child: &mut Child) -> mpsc::Receiver<Value> {
+    let (tx, rx) = mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let v: Value = serde_json::from_str(&line).expect("stdout carries only JSON events");
+            assert_eq!(v["v"], 1);
+            if tx.send(v).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> i32 {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(Instant::now() < deadline, "the bot did not exit in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_cancels_every_open_order_then_stops() {
+    let spec = serde_json::json!({
+        "bot_id": "it-1", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "market_maker",
+        "status_interval_secs": 1, "params": {"levels": 3}, "paper": {"tick_ms": 50},
+    });
+    let mut child = spawn(&spec);
+    let rx = events(&mut child);
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        (first["event"].as_str(), first["reason"].as_str()),
+        (Some("orders_cancelled"), Some("startup"))
+    );
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)).unwrap()["event"],
+        "ready"
+    );
+    // Wait until the bot is quoting.
+    loop {
+        let ev = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        if ev["event"] == "status" && ev["open_orders"].as_u64().unwrap() > 0 {
+            break;
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let code = wait_exit(&mut child, Duration::from_secs(5));
+    let rest: Vec<Value> = rx.iter().collect();
+    assert_eq!(code, 0);
+    let tail: Vec<&str> = rest
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(tail, ["orders_cancelled", "status", "stopped"], "{rest:?}");
+    let n = rest.len();
+    let cancelled = &rest[n - 3];
+    assert_eq!(cancelled["reason"], "shutdown");
+    assert!(
+        cancelled["count"].as_u64().unwrap() > 0,
+        "it was quoting, so there was something to cancel"
+    );
+    assert_eq!(
+        cancelled["count"].as_u64().unwrap() as usize,
+        cancelled["order_ids"].as_array().unwrap().len()
+    );
+    assert_eq!(rest[n - 2]["open_orders"], 0);
+    assert_eq!(rest[n - 1]["reason"], "sigterm");
+}
+
+#[test]
+fn bad_parameters_are_refused_before_any_order() {
+    for (bot_type, params, expect) in [
+        (
+            "market_maker",
+            serde_json::json!({"spread_bps": -1}),
+            "spread_bps must be",
+        ),
+        (
+            "market_maker",
+            serde_json::json!({"levels": 0}),
+            "levels must be",
+        ),
+        (
+            "grid",
+            serde_json::json!({"lower_price": 25, "upper_price": 15}),
+            "price range inverted",
+        ),
+        ("scalper", serde_json::json!({}), "unknown bot type"),
+    ] {
+        let spec = serde_json::json!({
+            "bot_id": "it-2", "wallet_id": "w", "market": "INJ/USDT", "bot_type": bot_type, "params": params,
+        });
+        let out = spawn(&spec).wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty(), "no event, no order");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+    }
+}
