@@ -74,6 +74,11 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// The pool, for modules that keep their own tables (accounts, audit).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn record_launch(&self, l: &Launch) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO launches (launch_id, bot_id, wallet, market, bot_type, params, operator, allow_shared, accessor, created_ms)

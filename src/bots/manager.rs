@@ -33,6 +33,9 @@ const STABLE_AFTER_MS: i64 = 60_000;
 /// Everything the manager needs to launch a bot.
 #[derive(Debug, Clone)]
 pub struct ManagerConfig {
+    /// Name of this control plane's stack, set as a label on its bots: several stacks on one
+    /// engine (a dev stack next to the e2e test stack) must not adopt each other's bots.
+    pub stack: String,
     pub image: String,
     pub network: String,
     /// Vault as the bots see it.
@@ -318,6 +321,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         });
         let labels = HashMap::from([
             (MANAGED_LABEL.to_owned(), "true".to_owned()),
+            (format!("{LABEL_PREFIX}stack"), cfg.stack.clone()),
             (format!("{LABEL_PREFIX}bot-id"), bot_id.to_owned()),
             (format!("{LABEL_PREFIX}wallet"), view.wallet.clone()),
             (format!("{LABEL_PREFIX}market"), view.market.clone()),
@@ -734,6 +738,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let mut count = 0;
         for c in containers {
             let label = |k: &str| c.labels.get(&format!("{LABEL_PREFIX}{k}")).cloned();
+            if label("stack").as_deref() != Some(self.inner.cfg.stack.as_str()) {
+                continue;
+            }
             let (Some(bot_id), Some(launch_id)) = (label("bot-id"), label("launch-id")) else {
                 continue;
             };

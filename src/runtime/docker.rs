@@ -74,6 +74,7 @@ fn map_err(e: BollardError) -> RuntimeError {
             )),
         },
         BollardError::HyperResponseError { .. }
+        | BollardError::HyperLegacyError { .. }
         | BollardError::IOError { .. }
         | BollardError::RequestTimeoutError => RuntimeError::Unreachable(short(&e)),
         other => RuntimeError::Engine(short(&other)),

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 pub fn docker(args: &[&str]) -> (bool, String) {
-    let out = Command::new("docker").args(args).output().expect("docker CLI");
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -29,7 +32,14 @@ fn target_debug_dir() -> PathBuf {
 pub fn bot_image() -> String {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "tradebot-bot", "--bin", "tradebot-bot"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "tradebot-bot",
+            "--bin",
+            "tradebot-bot",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
@@ -52,6 +62,14 @@ fn copy_with_libs(bin: &Path, ctx: &Path) {
     let root = ctx.join("rootfs");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::copy(bin, root.join("tradebot-bot")).unwrap();
+    // As in the real image: a CA bundle for outbound TLS (reqwest's verifier wants one).
+    let certs = root.join("etc/ssl/certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::copy(
+        "/etc/ssl/certs/ca-certificates.crt",
+        certs.join("ca-certificates.crt"),
+    )
+    .unwrap();
     let ldd = Command::new("ldd").arg(bin).output().unwrap();
     for line in String::from_utf8_lossy(&ldd.stdout).lines() {
         let path = line
@@ -83,7 +101,13 @@ impl TestNetwork {
             let gateway = format!("172.29.{n}.1");
             let name = format!("tradebot-test-{tag}-{n}");
             let (ok, _) = docker(&[
-                "network", "create", "--subnet", &subnet, "--gateway", &gateway, &name,
+                "network",
+                "create",
+                "--subnet",
+                &subnet,
+                "--gateway",
+                &gateway,
+                &name,
             ]);
             if ok {
                 return Self {
@@ -136,7 +160,8 @@ impl Drop for Proxy {
 
 pub async fn start_proxy(image: &str, network: &str) -> Proxy {
     let dir = tempfile::tempdir().unwrap();
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/proxy/policy.toml")).unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/proxy/policy.toml")).unwrap();
     let policy: String = shipped
         .lines()
         .map(|l| {
