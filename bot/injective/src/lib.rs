@@ -5,6 +5,7 @@
 //! nothing of the bot.
 
 pub mod address;
+pub mod authz;
 pub mod client;
 pub mod errors;
 pub mod keys;

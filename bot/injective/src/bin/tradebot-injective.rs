@@ -1,2 +1,284 @@
-//! Ops CLI (filled in below).
-fn main() {}
+//! Ops CLI. Keys are read from stdin (no echo on a terminal), never from argv or the
+//! environment, and never printed. Bad input exits non-zero with a one-line reason.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use prost::Message;
+use rust_decimal::Decimal;
+use tradebot_injective::address::Address;
+use tradebot_injective::authz::{grant_msg, GrantSpec};
+use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::msgs::{self, Batch, MarketKind, MarketMeta, NewOrder, Side};
+use tradebot_injective::network::Network;
+use tradebot_injective::{proto, tx};
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(
+    name = "tradebot-injective",
+    about = "Injective keys, dry-run transactions and trade-only grants"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args)]
+struct TxArgs {
+    /// mainnet | testnet
+    #[arg(long, default_value = "testnet")]
+    network: String,
+    #[arg(long)]
+    account_number: Option<u64>,
+    #[arg(long)]
+    sequence: Option<u64>,
+    #[arg(long, default_value_t = 200_000)]
+    gas: u64,
+    #[arg(long)]
+    timeout_height: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the addresses of a hex private key read from stdin.
+    Address {
+        #[arg(long, default_value_t = 0)]
+        subaccount: u32,
+    },
+    /// Build and sign (never broadcast) a post-only limit order; print SignDoc, bytes and hash.
+    DryRun {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        market: String,
+        #[arg(long, default_value = "buy")]
+        side: String,
+        #[arg(long)]
+        price: Decimal,
+        #[arg(long)]
+        quantity: Decimal,
+        /// Trade the granter's subaccount through authz MsgExec.
+        #[arg(long)]
+        granter: Option<Address>,
+    },
+    /// Grant a bot key trade-only rights (BatchUpdateOrdersAuthz) on the granter's markets.
+    /// With --unsigned, prints the MsgGrant for signing elsewhere; otherwise reads the granter's
+    /// key from stdin and prints a signed tx to broadcast.
+    Grant {
+        #[arg(long)]
+        grantee: Address,
+        /// Required with --unsigned (otherwise derived from the key).
+        #[arg(long)]
+        granter: Option<Address>,
+        #[arg(long = "spot-market")]
+        spot_markets: Vec<String>,
+        #[arg(long = "derivative-market")]
+        derivative_markets: Vec<String>,
+        #[arg(long, default_value_t = 30)]
+        expires_in_days: u32,
+        #[arg(long, default_value_t = 0)]
+        subaccount: u32,
+        #[arg(long)]
+        unsigned: bool,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("error: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line from stdin; on a terminal without echo. The buffer is zeroized on drop.
+fn read_key() -> Result<PrivateKey, String> {
+    let line = if std::io::stdin().is_terminal() {
+        eprint!("private key (hex): ");
+        Zeroizing::new(
+            rpassword::read_password().map_err(|_| "cannot read the key from the terminal")?,
+        )
+    } else {
+        let mut buf = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut buf)
+            .map_err(|_| "cannot read the key from stdin")?;
+        buf
+    };
+    PrivateKey::from_hex(&line).map_err(|e| e.to_string())
+}
+
+fn network(name: &str) -> Result<Network, String> {
+    Network::named(name).ok_or_else(|| format!("unknown network {name:?} (mainnet | testnet)"))
+}
+
+/// Offline signing needs the chain's numbers from the operator (e.g. from the LCD).
+fn params(net: &Network, t: &TxArgs) -> Result<tx::TxParams, String> {
+    let need = "signing offline needs --account-number, --sequence and --timeout-height";
+    Ok(tx::TxParams {
+        chain_id: net.chain_id.clone(),
+        account_number: t.account_number.ok_or(need)?,
+        sequence: t.sequence.ok_or(need)?,
+        gas_limit: t.gas,
+        fee_amount: tx::fee_for(t.gas, net.gas_price),
+        fee_denom: net.fee_denom.clone(),
+        timeout_height: t.timeout_height.ok_or(need)?,
+        memo: String::new(),
+    })
+}
+
+fn print_signed(signed: &tx::SignedTx) {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let out = serde_json::json!({
+        "sign_doc": {
+            "body_bytes": hex::encode(&signed.sign_doc.body_bytes),
+            "auth_info_bytes": hex::encode(&signed.sign_doc.auth_info_bytes),
+            "chain_id": signed.sign_doc.chain_id,
+            "account_number": signed.sign_doc.account_number.to_string(),
+        },
+        "sign_doc_bytes_hex": hex::encode(&signed.sign_doc_bytes),
+        "sign_doc_keccak256": hex::encode(tradebot_injective::keys::keccak256(&signed.sign_doc_bytes)),
+        "signature_hex": hex::encode(signed.signature),
+        "tx_bytes_base64": b64.encode(&signed.tx_bytes),
+        "txhash": signed.hash,
+    });
+    println!("{out:#}");
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.cmd {
+        Cmd::Address { subaccount } => {
+            let key = read_key()?;
+            let a = key.address();
+            println!(
+                "inj: {a}\neth: {}\nsubaccount {subaccount}: {}",
+                a.to_eth_hex(),
+                a.subaccount(subaccount)
+            );
+            Ok(())
+        }
+        Cmd::DryRun {
+            tx: t,
+            market,
+            side,
+            price,
+            quantity,
+            granter,
+        } => {
+            let net = network(&t.network)?;
+            let side = match side.as_str() {
+                "buy" => Side::Buy,
+                "sell" => Side::Sell,
+                other => return Err(format!("side must be buy or sell, not {other:?}")),
+            };
+            let key = read_key()?;
+            let trader = granter.unwrap_or_else(|| key.address());
+            // Offline: the market is not read, so ticks are taken from the order itself. A real
+            // run reads them from the chain and checks them.
+            let meta = MarketMeta {
+                market_id: market.clone(),
+                kind: MarketKind::Spot,
+                ticker: String::new(),
+                base_denom: None,
+                quote_denom: String::new(),
+                base_decimals: None,
+                quote_decimals: 18,
+                price_tick: Decimal::new(1, price.scale()),
+                quantity_tick: Decimal::new(1, quantity.scale()),
+                min_notional: Decimal::ZERO,
+                maker_fee_rate: Decimal::ZERO,
+                taker_fee_rate: Decimal::ZERO,
+                initial_margin_ratio: None,
+                active: true,
+            };
+            let order = NewOrder {
+                market_id: market,
+                side,
+                price,
+                quantity,
+                post_only: true,
+                cid: "dry-run-1".into(),
+                leverage: None,
+            };
+            let batch = Batch {
+                creates: vec![order],
+                ..Batch::default()
+            };
+            let msg = msgs::batch_update(trader, trader.subaccount(0), &batch, &[meta])
+                .map_err(|e| e.to_string())?;
+            let any = proto::to_any(&msg);
+            let any = if granter.is_some() {
+                tx::exec(key.address(), vec![any])
+            } else {
+                any
+            };
+            let signed = tx::build_and_sign(&key, vec![any], &params(&net, &t)?)
+                .map_err(|e| e.to_string())?;
+            print_signed(&signed);
+            Ok(())
+        }
+        Cmd::Grant {
+            grantee,
+            granter,
+            spot_markets,
+            derivative_markets,
+            expires_in_days,
+            subaccount,
+            unsigned,
+            tx: t,
+        } => {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            let expires_at = now + i64::from(expires_in_days) * 86_400;
+            let key = if unsigned { None } else { Some(read_key()?) };
+            let granter = match (&key, granter) {
+                (Some(k), Some(g)) if k.address() != g => {
+                    return Err("--granter does not match the key on stdin".into())
+                }
+                (Some(k), _) => k.address(),
+                (None, Some(g)) => g,
+                (None, None) => return Err("--unsigned needs --granter".into()),
+            };
+            let spec = GrantSpec {
+                granter,
+                grantee,
+                subaccount: granter.subaccount(subaccount),
+                spot_markets,
+                derivative_markets,
+                expires_at,
+            };
+            let msg = grant_msg(&spec).map_err(|e| e.to_string())?;
+            let any = proto::to_any(&msg);
+            match key {
+                None => {
+                    let out = serde_json::json!({
+                        "type_url": any.type_url,
+                        "granter": msg.granter,
+                        "grantee": msg.grantee,
+                        "authorization": "/injective.exchange.v2.BatchUpdateOrdersAuthz",
+                        "subaccount_id": spec.subaccount.to_hex(),
+                        "spot_markets": spec.spot_markets,
+                        "derivative_markets": spec.derivative_markets,
+                        "expiration_unix": expires_at,
+                        "msg_any_value_hex": hex::encode(msg.encode_to_vec()),
+                    });
+                    println!("{out:#}");
+                }
+                Some(k) => {
+                    let net = network(&t.network)?;
+                    let signed = tx::build_and_sign(&k, vec![any], &params(&net, &t)?)
+                        .map_err(|e| e.to_string())?;
+                    print_signed(&signed);
+                }
+            }
+            Ok(())
+        }
+    }
+}

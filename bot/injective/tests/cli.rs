@@ -1,0 +1,136 @@
+//! The ops CLI: keys only on stdin, never echoed; bad input is a one-line error and exit 1.
+// Helpers outside #[test] fns are not covered by clippy.toml's allow-unwrap-in-tests.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const KEY: &str = "e6888cb164d52e4880e08a8a5dbe69cd62f67fde3d5906f2c5c951be553b2267";
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tradebot-injective"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn address_from_stdin() {
+    let out = run(&["address"], &format!("{KEY}\n"));
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("inj1ycc302kea06htx5zw2kj4eyk3hgj63sz206fq0"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(KEY) && !text(&out.stderr).contains(KEY));
+}
+
+#[test]
+fn bad_key_is_one_line_and_not_echoed() {
+    let bad = "e6888cb164d52e4880e08a8a5dbe69cd62f67fde3d5906f2c5c951be553b22zz";
+    let out = run(&["address"], bad);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("e6888cb1"));
+}
+
+#[test]
+fn dry_run_prints_sign_doc_and_hash() {
+    let args = [
+        "dry-run",
+        "--network",
+        "testnet",
+        "--account-number",
+        "7",
+        "--sequence",
+        "3",
+        "--timeout-height",
+        "100",
+        "--market",
+        "0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe",
+        "--price",
+        "21.5",
+        "--quantity",
+        "0.5",
+        "--granter",
+        "inj14au322k9munkmx5wrchz9q30juf5wjgz2cfqku",
+    ];
+    let out = run(&args, KEY);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sign_doc"]["chain_id"], "injective-888");
+    assert_eq!(v["txhash"].as_str().unwrap().len(), 64);
+    assert!(!text(&out.stdout).contains(KEY));
+}
+
+#[test]
+fn grant_unsigned_and_signed() {
+    let unsigned = run(
+        &[
+            "grant",
+            "--unsigned",
+            "--granter",
+            "inj14au322k9munkmx5wrchz9q30juf5wjgz2cfqku",
+            "--grantee",
+            "inj1ycc302kea06htx5zw2kj4eyk3hgj63sz206fq0",
+            "--spot-market",
+            "0xabc",
+        ],
+        "",
+    );
+    assert!(unsigned.status.success(), "{}", text(&unsigned.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&unsigned.stdout).unwrap();
+    assert_eq!(v["spot_markets"][0], "0xabc");
+    assert_eq!(v["type_url"], "/cosmos.authz.v1beta1.MsgGrant");
+
+    let granter_key = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
+    let signed = run(
+        &[
+            "grant",
+            "--grantee",
+            "inj1ycc302kea06htx5zw2kj4eyk3hgj63sz206fq0",
+            "--spot-market",
+            "0xabc",
+            "--network",
+            "testnet",
+            "--account-number",
+            "1",
+            "--sequence",
+            "0",
+            "--timeout-height",
+            "100",
+        ],
+        granter_key,
+    );
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    assert!(!text(&signed.stdout).contains(granter_key));
+
+    let no_markets = run(
+        &[
+            "grant",
+            "--unsigned",
+            "--granter",
+            "inj14au322k9munkmx5wrchz9q30juf5wjgz2cfqku",
+            "--grantee",
+            "inj1ycc302kea06htx5zw2kj4eyk3hgj63sz206fq0",
+        ],
+        "",
+    );
+    assert_eq!(no_markets.status.code(), Some(1));
+}
