@@ -1,0 +1,597 @@
+//! Black-box tests of the auth pages: the real routes and CSRF layer (`auth::test_router`),
+//! an in-memory store and a hand-moved clock; no Vault, no Docker.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use secrecy::SecretString;
+use tower::ServiceExt;
+use tradebot::auth::{self, password, users, AuthState, Clock, Role};
+use tradebot::config::AuthSettings;
+use tradebot::store::Store;
+
+const PW: &str = "correct horse battery";
+const MIN: i64 = 60_000;
+
+struct TestApp {
+    router: Router,
+    clock: Clock,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+/// A signed-in browser: its cookie and the session's CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+impl TestApp {
+    async fn new() -> Self {
+        let store = Store::memory().await.unwrap();
+        let clock = Clock::manual(1_800_000_000_000);
+        let dir = tempfile::tempdir().unwrap();
+        let state = AuthState {
+            store: store.clone(),
+            settings: AuthSettings::default(),
+            data_dir: dir.path().to_owned(),
+            clock: clock.clone(),
+        };
+        Self {
+            router: auth::test_router(state),
+            clock,
+            store,
+            _dir: dir,
+        }
+    }
+
+    async fn add_user(&self, name: &str, role: Role) {
+        let phc = password::hash(SecretString::from(PW)).await.unwrap();
+        users::create(
+            self.store.pool(),
+            &name.parse().unwrap(),
+            role,
+            &phc,
+            false,
+            0,
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn send(&self, mut req: Request<Body>) -> Response {
+        if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            let peer: SocketAddr = "192.0.2.10:50000".parse().unwrap();
+            req.extensions_mut().insert(ConnectInfo(peer));
+        }
+        self.router.clone().oneshot(req).await.unwrap()
+    }
+
+    async fn login_from(&self, name: &str, password: &str, peer: &str) -> Response {
+        let body = form(&[("name", name), ("password", password)]);
+        let mut req = post("/login", body);
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        self.send(req).await
+    }
+
+    async fn login_raw(&self, name: &str, password: &str) -> Response {
+        self.login_from(name, password, "192.0.2.10:50000").await
+    }
+
+    async fn login(&self, name: &str) -> Browser {
+        let res = self.login_raw(name, PW).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {name}");
+        let set_cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let page = self.get("/account", Some(&cookie)).await;
+        let html = text(page).await;
+        let csrf = between(&html, "name=\"csrf-token\" content=\"", "\"").to_owned();
+        assert_eq!(csrf.len(), 64, "csrf token in the page");
+        Browser { cookie, csrf }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A same-site form post from a signed-in browser, with its CSRF token.
+    async fn submit(&self, b: &Browser, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all = vec![("csrf", b.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let mut req = post(path, form(&all));
+        req.headers_mut()
+            .insert(header::COOKIE, b.cookie.parse().unwrap());
+        self.send(req).await
+    }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+fn post(path: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn text(res: Response) -> String {
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+    let from = s
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not in {s}"))
+        + start.len();
+    let len = s[from..].find(end).unwrap();
+    &s[from..from + len]
+}
+
+fn location(res: &Response) -> &str {
+    res.headers()[header::LOCATION].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_host_cookie_and_pages_are_no_store() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::Operator).await;
+    let res = app.login_raw("Alice", PW).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-tradebot_session="), "{cookie}");
+    for attr in ["; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"] {
+        assert!(cookie.contains(attr), "{attr} missing in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    let b = app.login("alice").await;
+    for path in ["/account", "/audit"] {
+        let res = app.get(path, Some(&b.cookie)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+    }
+    // A new login never reuses a session.
+    let again = app.login("alice").await;
+    assert_ne!(again.cookie, b.cookie);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let app = TestApp::new().await;
+    app.add_user("alice", Role::Viewer).await;
+    for (name, pw) in [("alice", "not the password"), ("nobody", PW)] {
+        let res = app.login_raw(name, pw).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(res.headers().get(header::SET_COOKIE).is_none());
+        assert!(text(res).await.contains("wrong user name or password"));
+    }
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r.action == "login_failed" && r.result == "denied"));
+    assert!(rows.iter().all(|r| r.ip == "192.0.2.10"));
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_fifteen_minutes() {
+    let app = TestApp::new().await;
+    app.add_user("bob", Role::Viewer).await;
+    for i in 0..5 {
+        // From different addresses: the per-name counter is what locks.
+        let peer = format!("198.51.100.{i}:4000");
+        let res = app.login_from("bob", "wrong password!", &peer).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = app.login_from("bob", PW, "198.51.100.99:4000").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "right password, but locked"
+    );
+    let body = text(res).await;
+    assert!(body.contains("try again after"), "{body}");
+    assert!(body.contains("in 15 minutes"), "{body}");
+    app.clock.advance(15 * MIN + 1);
+    let res = app.login_from("bob", PW, "198.51.100.99:4000").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "unlocked after 15 minutes"
+    );
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_names_is_locked() {
+    let app = TestApp::new().await;
+    app.add_user("carol", Role::Viewer).await;
+    for i in 0..5 {
+        let res = app.login_raw(&format!("guess{i}"), "whatever pw").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = app.login_raw("carol", PW).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = app.login_from("carol", PW, "203.0.113.5:1").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "another address is fine"
+    );
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    let app = TestApp::new().await;
+    app.add_user("dave", Role::Viewer).await;
+    let b = app.login("dave").await;
+    // Form without the token.
+    let mut req = post("/account/tokens", form(&[("name", "x")]));
+    req.headers_mut()
+        .insert(header::COOKIE, b.cookie.parse().unwrap());
+    let res = app.send(req).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(text(res)
+        .await
+        .contains("the form expired or came from another site"));
+    // A wrong token.
+    let wrong = Browser {
+        cookie: b.cookie.clone(),
+        csrf: "0".repeat(64),
+    };
+    let res = app
+        .submit(&wrong, "/account/tokens", &[("name", "x")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The right token in the form, then in the header (fetch).
+    let res = app.submit(&b, "/account/tokens", &[("name", "x")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let req = Request::post("/logout")
+        .header(header::COOKIE, &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .body(Body::empty())
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_even_with_the_token() {
+    let app = TestApp::new().await;
+    app.add_user("erin", Role::Viewer).await;
+    let b = app.login("erin").await;
+    let mut req = post("/logout-all", form(&[("csrf", &b.csrf)]));
+    let h = req.headers_mut();
+    h.insert(header::COOKIE, b.cookie.parse().unwrap());
+    h.insert(header::HOST, "dash.example".parse().unwrap());
+    h.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(app.send(req).await.status(), StatusCode::FORBIDDEN);
+    // Login CSRF too.
+    let mut req = post("/login", form(&[("name", "erin"), ("password", PW)]));
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(app.send(req).await.status(), StatusCode::FORBIDDEN);
+    // Same origin passes.
+    let mut req = post("/logout-all", form(&[("csrf", &b.csrf)]));
+    let h = req.headers_mut();
+    h.insert(header::COOKIE, b.cookie.parse().unwrap());
+    h.insert(header::HOST, "dash.example".parse().unwrap());
+    h.insert(header::ORIGIN, "https://dash.example".parse().unwrap());
+    h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+    assert_eq!(app.send(req).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn role_matrix_on_the_auth_pages() {
+    let app = TestApp::new().await;
+    let cases = [
+        // (role, /account, /audit, /audit.csv, /users)
+        (Role::Viewer, 200, 403, 403, 403),
+        (Role::Operator, 200, 200, 200, 403),
+        (Role::Admin, 200, 200, 200, 200),
+    ];
+    for (role, account, audit, csv, users) in cases {
+        let name = format!("{role}1");
+        app.add_user(&name, role).await;
+        let b = app.login(&name).await;
+        for (path, want) in [
+            ("/account", account),
+            ("/audit", audit),
+            ("/audit.csv", csv),
+            ("/users", users),
+        ] {
+            let res = app.get(path, Some(&b.cookie)).await;
+            assert_eq!(res.status().as_u16(), want, "{role} GET {path}");
+        }
+        let res = app
+            .submit(
+                &b,
+                "/users",
+                &[("name", "newbie"), ("role", "viewer"), ("password", PW)],
+            )
+            .await;
+        let want = if role == Role::Admin { 200 } else { 403 };
+        assert_eq!(res.status().as_u16(), want, "{role} POST /users");
+    }
+    let viewer = app.login("viewer1").await;
+    let body = text(app.get("/users", Some(&viewer.cookie)).await).await;
+    assert!(
+        body.contains("your role viewer may not see this page; ask an admin"),
+        "{body}"
+    );
+    let csv = app
+        .get("/audit.csv", Some(&app.login("admin1").await.cookie))
+        .await;
+    assert_eq!(
+        csv.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    assert!(text(csv).await.contains("user_add"));
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_login_and_apis_get_401_json() {
+    let app = TestApp::new().await;
+    let res = app.get("/account", None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login");
+    let res = app.get("/api/me", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = serde_json::from_str(&text(res).await).unwrap();
+    assert!(body["error"].is_string());
+    let res = app
+        .get("/account", Some("__Host-tradebot_session=forged"))
+        .await;
+    assert_eq!(location(&res), "/login");
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let app = TestApp::new().await;
+    app.add_user("frank", Role::Viewer).await;
+    let b = app.login("frank").await;
+    app.clock.advance(29 * MIN);
+    assert_eq!(
+        app.get("/account", Some(&b.cookie)).await.status(),
+        StatusCode::OK
+    );
+    app.clock.advance(29 * MIN);
+    assert_eq!(
+        app.get("/account", Some(&b.cookie)).await.status(),
+        StatusCode::OK,
+        "touched"
+    );
+    app.clock.advance(31 * MIN);
+    let res = app.get("/account", Some(&b.cookie)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "idle for 31 minutes");
+}
+
+#[tokio::test]
+async fn busy_sessions_still_end_after_twelve_hours() {
+    let app = TestApp::new().await;
+    app.add_user("gina", Role::Viewer).await;
+    let b = app.login("gina").await;
+    for _ in 0..24 {
+        app.clock.advance(29 * MIN);
+        assert_eq!(
+            app.get("/account", Some(&b.cookie)).await.status(),
+            StatusCode::OK
+        );
+    }
+    app.clock.advance(29 * MIN);
+    assert_eq!(
+        app.get("/account", Some(&b.cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn logout_everywhere_ends_every_session_of_the_user() {
+    let app = TestApp::new().await;
+    app.add_user("hank", Role::Viewer).await;
+    app.add_user("ivy", Role::Viewer).await;
+    let laptop = app.login("hank").await;
+    let phone = app.login("hank").await;
+    let other = app.login("ivy").await;
+    let res = app.submit(&laptop, "/logout-all", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    for b in [&laptop, &phone] {
+        assert_eq!(
+            app.get("/account", Some(&b.cookie)).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(
+        app.get("/account", Some(&other.cookie)).await.status(),
+        StatusCode::OK
+    );
+    // Plain logout ends only its own session.
+    let a = app.login("ivy").await;
+    app.submit(&a, "/logout", &[]).await;
+    assert_eq!(
+        app.get("/account", Some(&a.cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get("/account", Some(&other.cookie)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_work_as_bearer_and_can_be_revoked() {
+    let app = TestApp::new().await;
+    app.add_user("ci", Role::Operator).await;
+    let b = app.login("ci").await;
+    let html = text(
+        app.submit(&b, "/account/tokens", &[("name", "deploy")])
+            .await,
+    )
+    .await;
+    let token = between(&html, "value=\"tb_", "\"");
+    let token = format!("tb_{token}");
+    let bearer = |t: &str| {
+        Request::get("/api/me")
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let res = app.send(bearer(&token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    let me: serde_json::Value = serde_json::from_str(&text(res).await).unwrap();
+    assert_eq!(me, serde_json::json!({"name": "ci", "role": "operator"}));
+    // Not shown again.
+    let page = text(app.get("/account", Some(&b.cookie)).await).await;
+    assert!(!page.contains(&token));
+    // Bearer requests need no CSRF token (no ambient credential).
+    let req = Request::post("/account/tokens")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=second"))
+        .unwrap();
+    assert_eq!(app.send(req).await.status(), StatusCode::OK);
+    let id = between(&page, "/account/tokens/", "/revoke");
+    let res = app
+        .submit(&b, &format!("/account/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = app.send(bearer(&token)).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.send(bearer("tb_forged")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn first_admin_must_change_the_one_time_password() {
+    let app = TestApp::new().await;
+    let first = auth::ensure_first_admin(&app.store, app._dir.path())
+        .await
+        .unwrap()
+        .unwrap();
+    let one_time = std::fs::read_to_string(&first.password_file).unwrap();
+    let one_time = one_time.trim();
+    let res = app.login_raw("admin", one_time).await;
+    assert_eq!(location(&res), "/account");
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let res = app.get("/users", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&res),
+        "/account",
+        "every page sends them to /account"
+    );
+    let html = text(app.get("/account", Some(&cookie)).await).await;
+    let csrf = between(&html, "name=\"csrf-token\" content=\"", "\"").to_owned();
+    let b = Browser { cookie, csrf };
+    let fields = [("current", one_time), ("new", PW), ("confirm", PW)];
+    let res = app.submit(&b, "/account/password", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !first.password_file.exists(),
+        "the one-time password file is gone"
+    );
+    // The old session ended; the response carried a new one.
+    assert_eq!(
+        app.get("/account", Some(&b.cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let admin = app.login("admin").await;
+    assert_eq!(
+        app.get("/users", Some(&admin.cookie)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_it_is_audited() {
+    let app = TestApp::new().await;
+    app.add_user("root", Role::Admin).await;
+    let b = app.login("root").await;
+    let res = app
+        .submit(
+            &b,
+            "/users",
+            &[("name", "Kim"), ("role", "operator"), ("password", PW)],
+        )
+        .await;
+    assert!(text(res).await.contains("Added kim as operator"));
+    let res = app
+        .submit(&b, "/users/kim/role", &[("role", "viewer")])
+        .await;
+    assert!(text(res).await.contains("kim is now viewer"));
+    let res = app
+        .submit(&b, "/users/root/role", &[("role", "viewer")])
+        .await;
+    assert!(
+        text(res).await.contains("no active admin"),
+        "last admin stays admin"
+    );
+    let res = app.submit(&b, "/users/root/disable", &[]).await;
+    assert!(text(res).await.contains("your own account"));
+    app.submit(&b, "/users/kim/disable", &[]).await;
+    let res = app.login_raw("kim", PW).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "disabled");
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().rev().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "login",
+            "user_add",
+            "user_role_change",
+            "user_disable",
+            "login_failed"
+        ]
+    );
+    let html = text(
+        app.get("/audit?actor=root&action=user_add", Some(&b.cookie))
+            .await,
+    )
+    .await;
+    assert!(html.contains("user_add") && !html.contains("user_disable"));
+}
+
+#[tokio::test]
+async fn stylesheet_is_cached_long_and_templates_escape() {
+    let app = TestApp::new().await;
+    let res = app.get("/static/app.css", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
+    assert!(text(res).await.contains(".badge-running"));
+    let res = app.login_raw("<script>x</script>", "whatever pw").await;
+    let html = text(res).await;
+    assert!(!html.contains("<script>x"), "auto-escaped");
+    assert!(html.contains("/static/app.css?v="));
+}
