@@ -113,9 +113,13 @@ pub async fn lookup(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let token_id: i64 = row.try_get("id")?;
-    sqlx::query("UPDATE api_tokens SET last_used_ms = ? WHERE id = ?")
-        .bind(now_ms)
-        .bind(token_id)
+    // At most one write a minute per token: "last used" is for people, not for billing.
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_ms = ? WHERE id = ? AND (last_used_ms IS NULL OR last_used_ms <= ?)",
+    )
+    .bind(now_ms)
+    .bind(token_id)
+    .bind(now_ms - 60_000)
         .execute(pool)
         .await?;
     let role: String = row.try_get("role")?;

@@ -111,3 +111,26 @@ pub fn test_router(state: AuthState) -> Router {
         ))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+
+    #[test]
+    fn auth_settings_have_defaults_and_env_overrides() {
+        let s = Settings::load_from(None, Vec::new()).unwrap();
+        assert_eq!(s.auth.session_idle_minutes, 30);
+        assert_eq!(s.auth.session_absolute_hours, 12);
+        let env = vec![(
+            "TRADEBOT_AUTH__SESSION_IDLE_MINUTES".to_owned(),
+            "5".to_owned(),
+        )];
+        let s = Settings::load_from(None, env).unwrap();
+        assert_eq!(s.auth.session_idle_minutes, 5);
+        let env = vec![("TRADEBOT_AUTH__IDLE".to_owned(), "5".to_owned())];
+        assert!(
+            Settings::load_from(None, env).is_err(),
+            "unknown keys refused"
+        );
+    }
+}
