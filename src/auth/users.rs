@@ -226,6 +226,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsed_names_are_canonical(s in "[a-zA-Z0-9._ -]{0,40}|\\PC{0,8}") {
+            if let Ok(name) = s.parse::<UserName>() {
+                let n = name.as_str();
+                proptest::prop_assert!((1..=32).contains(&n.len()));
+                proptest::prop_assert!(!n.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()));
+                proptest::prop_assert_eq!(n.parse::<UserName>().unwrap(), name.clone());
+            }
+        }
+    }
+
     #[tokio::test]
     async fn last_admin_cannot_be_demoted_or_disabled() {
         let store = Store::memory().await.unwrap();
