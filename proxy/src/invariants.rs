@@ -107,7 +107,13 @@ pub fn request_line(raw: &[u8]) -> Result<Routed, Denied> {
     let result = route_target(method, path, query);
     if let Ok(routed) = &result {
         assert!(matches!(method, "GET" | "HEAD" | "POST" | "DELETE"));
-        assert!(!path.contains("..") && !path.contains("//") && !path.contains('%'));
+        // Dots inside a name are fine (`bot..1` is a valid container name); dot segments,
+        // empty segments and escapes are not.
+        assert!(!path.contains('%'));
+        assert!(path
+            .split('/')
+            .skip(1)
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".."));
         if let Some(id) = routed.endpoint.container() {
             assert!(id
                 .bytes()
