@@ -134,3 +134,44 @@ fn bad_parameters_are_refused_before_any_order() {
         assert!(stderr.contains(expect), "{stderr}");
     }
 }
+
+#[test]
+fn backtest_replays_a_trades_file_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trades.csv");
+    let mut csv = String::from("ts_ms,price,quantity\n");
+    for i in 0..2_000u64 {
+        // A slow zigzag between 19.9 and 20.1, one trade a second.
+        let px = 19_900 + (i % 200).min(200 - i % 200) * 2;
+        csv.push_str(&format!(
+            "{},{}.{:03},5\n",
+            1_735_689_600_000 + i * 1000,
+            px / 1000,
+            px % 1000
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tradebot-bot"))
+        .args([
+            "backtest",
+            "--bot-type",
+            "grid",
+            "--params",
+            r#"{"lower_price":19.9,"upper_price":20.1,"levels":5}"#,
+        ])
+        .arg("--trades")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["book_updates"], 2_000);
+    assert!(r["fills"].as_u64().unwrap() > 10, "{r}");
+    for k in ["total_pnl", "fees", "max_drawdown"] {
+        assert!(r[k].as_str().unwrap().parse::<f64>().is_ok(), "{k}: {r}");
+    }
+}

@@ -27,6 +27,14 @@ fn side() -> impl Strategy<Value = Side> {
 }
 
 proptest! {
+    // Fixed seed: the suite is deterministic; raise `cases` locally to search harder.
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x07ad_eb07),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn prices_are_tick_multiples_on_the_passive_side(name in market_name(), side in side(), raw in decimal()) {
         let m = market(name).unwrap();
@@ -78,6 +86,7 @@ proptest! {
         spread in 1u32..500,
     ) {
         let m = market(name).unwrap();
+        prop_assume!(size >= m.qty_tick, "refused at start (tested in params)");
         let params = json!({"order_size": size.to_string(), "spread_bps": spread,
                             "risk": {"max_order_notional": 1e12, "price_band_bps": 5000}});
         let p = BotParams::parse("market_maker", name, &params).unwrap();

@@ -42,7 +42,8 @@ pub struct BookTop {
 
 impl BookTop {
     pub fn mid(&self) -> Decimal {
-        (self.bid + self.ask) / Decimal::TWO
+        // Multiplying by one half is several times cheaper than dividing by two (hot path).
+        (self.bid + self.ask) * rust_decimal_macros::dec!(0.5)
     }
 }
 

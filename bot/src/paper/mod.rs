@@ -202,7 +202,7 @@ impl PaperExchange {
     fn place_one(&mut self, req: &OrderRequest) -> Placed {
         let (p, q) = (req.price().get(), req.qty().get());
         // Defence in depth: the venue checks the rules again, as the chain would.
-        if !(p % self.market.price_tick).is_zero() || !(q % self.market.qty_tick).is_zero() {
+        if !on_tick(p, self.market.price_tick) || !on_tick(q, self.market.qty_tick) {
             return Placed::Rejected("price or quantity is not a tick multiple".into());
         }
         if p * q < self.market.min_notional {
@@ -233,6 +233,12 @@ impl PaperExchange {
         }
         Placed::Accepted(id)
     }
+}
+
+/// Whether `v` is a multiple of `tick`. Fast path: quantized values carry the tick's scale,
+/// and any value with no more decimals than a 10^-k tick is a multiple of it.
+fn on_tick(v: Decimal, tick: Decimal) -> bool {
+    (tick.mantissa() == 1 && v.scale() <= tick.scale()) || (v % tick).is_zero()
 }
 
 fn decimal_ticks(value: Decimal, tick: Decimal) -> i64 {

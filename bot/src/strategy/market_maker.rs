@@ -13,7 +13,8 @@ use crate::params::MarketMakerParams;
 pub struct MarketMaker {
     p: MarketMakerParams,
     size: Option<Decimal>,
-    quoted_mid: Option<Decimal>,
+    /// Mid range inside which the current quotes stand (set at each requote).
+    band: Option<(Decimal, Decimal)>,
     dirty: bool,
     desired: Vec<(Side, Decimal, Decimal)>,
 }
@@ -23,7 +24,7 @@ impl MarketMaker {
         Self {
             size: p.order_size,
             p,
-            quoted_mid: None,
+            band: None,
             dirty: true,
             desired: Vec::new(),
         }
@@ -67,20 +68,17 @@ impl MarketMaker {
 
 impl Strategy for MarketMaker {
     fn on_book(&mut self, v: &View<'_>, out: &mut Vec<Intent>) {
-        let tolerance = bps_of(v.mid, self.p.refresh_tolerance_bps);
-        if !self.dirty
-            && self
-                .quoted_mid
-                .is_some_and(|q| (v.mid - q).abs() <= tolerance)
-        {
+        // Hot path: two comparisons when nothing changed.
+        if !self.dirty && self.band.is_some_and(|(lo, hi)| lo <= v.mid && v.mid <= hi) {
             return;
         }
+        let tolerance = bps_of(v.mid, self.p.refresh_tolerance_bps);
         let size = *self
             .size
             .get_or_insert_with(|| DEFAULT_ORDER_NOTIONAL / v.mid);
         self.quotes(v, size);
         reconcile(&self.desired, v.open, tolerance, out);
-        self.quoted_mid = Some(v.mid);
+        self.band = Some((v.mid - tolerance, v.mid + tolerance));
         self.dirty = false;
     }
 
