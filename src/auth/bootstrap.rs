@@ -43,11 +43,10 @@ pub async fn ensure_first_admin(
     }
     let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
     write_private(&password_file, one_time.expose_secret())?;
-    // Deliberately the one log line with a password: there is no other way in yet, and it
-    // stops working at the first login.
+    // The password goes to the file only, never to the log: container logs are kept and
+    // shipped. `ops/up` copies the file out of the volume and prints it for the newcomer.
     tracing::warn!(
-        "==== FIRST START: created user '{FIRST_ADMIN}' with one-time password {} (also in {}); sign in and choose a new password ====",
-        one_time.expose_secret(),
+        "==== FIRST START: created user '{FIRST_ADMIN}' with a one-time password in {}; sign in and choose a new password ====",
         password_file.display()
     );
     let entry = Entry {

@@ -19,6 +19,8 @@ pub enum BotEvent {
     Stopped {
         reason: String,
     },
+    /// A fill, kept as sent (side, price, quantity, fee, ...).
+    Fill(Value),
     Other(String),
 }
 
@@ -46,6 +48,7 @@ pub fn parse_line(line: &str) -> Option<BotEvent> {
         "stopped" => BotEvent::Stopped {
             reason: text("reason"),
         },
+        "fill" => BotEvent::Fill(v),
         other => BotEvent::Other(other.chars().take(40).collect()),
     })
 }
@@ -87,7 +90,11 @@ mod tests {
         );
         assert!(matches!(
             parse_line(r#"{"v":1,"event":"fill","px":"1"}"#),
-            Some(BotEvent::Other(k)) if k == "fill"
+            Some(BotEvent::Fill(v)) if v["px"] == "1"
+        ));
+        assert!(matches!(
+            parse_line(r#"{"v":1,"event":"risk_halt"}"#),
+            Some(BotEvent::Other(k)) if k == "risk_halt"
         ));
         assert_eq!(parse_line(r#"{"v":2,"event":"ready"}"#), None);
         assert_eq!(parse_line("plain text"), None);

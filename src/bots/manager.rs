@@ -5,7 +5,8 @@
 //! - a crash-looping bot backs off exponentially and ends `failed`, so it cannot flood Vault;
 //! - at most one active bot per wallet unless the operator explicitly allows sharing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -29,6 +30,23 @@ use crate::vault::{SecretsBroker, TokenRequest, VaultError};
 const ARCHIVED_LINES: usize = 200;
 /// A bot that ran this long before crashing starts a fresh restart budget.
 const STABLE_AFTER_MS: i64 = 60_000;
+/// Fills kept per bot for its page (the bot's own log has them all).
+const KEPT_FILLS: usize = 50;
+
+/// Totals since the dashboard started, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub starts: AtomicU64,
+    pub start_failures: AtomicU64,
+    pub crashes: AtomicU64,
+    pub token_issues: AtomicU64,
+}
+
+impl Counters {
+    fn bump(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// Everything the manager needs to launch a bot.
 #[derive(Debug, Clone)]
@@ -83,6 +101,7 @@ struct Bot {
     params: serde_json::Value,
     allow_shared: bool,
     accessor: Option<String>,
+    fills: VecDeque<serde_json::Value>,
 }
 
 struct Inner<R, B> {
@@ -91,6 +110,7 @@ struct Inner<R, B> {
     store: Store,
     cfg: ManagerConfig,
     bots: Mutex<HashMap<String, Bot>>,
+    counters: Counters,
 }
 
 /// Cheap to clone; all clones share the same state.
@@ -128,6 +148,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 store,
                 cfg,
                 bots: Mutex::new(HashMap::new()),
+                counters: Counters::default(),
             }),
         }
     }
@@ -169,18 +190,80 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         &self.inner.store
     }
 
+    pub fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    /// The bot's most recent fills, newest last.
+    pub fn fills(&self, bot_id: &str) -> Vec<serde_json::Value> {
+        self.with_bots(|b| {
+            b.get(bot_id)
+                .map(|x| x.fills.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The params a bot was started with.
+    pub fn params(&self, bot_id: &str) -> Option<serde_json::Value> {
+        self.with_bots(|b| b.get(bot_id).map(|x| x.params.clone()))
+    }
+
+    /// The Vault accessor of the bot's current launch (for the audit log; not a secret).
+    pub fn accessor(&self, bot_id: &str) -> Option<String> {
+        self.with_bots(|b| b.get(bot_id).and_then(|x| x.accessor.clone()))
+    }
+
+    /// Wallets as Vault describes them (never key material).
+    pub async fn wallets(&self) -> Result<Vec<crate::vault::wallets::WalletInfo>, LifecycleError> {
+        self.inner
+            .broker
+            .list_wallets()
+            .await
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))
+    }
+
+    /// The last `tail` log lines of a running bot's container.
+    pub async fn tail_logs(
+        &self,
+        bot_id: &str,
+        tail: usize,
+    ) -> Result<Vec<String>, LifecycleError> {
+        let id = self
+            .with_bots(|b| b.get(bot_id).and_then(|x| x.view.container_id.clone()))
+            .ok_or_else(|| LifecycleError::NotFound(format!("bot {bot_id} has no container")))?;
+        self.inner
+            .runtime
+            .tail_logs(&id, tail)
+            .await
+            .map_err(|e| LifecycleError::Docker(e.to_string()))
+    }
+
+    /// Live container log lines (stdout and stderr): the last `tail`, then new ones.
+    pub fn follow_logs(&self, bot_id: &str, tail: usize) -> Option<LineStream> {
+        let id = self.with_bots(|b| b.get(bot_id).and_then(|x| x.view.container_id.clone()))?;
+        Some(self.inner.runtime.follow_logs(&id, tail))
+    }
     /// Whether the Docker engine answers through the proxy.
     pub async fn docker_health(&self) -> Result<(), RuntimeError> {
         self.inner.runtime.ping().await
     }
 
     /// Starts a bot and waits for its `ready` event.
-    #[tracing::instrument(skip_all, fields(wallet = %req.wallet, market = %req.market.as_str()))]
     pub async fn start(
         &self,
         req: StartRequest,
         operator: &str,
     ) -> Result<BotView, LifecycleError> {
+        let bot_id = self.begin(req, operator).await?;
+        self.launch(&bot_id).await
+    }
+
+    /// The synchronous half of a start: checks the wallet in Vault and reserves it, so every
+    /// refusal is known before anything is issued or created. Returns the new bot's id in state
+    /// `starting`; [`BotManager::launch`] does the rest (the dashboard runs it in the background
+    /// and shows its progress).
+    #[tracing::instrument(skip_all, fields(wallet = %req.wallet, market = %req.market.as_str()))]
+    pub async fn begin(&self, req: StartRequest, operator: &str) -> Result<String, LifecycleError> {
         let wallets = self
             .inner
             .broker
@@ -237,16 +320,26 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                     params: req.params.clone(),
                     allow_shared: req.allow_shared_wallet,
                     accessor: None,
+                    fills: VecDeque::new(),
                 },
             );
             Ok(())
         })?;
-        self.launch(&bot_id).await
+        Ok(bot_id)
     }
 
     /// Issues a token, creates and starts the container, waits for `ready`. On any failure the
     /// token is revoked, the container removed and the bot marked failed with the reason.
-    async fn launch(&self, bot_id: &str) -> Result<BotView, LifecycleError> {
+    pub async fn launch(&self, bot_id: &str) -> Result<BotView, LifecycleError> {
+        Counters::bump(&self.inner.counters.starts);
+        let result = self.launch_inner(bot_id).await;
+        if result.is_err() {
+            Counters::bump(&self.inner.counters.start_failures);
+        }
+        result
+    }
+
+    async fn launch_inner(&self, bot_id: &str) -> Result<BotView, LifecycleError> {
         let Some((view, params, allow_shared)) = self.with_bots(|b| {
             b.get(bot_id)
                 .map(|x| (x.view.clone(), x.params.clone(), x.allow_shared))
@@ -275,6 +368,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 return Err(LifecycleError::Vault(vault_reason(&e)));
             }
         };
+        Counters::bump(&self.inner.counters.token_issues);
         let accessor = issued.wrapped_accessor.clone();
         self.update(bot_id, |b| {
             b.accessor = Some(accessor.clone());
@@ -516,6 +610,12 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                             b.view.reason = Some(format!("{class}: {message}"));
                         });
                     }
+                    Some(BotEvent::Fill(v)) => me.update(&bot_id, |b| {
+                        if b.fills.len() == KEPT_FILLS {
+                            b.fills.pop_front();
+                        }
+                        b.fills.push_back(v);
+                    }),
                     _ => {}
                 }
             }
@@ -558,6 +658,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let Some((bot_id, ready_ms)) = crashed else {
             return;
         };
+        Counters::bump(&self.inner.counters.crashes);
         let reason = self
             .end_run(&bot_id, container_id, "crashed", |code| {
                 format!(
@@ -667,6 +768,47 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         });
         self.get(bot_id)
             .ok_or_else(|| LifecycleError::NotFound(bot_id.into()))
+    }
+
+    /// Stops the bot if it runs, then starts it again with the same wallet, market and params.
+    /// A stopped or failed bot is started again, unless its wallet is busy meanwhile.
+    pub async fn restart(&self, bot_id: &str, operator: &str) -> Result<BotView, LifecycleError> {
+        let state = self
+            .get(bot_id)
+            .ok_or_else(|| LifecycleError::NotFound(format!("no bot {bot_id}")))?
+            .state;
+        if matches!(state, BotState::Running | BotState::Starting) {
+            self.stop(bot_id, operator).await?;
+        } else if state == BotState::Stopping {
+            return Err(LifecycleError::Conflict(format!(
+                "bot {bot_id} is stopping; restart it once it has stopped"
+            )));
+        }
+        self.with_bots(|bots| {
+            let (wallet, shared) = {
+                let b = bots
+                    .get(bot_id)
+                    .ok_or_else(|| LifecycleError::NotFound(format!("no bot {bot_id}")))?;
+                (b.view.wallet.clone(), b.allow_shared)
+            };
+            if !shared {
+                if let Some(other) = bots.values().find(|b| {
+                    b.view.bot_id != bot_id && b.view.wallet == wallet && b.view.state.is_active()
+                }) {
+                    return Err(LifecycleError::Conflict(format!(
+                        "wallet {wallet} meanwhile runs bot {}: stop it first",
+                        other.view.bot_id
+                    )));
+                }
+            }
+            if let Some(b) = bots.get_mut(bot_id) {
+                b.view.state = BotState::Starting;
+                b.view.restarts = 0;
+                b.view.reason = Some(format!("restart asked by {operator}"));
+            }
+            Ok(())
+        })?;
+        self.launch(bot_id).await
     }
 
     /// Kill switch: stops every active bot concurrently and reports each result.
@@ -786,6 +928,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                             .unwrap_or_else(|| json!({})),
                         allow_shared: launch.as_ref().is_some_and(|l| l.allow_shared),
                         accessor: launch.as_ref().map(|l| l.accessor.clone()),
+                        fills: VecDeque::new(),
                     },
                 );
             });

@@ -7,6 +7,6 @@ mod manager;
 pub mod request;
 mod state;
 
-pub use manager::{BotManager, LifecycleError, ManagerConfig, StopResult};
+pub use manager::{BotManager, Counters, LifecycleError, ManagerConfig, StopResult};
 pub use request::{BotType, MarketId, StartForm, StartRequest};
-pub use state::{BotState, BotView};
+pub use state::{now_ms, BotState, BotView};

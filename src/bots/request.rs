@@ -113,6 +113,9 @@ impl StartRequest {
         if params.to_string().len() > MAX_PARAMS_BYTES {
             return Err(format!("params are larger than {MAX_PARAMS_BYTES} bytes"));
         }
+        // The very check the bot runs at start, so a bad parameter is refused here, in words,
+        // before a token is issued or a container created.
+        tradebot_bot::params::validate(bot_type.as_str(), market.as_str(), &params)?;
         Ok(Self {
             wallet,
             market,

@@ -85,6 +85,33 @@ fn managed_filter() -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_owned(), vec![format!("{MANAGED_LABEL}=true")])])
 }
 
+impl DockerRuntime {
+    /// A followed log stream, re-split into lines.
+    fn follow(&self, id: &str, options: LogsOptions) -> LineStream {
+        let chunks = self.docker.logs(id, Some(options));
+        // Docker frames carry arbitrary pieces of output: re-split into lines.
+        let lines = chunks
+            .map(|r| r.map_err(map_err))
+            .scan(String::new(), |buf, chunk| {
+                let out: Vec<Result<String, RuntimeError>> = match chunk {
+                    Ok(c) => {
+                        buf.push_str(&String::from_utf8_lossy(&c.into_bytes()));
+                        let mut lines = Vec::new();
+                        while let Some(pos) = buf.find('\n') {
+                            let line: String = buf.drain(..=pos).collect();
+                            lines.push(Ok(line.trim_end().to_owned()));
+                        }
+                        lines
+                    }
+                    Err(e) => vec![Err(e)],
+                };
+                futures_util::future::ready(Some(futures_util::stream::iter(out)))
+            })
+            .flatten();
+        Box::pin(lines)
+    }
+}
+
 impl ContainerRuntime for DockerRuntime {
     async fn ping(&self) -> Result<(), RuntimeError> {
         self.docker.ping().await.map(|_| ()).map_err(map_err)
@@ -241,27 +268,18 @@ impl ContainerRuntime for DockerRuntime {
             tail: if from_start { "all".into() } else { "0".into() },
             ..LogsOptions::default()
         };
-        let chunks = self.docker.logs(id, Some(options));
-        // Docker frames carry arbitrary pieces of output: re-split into lines.
-        let lines = chunks
-            .map(|r| r.map_err(map_err))
-            .scan(String::new(), |buf, chunk| {
-                let out: Vec<Result<String, RuntimeError>> = match chunk {
-                    Ok(c) => {
-                        buf.push_str(&String::from_utf8_lossy(&c.into_bytes()));
-                        let mut lines = Vec::new();
-                        while let Some(pos) = buf.find('\n') {
-                            let line: String = buf.drain(..=pos).collect();
-                            lines.push(Ok(line.trim_end().to_owned()));
-                        }
-                        lines
-                    }
-                    Err(e) => vec![Err(e)],
-                };
-                futures_util::future::ready(Some(futures_util::stream::iter(out)))
-            })
-            .flatten();
-        Box::pin(lines)
+        self.follow(id, options)
+    }
+
+    fn follow_logs(&self, id: &str, tail: usize) -> LineStream {
+        let options = LogsOptions {
+            follow: true,
+            stdout: true,
+            stderr: true,
+            tail: tail.to_string(),
+            ..LogsOptions::default()
+        };
+        self.follow(id, options)
     }
 
     fn events(&self) -> EventStream {

@@ -121,6 +121,8 @@ pub trait ContainerRuntime: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<String>, RuntimeError>> + Send;
     /// stdout lines as they come (from the start when `from_start`, else new lines only).
     fn follow_stdout(&self, id: &str, from_start: bool) -> LineStream;
+    /// stdout and stderr lines: the last `tail`, then new ones as they come (log pages).
+    fn follow_logs(&self, id: &str, tail: usize) -> LineStream;
     /// Lifecycle events of managed containers, from now on.
     fn events(&self) -> EventStream;
 }

@@ -1,6 +1,12 @@
 //! The HTTPS dashboard: TLS termination, the router, and the accept loop.
 
+pub mod api;
+mod chart;
+pub mod health;
 pub mod healthcheck;
+mod metrics;
+mod openapi;
+mod pages;
 mod plain_http;
 
 use std::net::SocketAddr;
@@ -31,6 +37,7 @@ pub struct AppState {
     pub store: Store,
     pub bots: Manager,
     pub settings: Settings,
+    pub latency: metrics::Latency,
 }
 
 /// A dashboard bound to its port, ready to serve. Tests build it on port 0.
@@ -56,6 +63,8 @@ impl Application {
                 settings.data_dir.display()
             )
         })?;
+        // First start: an `admin` with a one-time password in <data_dir> (logged by path only).
+        crate::auth::ensure_first_admin(&store, &settings.data_dir).await?;
         let bots = manager(&settings, &vault, store.clone())?;
         // The proxy may be down now and back later: the dashboard serves anyway and says so
         // (GET /api/health); recovery retries until it has seen the engine once.
@@ -69,6 +78,7 @@ impl Application {
             store,
             bots,
             settings,
+            latency: metrics::Latency::default(),
         });
         Ok(Self {
             listener,
@@ -221,6 +231,16 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         // auth: login/logout, account, users, audit pages and /static (src/auth).
         .merge(crate::auth::routes())
+        // The JSON API (every action), the bot and wallet pages, metrics.
+        .merge(api::routes())
+        .merge(pages::routes())
+        .route("/metrics", get(metrics::render))
+        // Forms and JSON bodies are small; anything larger is refused before it is read.
+        .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state.clone())
         // auth: resolves the caller, refuses cross-site or token-less state changes (CSRF)
         // and marks authenticated responses no-store. Wraps every route above.

@@ -1,0 +1,579 @@
+//! The operators' pages: bots overview, start form, bot detail (live logs over server-sent
+//! events, fills, PnL chart), wallets. Server-rendered with askama (auto-escaping); the few
+//! live parts are static/app.js, which only calls the JSON API.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use futures_util::{Stream, StreamExt};
+use serde_json::{json, Value};
+
+use super::api::{record, refusal};
+use super::health::probe;
+use super::{chart, AppState};
+use crate::auth::{render, Admin, Chrome, ClientIp, CsrfChecked, Operator, Refusal, Role, Viewer};
+use crate::bots::{BotState, BotView};
+use crate::store::Run;
+
+const SCRIPT: &str = include_str!("../../static/app.js");
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/bots/new", get(new_bot))
+        .route("/bots/stop-all", post(stop_all))
+        .route("/bots/{id}", get(detail))
+        .route("/bots/{id}/stop", post(stop))
+        .route("/bots/{id}/restart", post(restart))
+        .route("/bots/{id}/logs/stream", get(log_stream))
+        .route("/wallets", get(wallets))
+        .route("/static/app.js", get(script))
+}
+
+/// One bot as a table row: everything preformatted, nothing for the template to compute.
+#[derive(Debug)]
+struct Row {
+    id: String,
+    state: String,
+    wallet: String,
+    market: String,
+    bot_type: String,
+    operator: String,
+    uptime: String,
+    position: String,
+    pnl: String,
+    pnl_class: &'static str,
+    reason: String,
+}
+
+fn state_name(s: BotState) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn row(b: &BotView, now_ms: i64) -> Row {
+    let status = b.last_status.as_ref();
+    let text = |k: &str| {
+        status
+            .and_then(|s| s.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let pnl = b.pnl.clone().unwrap_or_default();
+    Row {
+        id: b.bot_id.clone(),
+        state: state_name(b.state),
+        wallet: b.wallet.clone(),
+        market: b.market.clone(),
+        bot_type: b.bot_type.clone(),
+        operator: b.operator.clone(),
+        uptime: match (b.state, b.ready_ms) {
+            (BotState::Running, Some(r)) => human_duration(now_ms - r),
+            _ => String::new(),
+        },
+        position: text("position"),
+        pnl_class: if pnl.starts_with('-') { "neg" } else { "pos" },
+        pnl,
+        reason: b.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`.
+pub fn human_duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bots.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    problems: Vec<String>,
+    may_operate: bool,
+    is_admin: bool,
+    running: usize,
+}
+
+async fn overview(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
+    let now = crate::bots::now_ms();
+    let bots = app.bots.list();
+    let health = probe(&app).await;
+    render(&OverviewPage {
+        chrome: Chrome::new(&user, "bots"),
+        running: bots.iter().filter(|b| b.state == BotState::Running).count(),
+        rows: bots.iter().map(|b| row(b, now)).collect(),
+        problems: health.problems(),
+        may_operate: user.role >= Role::Operator,
+        is_admin: user.role == Role::Admin,
+    })
+}
+
+/// One parameter field of the start form.
+#[derive(Debug)]
+struct Field {
+    /// `p.spread_bps` or `p.risk.max_position`.
+    name: String,
+    label: String,
+    kind: &'static str,
+    options: Vec<String>,
+    default: String,
+    min: String,
+    max: String,
+    help: String,
+}
+
+#[derive(Debug)]
+struct TypeForm {
+    bot_type: String,
+    title: String,
+    description: String,
+    fields: Vec<Field>,
+    risk_fields: Vec<Field>,
+}
+
+fn number_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn fields(schema: &Value, prefix: &str) -> Vec<Field> {
+    let Some(props) = schema["properties"].as_object() else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .filter(|(_, p)| p["type"] != "object")
+        .map(|(name, p)| {
+            let options: Vec<String> = p["enum"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Field {
+                name: format!("{prefix}{name}"),
+                label: name.replace('_', " "),
+                kind: match (p["type"].as_str(), options.is_empty()) {
+                    (_, false) => "select",
+                    (Some("integer"), _) => "integer",
+                    (Some("number"), _) => "number",
+                    _ => "text",
+                },
+                options,
+                default: number_text(p.get("default")),
+                min: number_text(p.get("minimum")),
+                max: number_text(p.get("maximum")),
+                help: p["description"].as_str().unwrap_or_default().to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn type_forms() -> Vec<TypeForm> {
+    tradebot_bot::params::bot_types()
+        .iter()
+        .filter_map(|t| {
+            let schema = tradebot_bot::params::schema(t)?;
+            Some(TypeForm {
+                bot_type: (*t).to_owned(),
+                title: schema["title"].as_str().unwrap_or(t).to_owned(),
+                description: schema["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                fields: fields(&schema, "p."),
+                risk_fields: fields(&schema["properties"]["risk"], "p.risk."),
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct WalletOption {
+    id: String,
+    label: String,
+    /// Comma-separated; the script narrows the market list to these.
+    markets: String,
+    busy: bool,
+}
+
+#[derive(Template)]
+#[template(path = "bot_new.html")]
+struct NewBotPage {
+    chrome: Chrome,
+    wallets: Vec<WalletOption>,
+    markets: Vec<String>,
+    types: Vec<TypeForm>,
+    problems: Vec<String>,
+}
+
+async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
+    let mut problems = probe(&app).await.problems();
+    let bots = app.bots.list();
+    let wallets = match app.bots.wallets().await {
+        Ok(w) => w,
+        Err(e) => {
+            problems.push(e.to_string());
+            Vec::new()
+        }
+    };
+    render(&NewBotPage {
+        chrome: Chrome::new(&user, "bots"),
+        wallets: wallets
+            .iter()
+            .map(|w| WalletOption {
+                id: w.id.to_string(),
+                label: w.label.clone(),
+                markets: w.allowed_markets.join(","),
+                busy: bots
+                    .iter()
+                    .any(|b| b.wallet == w.id.as_str() && b.state.is_active()),
+            })
+            .collect(),
+        markets: app.bots.config().markets.clone(),
+        types: type_forms(),
+        problems,
+    })
+}
+
+#[derive(Debug)]
+struct FillRow {
+    time: String,
+    side: String,
+    price: String,
+    quantity: String,
+    fee: String,
+}
+
+#[derive(Template)]
+#[template(path = "bot_detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    bot: Row,
+    launch_id: String,
+    container: String,
+    started: String,
+    restarts: u32,
+    active: bool,
+    may_operate: bool,
+    open_orders: String,
+    realized: String,
+    unrealized: String,
+    params: String,
+    fills: Vec<FillRow>,
+    chart: chart::Chart,
+    runs: Vec<RunRow>,
+    last_run: Option<Run>,
+}
+
+#[derive(Debug)]
+struct RunRow {
+    ended: String,
+    outcome: String,
+    exit_code: String,
+    reason: String,
+}
+
+async fn detail(
+    user: Viewer,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let view = app.bots.get(&id).ok_or_else(|| {
+        Refusal::new(StatusCode::NOT_FOUND, false, "there is no such bot").with_user(&user)
+    })?;
+    let runs = app
+        .store
+        .runs(&id, 10)
+        .await
+        .map_err(|e| Refusal::internal(false, &e))?;
+    let history = app
+        .store
+        .pnl_history(&id, 500)
+        .await
+        .map_err(|e| Refusal::internal(false, &e))?;
+    let status = view.last_status.clone().unwrap_or(Value::Null);
+    let s = |k: &str| number_text(status.get(k));
+    let field = |v: &Value, k: &str| number_text(v.get(k));
+    let fills = app
+        .bots
+        .fills(&id)
+        .iter()
+        .rev()
+        .map(|f| FillRow {
+            time: f["ts_ms"]
+                .as_i64()
+                .map(|t| crate::auth::format_ms(t, true))
+                .unwrap_or_default(),
+            side: field(f, "side"),
+            price: field(f, "price"),
+            quantity: field(f, "quantity"),
+            fee: field(f, "fee"),
+        })
+        .collect();
+    let page = DetailPage {
+        chrome: Chrome::new(&user, "bots"),
+        launch_id: view.launch_id.clone(),
+        container: view
+            .container_id
+            .as_deref()
+            .map(|c| c.chars().take(12).collect())
+            .unwrap_or_default(),
+        started: crate::auth::format_ms(view.started_ms, true),
+        restarts: view.restarts,
+        active: view.state.is_active(),
+        may_operate: user.role >= Role::Operator,
+        open_orders: s("open_orders"),
+        realized: s("realized_pnl"),
+        unrealized: s("unrealized_pnl"),
+        params: app
+            .bots
+            .params(&id)
+            .map(|p| serde_json::to_string(&p).unwrap_or_default())
+            .unwrap_or_default(),
+        fills,
+        chart: chart::Chart::from_points(&history),
+        last_run: if view.state.is_active() {
+            None
+        } else {
+            runs.first().cloned()
+        },
+        runs: runs
+            .iter()
+            .map(|r| RunRow {
+                ended: crate::auth::format_ms(r.ended_ms, true),
+                outcome: r.outcome.clone(),
+                exit_code: r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        bot: row(&view, crate::bots::now_ms()),
+    };
+    Ok(render(&page))
+}
+
+/// The bot's log, live: the last 100 lines, then each new line as an event.
+async fn log_stream(
+    _: Viewer,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        match app.bots.follow_logs(&id, 100) {
+            Some(lines) => Box::pin(lines.map(|l| {
+                Ok(match l {
+                    Ok(line) => Event::default().data(line),
+                    Err(e) => Event::default().event("gone").data(e.to_string()),
+                })
+            })),
+            None => Box::pin(futures_util::stream::once(async {
+                Ok(Event::default()
+                    .event("gone")
+                    .data("the bot is not running; its last lines are archived below"))
+            })),
+        };
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// The end of a form action: back to the bot's page, or the error page with the reason.
+fn after(result: Result<(), crate::bots::LifecycleError>, to: &str, user: &Operator) -> Response {
+    match result {
+        Ok(()) => Redirect::to(to).into_response(),
+        Err(e) => refusal(&e, false).with_user(user).into_response(),
+    }
+}
+
+async fn stop(
+    op: Operator,
+    _: CsrfChecked,
+    ip: ClientIp,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let accessor = app.bots.accessor(&id);
+    let result = app.bots.stop(&id, &op.name).await.map(drop);
+    let details = json!({ "accessor": accessor });
+    record(
+        &app,
+        &op,
+        &ip,
+        "bot_stop",
+        &id,
+        details,
+        result.as_ref().err(),
+    )
+    .await;
+    after(result, &format!("/bots/{id}"), &op)
+}
+
+async fn restart(
+    op: Operator,
+    _: CsrfChecked,
+    ip: ClientIp,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let result = app.bots.restart(&id, &op.name).await.map(drop);
+    let details = json!({ "accessor": app.bots.accessor(&id) });
+    record(
+        &app,
+        &op,
+        &ip,
+        "bot_restart",
+        &id,
+        details,
+        result.as_ref().err(),
+    )
+    .await;
+    after(result, &format!("/bots/{id}"), &op)
+}
+
+async fn stop_all(
+    admin: Admin,
+    _: CsrfChecked,
+    ip: ClientIp,
+    State(app): State<Arc<AppState>>,
+) -> Response {
+    let results = app.bots.stop_all(&admin.name).await;
+    let failed = results.iter().filter(|r| !r.ok).count();
+    let err = (failed > 0).then(|| {
+        crate::bots::LifecycleError::StartFailed(format!(
+            "{failed} of {} bots did not stop",
+            results.len()
+        ))
+    });
+    record(
+        &app,
+        &admin,
+        &ip,
+        "kill_all",
+        "*",
+        json!({ "results": results }),
+        err.as_ref(),
+    )
+    .await;
+    Redirect::to("/").into_response()
+}
+
+#[derive(Debug)]
+struct WalletRow {
+    id: String,
+    label: String,
+    address: String,
+    version: u64,
+    markets: String,
+    bots: Vec<String>,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "wallets.html")]
+struct WalletsPage {
+    chrome: Chrome,
+    wallets: Vec<WalletRow>,
+    problems: Vec<String>,
+}
+
+async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
+    let bots = app.bots.list();
+    let (wallets, problems) = match app.bots.wallets().await {
+        Ok(w) => (w, Vec::new()),
+        Err(e) => (Vec::new(), vec![e.to_string()]),
+    };
+    render(&WalletsPage {
+        chrome: Chrome::new(&user, "wallets"),
+        wallets: wallets
+            .iter()
+            .map(|w| WalletRow {
+                id: w.id.to_string(),
+                label: w.label.clone(),
+                address: w.address.clone(),
+                version: w.current_version,
+                markets: w.allowed_markets.join(", "),
+                bots: bots
+                    .iter()
+                    .filter(|b| b.wallet == w.id.as_str() && b.state.is_active())
+                    .map(|b| b.bot_id.clone())
+                    .collect(),
+                updated: w
+                    .updated_time
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
+            })
+            .collect(),
+        problems,
+    })
+}
+
+async fn script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(human_duration(12_000), "12s");
+        assert_eq!(human_duration(250_000), "4m 10s");
+        assert_eq!(human_duration(7_500_000), "2h 5m");
+        assert_eq!(human_duration(3 * 86_400_000 + 4 * 3_600_000), "3d 4h");
+        assert_eq!(human_duration(-5), "0s");
+    }
+
+    #[test]
+    fn every_bot_type_has_a_form_with_fields_and_risk_limits() {
+        let forms = type_forms();
+        assert_eq!(forms.len(), tradebot_bot::params::bot_types().len());
+        for f in &forms {
+            assert!(!f.fields.is_empty(), "{} has no fields", f.bot_type);
+            assert!(
+                !f.risk_fields.is_empty(),
+                "{} has no risk fields",
+                f.bot_type
+            );
+            assert!(f.fields.iter().all(|x| x.name.starts_with("p.")));
+            assert!(f.risk_fields.iter().all(|x| x.name.starts_with("p.risk.")));
+        }
+    }
+}
