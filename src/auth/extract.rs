@@ -161,7 +161,11 @@ pub(crate) struct Resolved(pub Option<CurrentUser>);
 
 /// API paths and scripts get JSON refusals; browsers get pages and redirects.
 pub(crate) fn wants_json(parts: &Parts) -> bool {
-    parts.uri.path().starts_with("/api/") || parts.headers.contains_key(header::AUTHORIZATION)
+    // `/metrics` is for scrapers: a 401 tells them more than a redirect to a login page.
+    let path = parts.uri.path();
+    path.starts_with("/api/")
+        || path == "/metrics"
+        || parts.headers.contains_key(header::AUTHORIZATION)
 }
 
 /// Paths a user who must change their password may still use.

@@ -110,7 +110,25 @@ async fn start(
     Query(q): Query<StartQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refusal> {
-    let req = parse_start(body, &app.bots.config().markets)?;
+    let req = match parse_start(body, &app.bots.config().markets) {
+        Ok(r) => r,
+        Err(refused) => {
+            // Refused input is audited too: who tried what is part of the trail.
+            let details = json!({ "error": refused.message() });
+            let entry = audit::Entry {
+                actor: &op.name,
+                action: "bot_start",
+                target: "",
+                ip: ip.0,
+                details,
+                result: Outcome::Denied,
+            };
+            if let Err(e) = audit::record(app.store.pool(), entry).await {
+                tracing::error!(error = %e, "cannot write the audit log");
+            }
+            return Err(refused);
+        }
+    };
     let summary = json!({
         "wallet": req.wallet.as_str(), "market": req.market.as_str(),
         "bot_type": req.bot_type.as_str(), "params": req.params,

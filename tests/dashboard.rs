@@ -1,0 +1,523 @@
+//! The dashboard black-box: `Application::build` on a random port over HTTPS, real OpenBao,
+//! the real socket proxy and Docker engine. The role matrix, CSRF, headers on every page, bad
+//! input refused with nothing started, and a full start/stop with its audit trail and no key
+//! anywhere.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
+
+#[path = "common/app.rs"]
+mod app;
+mod common;
+#[path = "common/docker.rs"]
+mod docker_harness;
+
+use app::{spawn_app, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tradebot::domain::WalletId;
+use tradebot::vault::wallets;
+
+fn start_body(wallet: &str, market: &str, bot_type: &str, params: Value) -> Value {
+    json!({ "wallet": wallet, "market": market, "bot_type": bot_type, "params": params })
+}
+
+/// (status, body) of `method path` with the given token (None: anonymous).
+async fn call(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> StatusCode {
+    app.call(app.request(method, path, token)).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_matrix_every_role_times_every_action() {
+    let app = spawn_app("db1", &["db1-w1", "db1-w2"]).await;
+    let (v, o, a) = (app.viewer.clone(), app.operator.clone(), app.admin.clone());
+
+    // Reading: every signed-in role; anonymous callers get 401, never data.
+    for path in [
+        "/api/bots",
+        "/api/wallets",
+        "/api/health",
+        "/api/bot-types",
+        "/api/markets",
+        "/api/openapi.json",
+        "/metrics",
+        "/api/me",
+    ] {
+        assert_eq!(
+            call(&app, Method::GET, path, None).await,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        for t in [&v, &o, &a] {
+            assert_eq!(
+                call(&app, Method::GET, path, Some(t)).await,
+                StatusCode::OK,
+                "{path}"
+            );
+        }
+    }
+    // Pages: audit for operators and admins, users for admins only.
+    for (path, viewer, operator, admin) in [
+        ("/audit", 403, 200, 200),
+        ("/audit.csv", 403, 200, 200),
+        ("/users", 403, 403, 200),
+    ] {
+        for (t, want) in [(&v, viewer), (&o, operator), (&a, admin)] {
+            assert_eq!(
+                call(&app, Method::GET, path, Some(t)).await.as_u16(),
+                want,
+                "{path}"
+            );
+        }
+    }
+
+    // Starting: operators and admins.
+    let body = start_body("db1-w1", "INJ/USDT", "market_maker", json!({}));
+    let (s, e) = app.start(&v, &body).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        e["error"].as_str().unwrap().contains("viewer may not"),
+        "{e}"
+    );
+    let (s, bot) = app.start(&o, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{bot}");
+    assert_eq!(bot["state"], "running");
+    let id = bot["bot_id"].as_str().unwrap().to_owned();
+    let (s, bot2) = app
+        .start(&a, &start_body("db1-w2", "TIA/USDT", "grid", json!({})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{bot2}");
+
+    // Stop / restart: operators and admins; the kill switch: admins only.
+    for action in ["stop", "restart"] {
+        let path = format!("/api/bots/{id}/{action}");
+        assert_eq!(
+            call(&app, Method::POST, &path, Some(&v)).await,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let restart = format!("/api/bots/{id}/restart");
+    assert_eq!(
+        call(&app, Method::POST, &restart, Some(&o)).await,
+        StatusCode::OK
+    );
+    let rolling = "/api/wallets/db1-w1/rolling-restart";
+    assert_eq!(
+        call(&app, Method::POST, rolling, Some(&v)).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::POST, rolling, Some(&o)).await,
+        StatusCode::OK
+    );
+    let stop = format!("/api/bots/{id}/stop");
+    assert_eq!(
+        call(&app, Method::POST, &stop, Some(&o)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, Method::POST, "/api/bots/stop-all", Some(&v)).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::POST, "/api/bots/stop-all", Some(&o)).await,
+        StatusCode::FORBIDDEN
+    );
+    let (s, all) = app
+        .call(app.request(Method::POST, "/api/bots/stop-all", Some(&a)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(all["stopped"], 1, "{all}");
+    assert!(app.net.our_containers().is_empty());
+
+    // Users admin is admins' only: an operator cannot add a user.
+    let add = app.request(Method::POST, "/users", Some(&o)).form(&[
+        ("name", "mallory"),
+        ("role", "admin"),
+        ("password", "x".repeat(16).as_str()),
+    ]);
+    assert_eq!(app.call(add).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
+    let app = spawn_app("db2", &["db2-w1"]).await;
+    let o = app.operator.clone();
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            start_body("nope", "INJ/USDT", "grid", json!({})),
+            404,
+            "does not exist in Vault",
+        ),
+        (
+            start_body("../etc", "INJ/USDT", "grid", json!({})),
+            422,
+            "invalid wallet id",
+        ),
+        (
+            start_body("db2-w1", "inj/usdt", "grid", json!({})),
+            422,
+            "not a market id",
+        ),
+        (
+            start_body("db2-w1", "DOGE/USDT", "grid", json!({})),
+            422,
+            "not configured",
+        ),
+        (
+            start_body("db2-w1", "INJ/USDT", "moon", json!({})),
+            422,
+            "unknown bot type",
+        ),
+        (
+            start_body(
+                "db2-w1",
+                "INJ/USDT",
+                "market_maker",
+                json!({"spread_bps": -5}),
+            ),
+            422,
+            "spread",
+        ),
+        (
+            start_body("db2-w1", "INJ/USDT", "grid", json!({"levels": 0})),
+            422,
+            "levels",
+        ),
+        (
+            start_body(
+                "db2-w1",
+                "INJ/USDT",
+                "grid",
+                json!({"levels": 1_000_000_000}),
+            ),
+            422,
+            "levels",
+        ),
+        (
+            start_body(
+                "db2-w1",
+                "INJ/USDT",
+                "grid",
+                json!({"lower_price": 30, "upper_price": 20}),
+            ),
+            422,
+            "price",
+        ),
+        (
+            json!({"wallet": "db2-w1", "market": "INJ/USDT", "bot_type": "grid", "colour": "red"}),
+            400,
+            "unknown field",
+        ),
+        (json!({"wallet": "db2-w1"}), 400, "missing field"),
+    ];
+    for (body, status, words) in &cases {
+        let (s, e) = app.start(&o, body).await;
+        let msg = e["error"].as_str().unwrap_or_default();
+        assert_eq!(s.as_u16(), *status, "{body} -> {e}");
+        assert!(msg.contains(words), "{body}: {msg:?} should say {words:?}");
+        assert!(
+            !msg.contains('\n') && msg.len() < 400,
+            "one short line: {msg:?}"
+        );
+    }
+    // An oversized body, non-UTF-8 bytes, not JSON at all.
+    let big = format!("{{\"wallet\":\"{}\"}}", "a".repeat(100_000));
+    let raw = |b: Vec<u8>| {
+        app.request(Method::POST, "/api/bots", Some(&o))
+            .header("content-type", "application/json")
+            .body(b)
+    };
+    let (s, e) = app.call(raw(big.into_bytes())).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("larger than"), "{e}");
+    let (s, e) = app.call(raw(vec![b'{', 0xff, 0xfe, b'}'])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(e["error"].as_str().unwrap().contains("UTF-8"), "{e}");
+    let (s, e) = app.call(raw(b"wallet=demo".to_vec())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid start request"),
+        "{e}"
+    );
+
+    // Nothing was started: no bot, no container, no token issued.
+    let (_, bots) = app
+        .call(app.request(Method::GET, "/api/bots", Some(&o)))
+        .await;
+    assert_eq!(bots, json!([]));
+    assert!(app.net.our_containers().is_empty());
+    let metrics = app
+        .request(Method::GET, "/metrics", Some(&o))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tradebot_token_issues_total 0"),
+        "{metrics}"
+    );
+    // The refusals are in the audit log, as denied starts by the operator.
+    let csv = app
+        .request(Method::GET, "/audit.csv", Some(&o))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines()
+            .filter(|l| l.contains("bot_start") && l.contains("denied"))
+            .count()
+            >= 2,
+        "{csv}"
+    );
+}
+
+/// Signs in through the login form like a browser; returns (cookie, csrf token).
+async fn browser_login(app: &TestApp) -> (reqwest::Client, String) {
+    let ca = std::fs::read(app.data_dir.path().join("data/tls/ca.pem")).unwrap();
+    let browser = reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(&ca).unwrap())
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = browser
+        .post(format!("{}/login", app.url))
+        .header("origin", &app.url)
+        .form(&[("name", "otto"), ("password", app::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login");
+    let page = browser
+        .get(format!("{}/", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    (browser, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_is_required_for_sessions_and_every_page_carries_the_headers() {
+    let app = spawn_app("db3", &[]).await;
+    let (browser, csrf) = browser_login(&app).await;
+    let body = start_body("nope", "INJ/USDT", "grid", json!({}));
+    // A session without the CSRF token: refused before the handler runs.
+    let res = browser
+        .post(format!("{}/api/bots", app.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("reload the page"));
+    // A cross-site origin with the right token: still refused.
+    let res = browser
+        .post(format!("{}/api/bots", app.url))
+        .header("x-csrf-token", &csrf)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // With the token: the request reaches the lifecycle (which refuses the unknown wallet).
+    let res = browser
+        .post(format!("{}/api/bots", app.url))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    for path in [
+        "/",
+        "/bots/new",
+        "/wallets",
+        "/account",
+        "/audit",
+        "/api/bots",
+        "/metrics",
+        "/login",
+        "/healthz",
+        "/static/app.css",
+        "/static/app.js",
+        "/no-such-page",
+    ] {
+        let res = browser
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap();
+        let h = res.headers();
+        for name in [
+            "strict-transport-security",
+            "x-content-type-options",
+            "x-frame-options",
+            "content-security-policy",
+            "referrer-policy",
+        ] {
+            assert!(h.contains_key(name), "{path} lacks {name}");
+        }
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'"));
+        if !path.starts_with("/static") && path != "/healthz" && path != "/login" {
+            assert_eq!(h["cache-control"], "no-store", "{path}");
+        }
+        if matches!(path, "/" | "/bots/new" | "/wallets" | "/account" | "/audit") {
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_anywhere() {
+    let app = spawn_app("db4", &[]).await;
+    let o = app.operator.clone();
+    let wallet = app.demo_wallet("db4");
+    let key = wallets::read_key(
+        &app.vault_admin,
+        &app.kv_mount,
+        &WalletId::parse(&wallet).unwrap(),
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let key_hex = key.to_hex().to_string();
+
+    let (s, bot) = app
+        .start(
+            &o,
+            &start_body(
+                &wallet,
+                "INJ/USDT",
+                "market_maker",
+                json!({"spread_bps": "20"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{bot}");
+    let id = bot["bot_id"].as_str().unwrap().to_owned();
+    // A duplicate on the busy wallet is refused with the reason.
+    let (s, e) = app
+        .start(&o, &start_body(&wallet, "TIA/USDT", "grid", json!({})))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        e["error"].as_str().unwrap().contains("sequence numbers"),
+        "{e}"
+    );
+
+    let mut seen = Vec::new();
+    for path in [
+        format!("/api/bots/{id}"),
+        format!("/api/bots/{id}/logs"),
+        format!("/bots/{id}"),
+        "/".into(),
+        "/wallets".into(),
+        "/api/wallets".into(),
+        "/metrics".into(),
+    ] {
+        let text = app
+            .request(Method::GET, &path, Some(&o))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        seen.push(text);
+    }
+    assert!(
+        seen[1].contains("\\\"ready\\\""),
+        "the bot's log: {}",
+        seen[1]
+    );
+    assert!(seen[2].contains(&id) && seen[2].contains("badge-running"));
+    assert!(
+        seen[6].contains("tradebot_bots{state=\"running\"} 1"),
+        "{}",
+        seen[6]
+    );
+
+    let (s, stopped) = app
+        .call(app.request(Method::POST, &format!("/api/bots/{id}/stop"), Some(&o)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{stopped}");
+    assert_eq!(stopped["state"], "stopped");
+    let detail = app
+        .request(Method::GET, &format!("/bots/{id}"), Some(&o))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("Why it stopped") && detail.contains("stopped by otto"),
+        "{detail}"
+    );
+    let (_, d) = app
+        .call(app.request(Method::GET, &format!("/api/bots/{id}"), Some(&o)))
+        .await;
+    assert_eq!(d["runs"][0]["exit_code"], 0, "{d}");
+
+    let csv = app
+        .request(Method::GET, "/audit.csv", Some(&o))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start_line = csv
+        .lines()
+        .find(|l| l.contains(&format!(",bot_start,{id},")))
+        .expect("start audited");
+    assert!(
+        start_line.contains("otto") && start_line.contains("accessor"),
+        "{start_line}"
+    );
+    assert!(
+        csv.lines().any(|l| l.contains(&format!(",bot_stop,{id},"))),
+        "{csv}"
+    );
+    seen.push(csv);
+    seen.push(detail);
+
+    // The key is in no response, and not in the dashboard's database file.
+    let db = std::fs::read(app.data_dir.path().join("data/tradebot.db")).unwrap();
+    let wal = std::fs::read(app.data_dir.path().join("data/tradebot.db-wal")).unwrap_or_default();
+    for text in &seen {
+        assert!(
+            !text.contains(key_hex.as_str()),
+            "the key leaked into a response"
+        );
+    }
+    for bytes in [&db, &wal] {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(key_hex.as_str()),
+            "the key is in the database"
+        );
+    }
+}
