@@ -6,12 +6,17 @@
 //! Run: spec and parameters are checked first (one line, exit 2, before anything else), then
 //! the secure start-up (the wallet key comes from Vault through the wrapping token), then the
 //! engine: cancel all open orders, `ready`, trade; SIGTERM cancels all and exits 0.
+//! Venue: `paper` (default, no key needed) or `injective` (the wallet key signs; never with
+//! `--dangerous-no-vault`). A venue that cannot be reached or whose market does not match the
+//! spec at start-up exits 1 with an `error` event.
 
 use std::process::ExitCode;
 
 use tradebot_bot::backtest::{backtest, BacktestConfig};
 use tradebot_bot::engine::Engine;
 use tradebot_bot::events::{emit, Event, Stdout};
+use tradebot_bot::exchange::injective::InjectiveExchange;
+use tradebot_bot::exchange::Exchange;
 use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
 use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
@@ -103,18 +108,63 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
         }
     };
     // BotSpec::parse already validated both; these cannot fail here, but stay checked.
-    let built = spec.bot_params().and_then(|params| {
-        let market = require_market(&spec.market)?;
-        Ok((params, PaperExchange::new(market, spec.paper.clone())?))
-    });
-    let (params, exchange) = match built {
+    let built = spec
+        .bot_params()
+        .and_then(|params| Ok((params, require_market(&spec.market)?)));
+    let (params, market) = match built {
         Ok(b) => b,
         Err(e) => return bad_spec(&e),
     };
-    // The paper venue needs no key; a real venue adapter would take it here.
-    drop(key);
-    let mut engine = Engine::new(exchange, Stdout, &spec.bot_id, &params);
-    match run_engine(&mut engine, &spec, &mut term).await {
+    match (&spec.injective, key) {
+        (Some(inj), Some(key)) => {
+            let exchange = InjectiveExchange::from_spec(inj, &market, &key).await;
+            // The signer holds its own zeroizing copy inside the client; wipe this one now.
+            drop(key);
+            match exchange {
+                Ok(ex) => {
+                    drive(
+                        Engine::new(ex, Stdout, &spec.bot_id, &params),
+                        &spec,
+                        &mut term,
+                    )
+                    .await
+                }
+                Err(message) => {
+                    emit(&Event::Error {
+                        bot_id: &spec.bot_id,
+                        class: "exchange",
+                        message: &message,
+                    });
+                    eprintln!("tradebot-bot: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        (Some(_), None) => bad_spec("exchange injective needs the wallet key from Vault"),
+        (None, key) => {
+            // The paper venue needs no key.
+            drop(key);
+            match PaperExchange::new(market, spec.paper.clone()) {
+                Ok(ex) => {
+                    drive(
+                        Engine::new(ex, Stdout, &spec.bot_id, &params),
+                        &spec,
+                        &mut term,
+                    )
+                    .await
+                }
+                Err(e) => bad_spec(&e),
+            }
+        }
+    }
+}
+
+async fn drive<E: Exchange>(
+    mut engine: Engine<E, Stdout>,
+    spec: &BotSpec,
+    term: &mut tokio::signal::unix::Signal,
+) -> ExitCode {
+    match run_engine(&mut engine, spec, term).await {
         Outcome::Stopped => ExitCode::SUCCESS,
         Outcome::VenueFailed => ExitCode::FAILURE,
     }

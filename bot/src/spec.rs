@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::exchange::injective::InjectiveSpec;
 use crate::paper::PaperConfig;
 use crate::params::BotParams;
 use crate::startup::VaultAccess;
@@ -27,6 +28,9 @@ pub struct BotSpec {
     /// Settings of the simulated market (exchange "paper"); all optional.
     #[serde(default)]
     pub paper: PaperConfig,
+    /// Chain, market id and granter (exchange "injective"; required there, refused elsewhere).
+    #[serde(default)]
+    pub injective: Option<InjectiveSpec>,
 }
 
 fn default_exchange() -> String {
@@ -51,11 +55,16 @@ impl BotSpec {
                 spec.bot_type
             ));
         }
-        if spec.exchange != "paper" {
-            return Err(format!(
-                "exchange {:?} is not available in this build (paper only)",
-                spec.exchange
-            ));
+        match (spec.exchange.as_str(), &spec.injective) {
+            ("paper", None) => {}
+            ("injective", Some(inj)) => inj.validate()?,
+            ("injective", None) => {
+                return Err("exchange \"injective\" needs an injective section".into())
+            }
+            ("paper", Some(_)) => {
+                return Err("the injective section needs exchange \"injective\"".into())
+            }
+            (other, _) => return Err(format!("unknown exchange {other:?} (paper, injective)")),
         }
         if spec.status_interval_secs == 0 {
             return Err("status_interval_secs must be at least 1".into());
@@ -85,7 +94,7 @@ mod tests {
             ),
             (
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"x"}"#,
-                "paper only",
+                "unknown exchange",
             ),
             (
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","extra":1}"#,
@@ -107,10 +116,42 @@ mod tests {
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","paper":{"tick_ms":1}}"#,
                 "paper.tick_ms",
             ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"injective"}"#,
+                "needs an injective section",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","injective":{"network":"testnet","market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe"}}"#,
+                "needs exchange",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"injective","injective":{"network":"moon","market_id":"0x01"}}"#,
+                "unknown injective.network",
+            ),
         ] {
             let err = BotSpec::parse(raw).unwrap_err();
             assert!(err.contains(expect), "{raw}: {err}");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn injective_spec_parses() {
+        let raw = r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"market_maker",
+            "exchange":"injective","injective":{"network":"testnet",
+            "market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe",
+            "granter":"inj1hkhdaj2a2clmq5jq6mspsggqs32vynpk228q3r"}}"#;
+        let spec = BotSpec::parse(raw).unwrap();
+        let inj = spec.injective.unwrap();
+        assert!(inj.granter().unwrap().is_some());
+        assert_eq!(inj.network().unwrap().name, "testnet");
+        assert_eq!(
+            BotSpec::parse(
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid"}"#
+            )
+            .unwrap()
+            .exchange,
+            "paper"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! Market data and our own fills come through one ordered stream ([`Exchange::next_event`]),
 //! so a fill is never processed before the book update that caused it.
 
+pub mod injective;
 pub mod scripted;
 
 use std::fmt;

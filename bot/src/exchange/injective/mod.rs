@@ -1,0 +1,345 @@
+//! The bot's [`Exchange`] over the Injective connector ([`InjectiveClient`]).
+//!
+//! * Market: ticks, minimum notional and decimals are read from the chain at start-up
+//!   ([`market::map_market`]); the bot's static table only names the market.
+//! * Events: the connector's polled book feed gives `Book` events (venue time = our clock: the
+//!   LCD book carries none); after each snapshot the indexer's trades give `Trade` events and our
+//!   `Fill`s ([`ledger`]). A feed outage emits nothing: the engine's stale-data guard halts.
+//! * Orders: one `MsgBatchUpdateOrders` per `place` or `cancel`, each order under a client order
+//!   id. An order is `Accepted` only with a chain order hash; anything else is `Rejected`.
+//!   Values are human on both sides: the connector converts to LegacyDec and from chain format.
+
+mod config;
+mod ledger;
+mod market;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+use tradebot_injective::client::{
+    BookEvent, ClientConfig, ClientError, InjectiveClient, MarketRef, Signer,
+};
+use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::models::OpenOrder;
+use tradebot_injective::msgs::Side as ChainSide;
+use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
+
+pub use config::{Endpoints, InjectiveSpec};
+pub use market::map_market;
+
+use self::ledger::Ledger;
+use super::{
+    Balances, BookTop, Exchange, ExchangeError, MarketEvent, Order, OrderId, Placed, Position,
+};
+use crate::clock::now_ms;
+use crate::domain::{OrderRequest, Side};
+use crate::markets::MarketParams;
+use crate::startup::WalletKey;
+
+/// Book levels per side asked of the LCD (the strategies use the top only).
+const BOOK_DEPTH: u32 = 5;
+/// Trades per indexer poll: more matches than this between two polls are not seen.
+const TRADES_LIMIT: u32 = 100;
+
+#[derive(Debug)]
+pub struct InjectiveExchange {
+    client: Arc<InjectiveClient>,
+    market_ref: MarketRef,
+    meta: MarketMeta,
+    params: MarketParams,
+    book: mpsc::Receiver<BookEvent>,
+    ledger: Ledger,
+    queue: VecDeque<MarketEvent>,
+}
+
+impl InjectiveExchange {
+    /// Builds the signer from the wallet key (no copy of the key bytes: k256 reads them from
+    /// the key's own zeroizing buffer) and connects. Errors are one line, free of key material.
+    pub async fn from_spec(
+        spec: &InjectiveSpec,
+        named: &MarketParams,
+        key: &WalletKey,
+    ) -> Result<Self, String> {
+        let net = spec.network()?;
+        let key = PrivateKey::from_bytes(key.expose_secret()).map_err(|e| e.to_string())?;
+        let signer = match spec.granter()? {
+            Some(granter) => Signer::delegated(key, granter),
+            None => Signer::direct(key),
+        };
+        let cfg = ClientConfig {
+            subaccount_index: spec.subaccount_index,
+            ..ClientConfig::default()
+        };
+        let client = InjectiveClient::new(net, cfg, Some(signer)).map_err(|e| e.to_string())?;
+        let poll = Duration::from_millis(spec.poll_ms);
+        Self::connect(Arc::new(client), &spec.market_id, named, poll)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads the market from the chain, checks it is the named one, starts the book feed.
+    pub async fn connect(
+        client: Arc<InjectiveClient>,
+        market_id: &str,
+        named: &MarketParams,
+        poll: Duration,
+    ) -> Result<Self, ExchangeError> {
+        let market_ref = if named.is_perpetual() {
+            MarketRef::derivative(market_id)
+        } else {
+            MarketRef::spot(market_id)
+        };
+        let meta = client.market(&market_ref).await?;
+        let params = map_market(named, &meta).map_err(ExchangeError::Refused)?;
+        let subaccount = client.subaccount()?.to_hex();
+        let book = client.subscribe_orderbook(market_ref.clone(), BOOK_DEPTH, poll);
+        Ok(Self {
+            client,
+            market_ref,
+            meta,
+            params,
+            book,
+            ledger: Ledger::new(&subaccount, now_ms()),
+            queue: VecDeque::new(),
+        })
+    }
+
+    async fn poll_trades(&mut self) {
+        match self.client.trades(&self.market_ref, TRADES_LIMIT).await {
+            Ok(trades) => self.ledger.on_trades(&trades, &mut self.queue),
+            // Fills are not lost while the trade stays within the next polls' page.
+            Err(e) => tracing::warn!(error = %e, "trade history poll failed"),
+        }
+    }
+
+    fn new_order(&self, o: &OrderRequest, cid: String) -> NewOrder {
+        NewOrder {
+            market_id: self.market_ref.id.clone(),
+            side: match o.side() {
+                Side::Buy => ChainSide::Buy,
+                Side::Sell => ChainSide::Sell,
+            },
+            price: o.price().get(),
+            quantity: o.qty().get(),
+            // Same semantics as the paper venue: a crossing order takes liquidity.
+            post_only: false,
+            cid,
+            // Perpetuals fully margined (leverage 1): never more exposure than the notional.
+            leverage: (self.meta.kind == ChainKind::Derivative).then_some(Decimal::ONE),
+        }
+    }
+
+    fn open_order(&mut self, o: &OpenOrder) -> Order {
+        Order {
+            id: self.ledger.id_for_hash(&o.order_hash),
+            side: ledger::side(o.side),
+            price: o.price,
+            remaining: o.fillable,
+        }
+    }
+}
+
+/// Transport trouble, timeouts and unconfirmed txs: the state of our orders is unknown.
+/// The connector's messages carry status codes and chain logs, never keys or request bodies.
+impl From<ClientError> for ExchangeError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Transport(..)
+            | ClientError::Status { .. }
+            | ClientError::NotConfirmed(_) => ExchangeError::Unavailable(e.to_string()),
+            ClientError::Decode(..) => ExchangeError::Data(e.to_string()),
+            _ => ExchangeError::Refused(e.to_string()),
+        }
+    }
+}
+
+/// Errors after which the chain certainly holds none of the batch's orders: refused before
+/// broadcast (local checks) or delivered with a failure code (the whole tx reverted).
+fn nothing_placed(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::TxFailed { .. }
+            | ClientError::OutOfGas { .. }
+            | ClientError::Order(_)
+            | ClientError::Decimal(_)
+    )
+}
+
+impl Exchange for InjectiveExchange {
+    fn market(&self) -> &MarketParams {
+        &self.params
+    }
+
+    async fn next_event(&mut self) -> Result<MarketEvent, ExchangeError> {
+        loop {
+            if let Some(ev) = self.queue.pop_front() {
+                return Ok(ev);
+            }
+            match self.book.recv().await {
+                None => return Err(ExchangeError::Data("the order book feed stopped".into())),
+                Some(BookEvent::Snapshot(book)) => {
+                    match (book.bids.first(), book.asks.first()) {
+                        (Some(bid), Some(ask)) => self.queue.push_back(MarketEvent::Book {
+                            ts_ms: now_ms(),
+                            top: BookTop {
+                                bid: bid.price,
+                                ask: ask.price,
+                            },
+                        }),
+                        // No two-sided top, no quote: the stale-data guard decides when to halt.
+                        _ => tracing::warn!("one-sided order book; no book event"),
+                    }
+                    self.poll_trades().await;
+                }
+                Some(BookEvent::Disconnected(why)) => {
+                    tracing::warn!(error = %why, "order book feed down; retrying");
+                }
+                Some(BookEvent::Reconnected) => tracing::info!("order book feed back"),
+            }
+        }
+    }
+
+    async fn place(&mut self, orders: &[OrderRequest]) -> Result<Vec<Placed>, ExchangeError> {
+        let mut answers: Vec<Option<Placed>> = vec![None; orders.len()];
+        let mut batch = Batch::default();
+        let mut pending = Vec::new();
+        for (i, o) in orders.iter().enumerate() {
+            // The chain's own rules, checked here so one bad order cannot fail the whole batch.
+            if let Err(e) = self.meta.check(o.price().get(), o.qty().get()) {
+                answers[i] = Some(Placed::Rejected(e.to_string()));
+                continue;
+            }
+            let (id, cid) = self.ledger.next();
+            batch.creates.push(self.new_order(o, cid.clone()));
+            pending.push((i, id, cid, o.qty().get()));
+        }
+        if !pending.is_empty() {
+            match self.client.batch_update(&batch).await {
+                Ok(out) => {
+                    for (i, id, cid, qty) in pending {
+                        answers[i] = Some(match out.placed.iter().find(|p| p.cid == cid) {
+                            Some(p) => {
+                                self.ledger.placed(id, cid, &p.order_hash, qty);
+                                Placed::Accepted(id)
+                            }
+                            None => Placed::Rejected(
+                                out.rejected
+                                    .iter()
+                                    .find(|r| r.cid == cid)
+                                    .map_or("no order hash in the response", |r| &r.reason)
+                                    .to_owned(),
+                            ),
+                        });
+                    }
+                }
+                Err(e) if nothing_placed(&e) => {
+                    let reason = e.to_string();
+                    for (i, ..) in pending {
+                        answers[i] = Some(Placed::Rejected(reason.clone()));
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Placed::Rejected("not sent".into())))
+            .collect())
+    }
+
+    async fn cancel(&mut self, ids: &[OrderId]) -> Result<Vec<OrderId>, ExchangeError> {
+        let batch = Batch {
+            cancels: ids
+                .iter()
+                .filter_map(|id| self.ledger.cid(*id))
+                .map(|cid| CancelOrder {
+                    market_id: self.market_ref.id.clone(),
+                    cid: cid.to_owned(),
+                })
+                .collect(),
+            ..Batch::default()
+        };
+        if batch.cancels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let out = self.client.batch_update(&batch).await?;
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        for (cid, ok) in &out.cancels {
+            if let Some(id) = self.ledger.id_of_cid(cid) {
+                if *ok {
+                    done.push(id);
+                } else {
+                    failed.push(id);
+                }
+            }
+        }
+        if !failed.is_empty() {
+            // A cancel fails when the order is gone already (filled, or expired): it is not
+            // open, so the engine may forget it; its fills still arrive from trade history.
+            let open = self.client.open_orders(&self.market_ref).await?;
+            let open_ids: Vec<OrderId> = open
+                .iter()
+                .map(|o| self.ledger.id_for_hash(&o.order_hash))
+                .collect();
+            done.extend(failed.into_iter().filter(|id| !open_ids.contains(id)));
+        }
+        for id in &done {
+            self.ledger.closed(*id);
+        }
+        Ok(done)
+    }
+
+    async fn cancel_all(&mut self) -> Result<Vec<OrderId>, ExchangeError> {
+        // Read first, so the ids cancelled can be reported (a predecessor's orphans included);
+        // the cancel-all is sent even when the read shows nothing (the read may lag).
+        let open = self.client.open_orders(&self.market_ref).await?;
+        let ids = self.ledger.adopt_all(&open);
+        self.client
+            .cancel_all(std::slice::from_ref(&self.market_ref))
+            .await?;
+        Ok(ids)
+    }
+
+    async fn open_orders(&mut self) -> Result<Vec<Order>, ExchangeError> {
+        let open = self.client.open_orders(&self.market_ref).await?;
+        Ok(open.iter().map(|o| self.open_order(o)).collect())
+    }
+
+    async fn balances(&mut self) -> Result<Balances, ExchangeError> {
+        let all = self.client.balances().await?;
+        let human = |denom: Option<&str>, decimals: u32| -> Result<Decimal, ExchangeError> {
+            match all.iter().find(|b| Some(b.denom.as_str()) == denom) {
+                Some(b) => Ok(b
+                    .human(decimals)
+                    .map_err(|e| ExchangeError::Data(e.to_string()))?
+                    .1),
+                None => Ok(Decimal::ZERO),
+            }
+        };
+        Ok(Balances {
+            // Derivative markets hold no base token: inventory is the position.
+            base: human(self.meta.base_denom.as_deref(), self.params.base_decimals)?,
+            quote: human(Some(&self.meta.quote_denom), self.params.quote_decimals)?,
+        })
+    }
+
+    async fn position(&mut self) -> Result<Option<Position>, ExchangeError> {
+        if self.meta.kind == ChainKind::Spot {
+            return Ok(None);
+        }
+        let all = self.client.positions().await?;
+        Ok(all
+            .iter()
+            .find(|p| p.market_id.eq_ignore_ascii_case(&self.market_ref.id))
+            .filter(|p| !p.quantity.is_zero())
+            .map(|p| Position {
+                qty: if p.is_long { p.quantity } else { -p.quantity },
+                entry_price: p.entry_price,
+                margin: p.margin,
+            }))
+    }
+}
