@@ -196,3 +196,67 @@ impl Ledger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    const SUB: &str = "0xAB00000000000000000000000000000000000000000000000000000000000000";
+
+    fn trade(id: &str, hash: &str, sub: &str, at: i64, qty: Decimal) -> Trade {
+        Trade {
+            market_id: "0x01".into(),
+            trade_id: id.into(),
+            order_hash: hash.into(),
+            subaccount_id: sub.into(),
+            cid: None,
+            side: ChainSide::Sell,
+            price: dec!(20),
+            quantity: qty,
+            fee: dec!(0.01),
+            executed_at_ms: at,
+            maker: false,
+        }
+    }
+
+    #[test]
+    fn fills_only_for_our_orders_once_and_after_start() {
+        let mut l = Ledger::new(SUB, 1_000);
+        let (id, cid) = l.next();
+        assert!(cid.starts_with("tb3e8-") && cid.len() <= 36);
+        l.placed(id, cid, "0xAA", dec!(1));
+        let page = [
+            trade("t4", "0xaa", SUB, 2_000, dec!(0.6)),
+            trade("t3", "0xbb", SUB, 2_000, dec!(1)),
+            trade("t2", "0xaa", "0xother", 2_000, dec!(1)),
+            trade("t1", "0xaa", SUB, 999, dec!(1)),
+        ];
+        let mut out = VecDeque::new();
+        l.on_trades(&page, &mut out);
+        l.on_trades(&page, &mut out);
+        let fills: Vec<Fill> = out
+            .iter()
+            .filter_map(|e| match e {
+                MarketEvent::Fill { fill, .. } => Some(*fill),
+                _ => None,
+            })
+            .collect();
+        // t1 predates the start, t2 is someone else's, t3 an order we did not place.
+        assert_eq!(fills.len(), 1);
+        assert_eq!(
+            (fills[0].order_id, fills[0].qty, fills[0].done),
+            (id, dec!(0.6), false)
+        );
+        assert_eq!(fills[0].side, Side::Sell);
+        let trades = out
+            .iter()
+            .filter(|e| matches!(e, MarketEvent::Trade { .. }))
+            .count();
+        assert_eq!(trades, 3, "each taker record once");
+        l.on_trades(&[trade("t5", "0xAA", SUB, 3_000, dec!(0.4))], &mut out);
+        assert!(matches!(out.back(), Some(MarketEvent::Fill { fill, .. }) if fill.done));
+        assert_eq!(l.cid(id), None, "a filled order is no longer live");
+    }
+}
