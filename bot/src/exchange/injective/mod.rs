@@ -14,6 +14,8 @@ mod ledger;
 mod market;
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +25,7 @@ use tradebot_injective::client::{
     BookEvent, ClientConfig, ClientError, InjectiveClient, MarketRef, Signer,
 };
 use tradebot_injective::keys::PrivateKey;
-use tradebot_injective::models::OpenOrder;
+use tradebot_injective::models::{OpenOrder, Trade};
 use tradebot_injective::msgs::Side as ChainSide;
 use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
 
@@ -44,7 +46,9 @@ const BOOK_DEPTH: u32 = 5;
 /// Trades per indexer poll: more matches than this between two polls are not seen.
 const TRADES_LIMIT: u32 = 100;
 
-#[derive(Debug)]
+/// A trades poll in flight, kept across calls (see [`InjectiveExchange::poll_trades`]).
+type TradesPoll = Pin<Box<dyn Future<Output = Result<Vec<Trade>, ClientError>>>>;
+
 pub struct InjectiveExchange {
     client: Arc<InjectiveClient>,
     market_ref: MarketRef,
@@ -53,6 +57,15 @@ pub struct InjectiveExchange {
     book: mpsc::Receiver<BookEvent>,
     ledger: Ledger,
     queue: VecDeque<MarketEvent>,
+    trades_poll: Option<TradesPoll>,
+}
+
+impl std::fmt::Debug for InjectiveExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InjectiveExchange")
+            .field("market", &self.market_ref)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InjectiveExchange {
@@ -104,11 +117,21 @@ impl InjectiveExchange {
             book,
             ledger: Ledger::new(&subaccount, now_ms()),
             queue: VecDeque::new(),
+            trades_poll: None,
         })
     }
 
+    /// Polls the indexer's trades. The live loop drops `next_event` whenever a timer fires
+    /// (tokio::select!), so the request is kept and resumed by the next call instead of being
+    /// restarted: a slow indexer cannot starve the fills.
     async fn poll_trades(&mut self) {
-        match self.client.trades(&self.market_ref, TRADES_LIMIT).await {
+        let poll = self.trades_poll.get_or_insert_with(|| {
+            let (client, market) = (Arc::clone(&self.client), self.market_ref.clone());
+            Box::pin(async move { client.trades(&market, TRADES_LIMIT).await })
+        });
+        let result = poll.await;
+        self.trades_poll = None;
+        match result {
             Ok(trades) => self.ledger.on_trades(&trades, &mut self.queue),
             // Fills are not lost while the trade stays within the next polls' page.
             Err(e) => tracing::warn!(error = %e, "trade history poll failed"),
@@ -178,6 +201,11 @@ impl Exchange for InjectiveExchange {
             if let Some(ev) = self.queue.pop_front() {
                 return Ok(ev);
             }
+            if self.trades_poll.is_some() {
+                self.poll_trades().await;
+                continue;
+            }
+            // Cancel-safe: a snapshot is only taken off the channel when it is handled.
             match self.book.recv().await {
                 None => return Err(ExchangeError::Data("the order book feed stopped".into())),
                 Some(BookEvent::Snapshot(book)) => {
