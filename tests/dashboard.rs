@@ -2,7 +2,11 @@
 //! the real socket proxy and Docker engine. The role matrix, CSRF, headers on every page, bad
 //! input refused with nothing started, and a full start/stop with its audit trail and no key
 //! anywhere.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_pass_by_value
+)] // test harness
 
 #[path = "common/app.rs"]
 mod app;

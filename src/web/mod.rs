@@ -267,9 +267,12 @@ fn router(state: Arc<AppState>) -> Router {
                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
         ))
+        // `same-origin`, not `no-referrer`: with no-referrer Chromium sends `Origin: null` on
+        // form posts, which the CSRF layer must treat as cross-site. Other sites still get
+        // no referrer at all.
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
 }
 

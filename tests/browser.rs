@@ -1,0 +1,88 @@
+//! The dashboard in a real browser: headless Chromium (Debian's chromium + chromium-driver)
+//! driven over WebDriver against the real app (real OpenBao, proxy, Docker). An operator signs
+//! in, starts a paper bot from the form, watches it run and its log lines arrive, stops it and
+//! reads why it stopped. Screenshots land in .stack/screenshots/.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
+
+#[path = "common/app.rs"]
+mod app;
+mod common;
+#[path = "common/docker.rs"]
+mod docker_harness;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use std::path::PathBuf;
+
+use webdriver::Driver;
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".stack/screenshots")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
+    let app = app::spawn_app("br1", &[]).await;
+    let web = Driver::start().await;
+
+    web.goto(&format!("{}/bots/new", app.url)).await;
+    // Not signed in: the page sends us to the login form.
+    web.wait_for("input[name=password]", 10).await;
+    assert!(web.url().await.ends_with("/login"), "{}", web.url().await);
+    web.type_into("input[name=name]", "otto").await;
+    web.type_into("input[name=password]", app::PASSWORD).await;
+    web.click("button[type=submit]").await;
+    web.wait_for("#start-bot", 10).await;
+
+    web.click("#start-bot").await;
+    web.wait_for("#start-form", 10).await;
+    // A bad parameter first: the form says what is wrong and nothing starts.
+    web.type_into(
+        "fieldset[data-type=market_maker] input[name='p.spread_bps']",
+        "-3",
+    )
+    .await;
+    web.click("#start-submit").await;
+    let error = web.wait_text("#start-error", 10, |t| !t.is_empty()).await;
+    assert!(error.contains("spread_bps"), "{error}");
+    web.goto(&format!("{}/bots/new", app.url)).await;
+    web.wait_for("#start-form", 10).await;
+    web.click("#start-submit").await;
+    // The form follows the start and lands on the bot's page once it is ready.
+    let badge = web.wait_text("#bot-state", 60, |t| t == "running").await;
+    assert_eq!(badge, "running");
+    let bot_url = web.url().await;
+    assert!(bot_url.contains("/bots/br1-demo-"), "{bot_url}");
+    // Log lines arrive live over server-sent events.
+    let log = web
+        .wait_text("#live-log", 30, |t| {
+            t.contains("\"status\"") && t.contains("\"ready\"")
+        })
+        .await;
+    assert!(log.contains("\"v\":1"), "{log}");
+    web.screenshot(&shots().join("bot-detail.png")).await;
+
+    web.goto(&format!("{}/", app.url)).await;
+    let row = web
+        .wait_text("#bots tbody tr", 10, |t| t.contains("running"))
+        .await;
+    assert!(
+        row.contains("br1-demo") && row.contains("INJ/USDT"),
+        "{row}"
+    );
+    web.screenshot(&shots().join("overview.png")).await;
+
+    web.goto(&bot_url).await;
+    web.click("#stop-bot").await;
+    let badge = web.wait_text("#bot-state", 30, |t| t == "stopped").await;
+    assert_eq!(badge, "stopped");
+    let reason = web.text("#exit-reason").await;
+    assert!(
+        reason.contains("stopped by otto") && reason.contains("exit code 0"),
+        "{reason}"
+    );
+    let last = web.text("#exit-log").await;
+    assert!(last.contains("\"stopped\""), "{last}");
+    web.screenshot(&shots().join("bot-stopped.png")).await;
+    assert!(app.net.our_containers().is_empty());
+}
