@@ -21,6 +21,39 @@ impl Health {
     }
 }
 
+/// The last probe, reused by pages for a moment: a page view must not cost a Vault and a
+/// Docker round trip each (the overview is refreshed by every open browser).
+#[derive(Debug, Default)]
+pub struct Cache(std::sync::Mutex<Option<(std::time::Instant, Health)>>);
+
+/// How long pages trust a probe.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The state of the dependencies, at most [`FRESH`] old.
+pub async fn cached(app: &AppState) -> Health {
+    let hit = {
+        let guard = app
+            .health
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < FRESH)
+            .map(|(_, h)| h.clone())
+    };
+    if let Some(h) = hit {
+        return h;
+    }
+    let h = probe(app).await;
+    *app.health
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((std::time::Instant::now(), h.clone()));
+    h
+}
+
 /// Asks Vault (a token self-lookup with the dashboard's session) and Docker (a ping through
 /// the socket proxy), concurrently.
 pub async fn probe(app: &AppState) -> Health {

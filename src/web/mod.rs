@@ -38,6 +38,7 @@ pub struct AppState {
     pub bots: Manager,
     pub settings: Settings,
     pub latency: metrics::Latency,
+    pub health: health::Cache,
 }
 
 /// A dashboard bound to its port, ready to serve. Tests build it on port 0.
@@ -79,6 +80,7 @@ impl Application {
             bots,
             settings,
             latency: metrics::Latency::default(),
+            health: health::Cache::default(),
         });
         Ok(Self {
             listener,

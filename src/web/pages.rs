@@ -16,7 +16,7 @@ use futures_util::{Stream, StreamExt};
 use serde_json::{json, Value};
 
 use super::api::{record, refusal};
-use super::health::probe;
+use super::health::cached;
 use super::{chart, AppState};
 use crate::auth::{render, Admin, Chrome, ClientIp, CsrfChecked, Operator, Refusal, Role, Viewer};
 use crate::bots::{BotState, BotView};
@@ -117,7 +117,7 @@ struct OverviewPage {
 async fn overview(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
     let now = crate::bots::now_ms();
     let bots = app.bots.list();
-    let health = probe(&app).await;
+    let health = cached(&app).await;
     render(&OverviewPage {
         chrome: Chrome::new(&user, "bots"),
         running: bots.iter().filter(|b| b.state == BotState::Running).count(),
@@ -233,7 +233,7 @@ struct NewBotPage {
 }
 
 async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
-    let mut problems = probe(&app).await.problems();
+    let mut problems = cached(&app).await.problems();
     let bots = app.bots.list();
     let wallets = match app.bots.wallets().await {
         Ok(w) => w,

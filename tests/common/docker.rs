@@ -22,29 +22,42 @@ pub fn docker(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-fn target_debug_dir() -> PathBuf {
-    // tests run from <target>/debug/deps/<test>-<hash>
+/// `<target>/<profile>`: tests run from <target>/debug/deps/<test>-<hash>, examples from
+/// <target>/<profile>/examples/<name>.
+fn target_dir(profile: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_owned()
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(profile)
 }
 
 /// Builds `tradebot-bot` (no-op when fresh) and packs it into a scratch image; returns the tag.
+/// Debug build by default; `TRADEBOT_TEST_BOT_RELEASE=1` packs the release build (benchmarks).
 pub fn bot_image() -> String {
+    let release = std::env::var("TRADEBOT_TEST_BOT_RELEASE").is_ok_and(|v| v == "1");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "-p",
+        "tradebot-bot",
+        "--bin",
+        "tradebot-bot",
+    ];
+    if release {
+        args.push("--release");
+    }
     let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "tradebot-bot",
-            "--bin",
-            "tradebot-bot",
-        ])
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
     assert!(status.success(), "cannot build tradebot-bot");
-    let bin = target_debug_dir().join("tradebot-bot");
+    let bin = target_dir(if release { "release" } else { "debug" }).join("tradebot-bot");
     let ctx = tempfile::tempdir().unwrap();
     copy_with_libs(&bin, ctx.path());
     std::fs::write(
@@ -52,7 +65,11 @@ pub fn bot_image() -> String {
         "FROM scratch\nCOPY rootfs/ /\nUSER 65532:65532\nENTRYPOINT [\"/tradebot-bot\"]\nCMD [\"run\"]\n",
     )
     .unwrap();
-    let tag = "tradebot-test/bot:integration";
+    let tag = if release {
+        "tradebot-test/bot:bench"
+    } else {
+        "tradebot-test/bot:integration"
+    };
     let (ok, out) = docker(&["build", "-q", "-t", tag, ctx.path().to_str().unwrap()]);
     assert!(ok, "docker build failed: {out}");
     tag.to_owned()
