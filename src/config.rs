@@ -42,6 +42,8 @@ pub struct HttpSettings {
     pub key_file: Option<PathBuf>,
     /// Names the generated dev certificate is valid for.
     pub dev_cert_hostnames: Vec<String>,
+    /// How often the certificate files are checked for a renewal (SIGHUP reloads at once).
+    pub cert_reload_check_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -156,6 +158,7 @@ impl Default for Settings {
                 bind: SocketAddr::from(([0, 0, 0, 0], 8443)),
                 cert_file: None,
                 key_file: None,
+                cert_reload_check_secs: 30,
                 dev_cert_hostnames: vec![
                     "localhost".into(),
                     "127.0.0.1".into(),

@@ -16,6 +16,9 @@ use rustls::ServerConfig;
 
 use crate::config::HttpSettings;
 
+mod reload;
+pub use reload::CertStore;
+
 /// The process-wide crypto provider: ring, pure Rust plus asm, links statically.
 pub fn install_crypto_provider() {
     // Err means one is already installed (tests call this repeatedly): fine.
@@ -140,16 +143,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// A rustls server configuration: TLS 1.2 and 1.3 only, ALPN h2 and http/1.1.
 pub fn server_config(paths: &CertPaths) -> anyhow::Result<Arc<ServerConfig>> {
+    server_config_with(CertStore::load(paths)?)
+}
+
+/// The same, presenting whatever `store` holds now (it can be reloaded at run time). Suites
+/// are ring's defaults: TLS 1.3 AEADs and TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305
+/// only (no CBC, no RSA key exchange).
+pub fn server_config_with(store: Arc<CertStore>) -> anyhow::Result<Arc<ServerConfig>> {
     install_crypto_provider();
-    let certs = load_certs(&paths.cert)?;
-    let key = load_key(&paths.key)?;
     let mut config = ServerConfig::builder_with_protocol_versions(&[
         &rustls::version::TLS13,
         &rustls::version::TLS12,
     ])
     .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .context("the TLS certificate and key do not match or are unsupported")?;
+    .with_cert_resolver(store);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -166,7 +173,7 @@ pub fn load_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+pub fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
     let pem = fs::read(path).with_context(|| format!("cannot read TLS key {}", path.display()))?;
     rustls_pemfile::private_key(&mut pem.as_slice())
         .ok()

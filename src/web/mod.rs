@@ -53,7 +53,12 @@ impl Application {
     /// a one-line reason: the process stops before serving anything half-configured.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let paths = crate::tls::resolve_cert_paths(&settings.http, &settings.data_dir)?;
-        let tls = crate::tls::server_config(&paths)?;
+        // Renewed certificate files are picked up without a restart (file change or SIGHUP).
+        let certs = crate::tls::CertStore::load(&paths)?;
+        drop(certs.watch(std::time::Duration::from_secs(
+            settings.http.cert_reload_check_secs.max(1),
+        )));
+        let tls = crate::tls::server_config_with(certs)?;
         let vault = crate::vault::connect_dashboard(&settings.vault).await?;
         tracing::info!(vault = %vault.address(), lease_s = vault.lease().as_secs(), "logged in to Vault with AppRole");
         // Renewed at half its lease, re-logged-in near its max TTL; lives as long as the process.
