@@ -980,3 +980,6 @@ fn vault_reason(e: &VaultError) -> String {
         VaultError::Config(_) => "the dashboard's Vault configuration is wrong".into(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,235 @@
+//! The manager against fakes: the paths the real-Docker tests cannot drive to the end quickly
+//! (a bot that crashes for ever; a bot that exits during start-up). The fakes record what the
+//! manager asked for, so the tests count tokens issued and revoked.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use futures_util::stream;
+use tokio::sync::broadcast;
+
+use super::*;
+use crate::runtime::{ContainerEvent, ContainerInfo, EventStream};
+use crate::vault::wallets::WalletInfo;
+use crate::vault::IssuedToken;
+
+/// A container engine where every container says `ready` at once, then dies on demand.
+struct FakeRuntime {
+    created: AtomicUsize,
+    removed: Mutex<Vec<String>>,
+    events: broadcast::Sender<ContainerEvent>,
+    /// Lines a new container prints (default: ready).
+    first_lines: Vec<String>,
+}
+
+impl FakeRuntime {
+    fn new(first_lines: &[&str]) -> Self {
+        Self {
+            created: AtomicUsize::new(0),
+            removed: Mutex::new(Vec::new()),
+            events: broadcast::channel(64).0,
+            first_lines: first_lines.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+}
+
+impl ContainerRuntime for FakeRuntime {
+    async fn ping(&self) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+    async fn create_and_start(&self, _: ContainerSpec) -> Result<String, RuntimeError> {
+        let n = self.created.fetch_add(1, Ordering::SeqCst);
+        Ok(format!("c{n}"))
+    }
+    async fn stop(&self, _: &str, _: i64) -> Result<(), RuntimeError> {
+        Ok(())
+    }
+    async fn remove(&self, id: &str, _: bool) -> Result<(), RuntimeError> {
+        self.removed.lock().unwrap().push(id.to_owned());
+        Ok(())
+    }
+    async fn inspect(&self, id: &str) -> Result<ContainerInfo, RuntimeError> {
+        Ok(ContainerInfo {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            labels: HashMap::new(),
+            state: "exited".into(),
+            exit_code: Some(101),
+            oom_killed: false,
+        })
+    }
+    async fn list_managed(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
+        Ok(Vec::new())
+    }
+    async fn tail_logs(&self, _: &str, _: usize) -> Result<Vec<String>, RuntimeError> {
+        Ok(vec!["panicked at the disco".into()])
+    }
+    fn follow_stdout(&self, _: &str, _: bool) -> LineStream {
+        Box::pin(stream::iter(self.first_lines.clone().into_iter().map(Ok)))
+    }
+    fn follow_logs(&self, id: &str, _: usize) -> LineStream {
+        self.follow_stdout(id, true)
+    }
+    fn events(&self) -> EventStream {
+        let rx = self.events.subscribe();
+        Box::pin(stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.ok().map(|e| (Ok(e), rx))
+        }))
+    }
+}
+
+#[derive(Default)]
+struct FakeBroker {
+    issued: AtomicUsize,
+    revoked: Mutex<Vec<String>>,
+}
+
+impl SecretsBroker for FakeBroker {
+    async fn issue_bot_token(&self, _: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst);
+        Ok(IssuedToken {
+            wrapping_token: SecretString::from(format!("wrap-{n}")),
+            wrapped_accessor: format!("acc-{n}"),
+            wrap_ttl: Duration::from_secs(60),
+        })
+    }
+    async fn revoke(&self, accessor: &str) -> Result<(), VaultError> {
+        self.revoked.lock().unwrap().push(accessor.to_owned());
+        Ok(())
+    }
+    async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
+        Ok(vec![WalletInfo {
+            id: WalletId::parse("w1").unwrap(),
+            address: "0x00".into(),
+            label: "w1".into(),
+            allowed_markets: vec!["INJ/USDT".into()],
+            current_version: 1,
+            oldest_version: 1,
+            created_time: String::new(),
+            updated_time: String::new(),
+            live_versions: vec![1],
+        }])
+    }
+}
+
+const READY: &str = r#"{"v":1,"event":"ready","bot_id":"x"}"#;
+
+fn config() -> ManagerConfig {
+    ManagerConfig {
+        stack: "t".into(),
+        image: "img".into(),
+        network: "net".into(),
+        vault_address: "https://vault".into(),
+        vault_ca_pem: None,
+        kv_mount: "wallets".into(),
+        markets: vec!["INJ/USDT".into()],
+        status_interval_secs: 1,
+        ready_timeout: Duration::from_secs(5),
+        stop_grace_secs: 1,
+        restart_max: 3,
+        restart_base: Duration::from_millis(10),
+        memory_bytes: 1,
+        nano_cpus: 1,
+        pids_limit: 1,
+    }
+}
+
+fn request() -> StartRequest {
+    let form = crate::bots::StartForm {
+        wallet: "w1".into(),
+        market: "INJ/USDT".into(),
+        bot_type: "grid".into(),
+        params: serde_json::json!({}),
+        allow_shared_wallet: false,
+    };
+    StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
+}
+
+async fn manager(lines: &[&str]) -> BotManager<FakeRuntime, FakeBroker> {
+    let store = Store::memory().await.unwrap();
+    BotManager::new(
+        FakeRuntime::new(lines),
+        FakeBroker::default(),
+        store,
+        config(),
+    )
+}
+
+#[tokio::test]
+async fn a_crash_looping_bot_ends_failed_after_its_restart_budget_without_a_token_storm() {
+    let m = manager(&[READY]).await;
+    drop(m.spawn_event_watch());
+    let bot = m.start(request(), "alice").await.unwrap();
+    let die = |id: &str| ContainerEvent {
+        id: id.to_owned(),
+        action: "die".into(),
+        labels: HashMap::new(),
+        exit_code: Some(101),
+    };
+    // Crash every container as soon as it runs: the first, then each restart.
+    for _ in 0..200 {
+        let view = m.get(&bot.bot_id).unwrap();
+        if view.state == BotState::Failed {
+            break;
+        }
+        if let (BotState::Running, Some(c)) = (view.state, view.container_id.as_deref()) {
+            let _ = m.inner.runtime.events.send(die(c));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let view = m.get(&bot.bot_id).unwrap();
+    assert_eq!(view.state, BotState::Failed, "{view:?}");
+    let reason = view.reason.unwrap();
+    assert!(reason.contains("gave up after 3 restarts"), "{reason}");
+    assert!(reason.contains("exit code 101"), "{reason}");
+    // One start + 3 restarts: 4 tokens, each revoked; no more.
+    assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 4);
+    assert_eq!(m.inner.broker.revoked.lock().unwrap().len(), 4);
+    assert_eq!(m.counters().crashes.load(Ordering::Relaxed), 4);
+    let runs = m.store().runs(&bot.bot_id, 10).await.unwrap();
+    assert_eq!(runs.len(), 4);
+    assert!(runs
+        .iter()
+        .all(|r| r.outcome == "crashed" && r.last_logs == ["panicked at the disco"]));
+    // The wallet is free again: a failed bot does not hold it.
+    assert!(m.begin(request(), "alice").await.is_ok());
+}
+
+#[tokio::test]
+async fn a_bot_that_exits_during_start_up_fails_with_its_reason_and_leaves_nothing() {
+    let m = manager(&[r#"{"v":1,"event":"error","class":"tampering","message":"the wrapping token was already used"}"#]).await;
+    let err = m.start(request(), "alice").await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("exited during start-up (exit code 101)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the wrapping token was already used"),
+        "{text}"
+    );
+    assert_eq!(
+        m.inner
+            .runtime
+            .removed
+            .lock()
+            .unwrap()
+            .last()
+            .map(String::as_str),
+        Some("c0")
+    );
+    assert_eq!(
+        *m.inner.broker.revoked.lock().unwrap(),
+        vec!["acc-0".to_owned()]
+    );
+    assert_eq!(m.list()[0].state, BotState::Failed);
+}
+
+#[tokio::test]
+async fn a_busy_wallet_is_refused_before_any_token_is_issued() {
+    let m = manager(&[READY]).await;
+    m.start(request(), "alice").await.unwrap();
+    let err = m.start(request(), "bob").await.unwrap_err();
+    assert!(matches!(err, LifecycleError::Conflict(_)), "{err}");
+    assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 1);
+}
