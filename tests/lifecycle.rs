@@ -18,9 +18,7 @@ use tradebot::bots::{
 use tradebot::domain::WalletId;
 use tradebot::runtime::DockerRuntime;
 use tradebot::store::Store;
-use tradebot::vault::{
-    bootstrap, connect_dashboard, policy, wallets, BootstrapOptions, TokenLimits, VaultBroker,
-};
+use tradebot::vault::{bootstrap, connect_dashboard, BootstrapOptions, TokenLimits, VaultBroker};
 
 type Manager = BotManager<DockerRuntime, VaultBroker>;
 
@@ -58,21 +56,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
     )
     .unwrap();
     for name in wallet_names {
-        let id = WalletId::parse(name).unwrap();
-        let meta = wallets::WalletMeta {
-            label: format!("test wallet {name}"),
-            allowed_markets: MARKETS.iter().map(|m| (*m).to_owned()).collect(),
-        };
-        wallets::generate(&admin, &settings.vault.kv_mount, &id, &meta)
-            .await
-            .unwrap();
-        admin
-            .write(
-                &format!("sys/policies/acl/{}", policy::bot_policy_name(&id)),
-                &serde_json::json!({ "policy": policy::bot_policy(&id) }),
-            )
-            .await
-            .unwrap();
+        common::add_wallet(&admin, &settings.vault.kv_mount, name, MARKETS).await;
     }
     let mut dash = settings.vault.clone();
     dash.role_id_file = Some(approle.path().join("role_id"));

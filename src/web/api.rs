@@ -14,9 +14,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::AppState;
+use super::actions::record;
+use super::{actions, AppState};
 use crate::audit::{self, Outcome};
-use crate::auth::{Admin, ClientIp, CsrfChecked, CurrentUser, Operator, Refusal, Viewer};
+use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Refusal, Viewer};
 use crate::bots::{BotView, LifecycleError, StartForm, StartRequest};
 use crate::domain::WalletId;
 
@@ -172,50 +173,6 @@ async fn start(
     }
 }
 
-/// Appends an audit entry for a bot action; a failing audit write is logged, never hidden.
-pub async fn record(
-    app: &AppState,
-    user: &CurrentUser,
-    ip: &ClientIp,
-    action: &str,
-    target: &str,
-    details: Value,
-    error: Option<&LifecycleError>,
-) {
-    let (result, details) = match error {
-        None => (Outcome::Ok, details),
-        Some(e) => {
-            let mut d = details;
-            d["error"] = json!(e.to_string());
-            let refused = matches!(
-                e,
-                LifecycleError::Invalid(_)
-                    | LifecycleError::NotFound(_)
-                    | LifecycleError::Conflict(_)
-            );
-            (
-                if refused {
-                    Outcome::Denied
-                } else {
-                    Outcome::Error
-                },
-                d,
-            )
-        }
-    };
-    let entry = audit::Entry {
-        actor: &user.name,
-        action,
-        target,
-        ip: ip.0,
-        details,
-        result,
-    };
-    if let Err(e) = audit::record(app.store.pool(), entry).await {
-        tracing::error!(error = %e, action, "cannot write the audit log");
-    }
-}
-
 async fn detail(
     _: Viewer,
     State(app): State<Arc<AppState>>,
@@ -258,20 +215,10 @@ async fn stop(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<BotView>, Refusal> {
-    let accessor = app.bots.accessor(&id);
-    let result = app.bots.stop(&id, &op.name).await;
-    let details = json!({ "accessor": accessor });
-    record(
-        &app,
-        &op,
-        &ip,
-        "bot_stop",
-        &id,
-        details,
-        result.as_ref().err(),
-    )
-    .await;
-    result.map(Json).map_err(|e| refusal(&e, true))
+    actions::stop(&app, &op, &ip, &id)
+        .await
+        .map(Json)
+        .map_err(|e| refusal(&e, true))
 }
 
 async fn restart(
@@ -281,19 +228,10 @@ async fn restart(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Json<BotView>, Refusal> {
-    let result = app.bots.restart(&id, &op.name).await;
-    let details = json!({ "accessor": app.bots.accessor(&id) });
-    record(
-        &app,
-        &op,
-        &ip,
-        "bot_restart",
-        &id,
-        details,
-        result.as_ref().err(),
-    )
-    .await;
-    result.map(Json).map_err(|e| refusal(&e, true))
+    actions::restart(&app, &op, &ip, &id)
+        .await
+        .map(Json)
+        .map_err(|e| refusal(&e, true))
 }
 
 async fn stop_all(
@@ -302,22 +240,8 @@ async fn stop_all(
     ip: ClientIp,
     State(app): State<Arc<AppState>>,
 ) -> Json<Value> {
-    let results = app.bots.stop_all(&admin.name).await;
+    let results = actions::stop_all(&app, &admin, &ip).await;
     let failed = results.iter().filter(|r| !r.ok).count();
-    let details = json!({ "results": results });
-    let entry_error = (failed > 0).then(|| {
-        LifecycleError::StartFailed(format!("{failed} of {} bots did not stop", results.len()))
-    });
-    record(
-        &app,
-        &admin,
-        &ip,
-        "kill_all",
-        "*",
-        details,
-        entry_error.as_ref(),
-    )
-    .await;
     Json(json!({ "stopped": results.len() - failed, "failed": failed, "results": results }))
 }
 

@@ -1,5 +1,6 @@
 //! The HTTPS dashboard: TLS termination, the router, and the accept loop.
 
+mod actions;
 pub mod api;
 mod chart;
 pub mod health;

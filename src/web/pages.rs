@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::{Stream, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::api::{record, refusal};
+use super::api::refusal;
 use super::health::cached;
-use super::{chart, AppState};
+use super::{actions, chart, AppState};
 use crate::auth::{render, Admin, Chrome, ClientIp, CsrfChecked, Operator, Refusal, Role, Viewer};
 use crate::bots::{BotState, BotView};
 use crate::store::Run;
@@ -417,19 +417,7 @@ async fn stop(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Response {
-    let accessor = app.bots.accessor(&id);
-    let result = app.bots.stop(&id, &op.name).await.map(drop);
-    let details = json!({ "accessor": accessor });
-    record(
-        &app,
-        &op,
-        &ip,
-        "bot_stop",
-        &id,
-        details,
-        result.as_ref().err(),
-    )
-    .await;
+    let result = actions::stop(&app, &op, &ip, &id).await.map(drop);
     after(result, &format!("/bots/{id}"), &op)
 }
 
@@ -440,18 +428,7 @@ async fn restart(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Response {
-    let result = app.bots.restart(&id, &op.name).await.map(drop);
-    let details = json!({ "accessor": app.bots.accessor(&id) });
-    record(
-        &app,
-        &op,
-        &ip,
-        "bot_restart",
-        &id,
-        details,
-        result.as_ref().err(),
-    )
-    .await;
+    let result = actions::restart(&app, &op, &ip, &id).await.map(drop);
     after(result, &format!("/bots/{id}"), &op)
 }
 
@@ -461,24 +438,7 @@ async fn stop_all(
     ip: ClientIp,
     State(app): State<Arc<AppState>>,
 ) -> Response {
-    let results = app.bots.stop_all(&admin.name).await;
-    let failed = results.iter().filter(|r| !r.ok).count();
-    let err = (failed > 0).then(|| {
-        crate::bots::LifecycleError::StartFailed(format!(
-            "{failed} of {} bots did not stop",
-            results.len()
-        ))
-    });
-    record(
-        &app,
-        &admin,
-        &ip,
-        "kill_all",
-        "*",
-        json!({ "results": results }),
-        err.as_ref(),
-    )
-    .await;
+    actions::stop_all(&app, &admin, &ip).await;
     Redirect::to("/").into_response()
 }
 

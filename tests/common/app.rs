@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tradebot::auth::{api_tokens, password, users, Role};
 use tradebot::domain::WalletId;
 use tradebot::store::Store;
-use tradebot::vault::{bootstrap, policy, wallets, BootstrapOptions, VaultClient};
+use tradebot::vault::{bootstrap, BootstrapOptions, VaultClient};
 use tradebot::web::Application;
 
 use crate::common::{Bao, ROOT_TOKEN};
@@ -67,7 +67,7 @@ pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
     )
     .unwrap();
     for name in extra_wallets {
-        add_wallet(&vault_admin, &settings.vault.kv_mount, name).await;
+        crate::common::add_wallet(&vault_admin, &settings.vault.kv_mount, name, MARKETS).await;
     }
     let proxy = start_proxy(&image, &net.name).await;
     let data_dir = tempfile::tempdir().unwrap();
@@ -119,23 +119,6 @@ pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
         _approle: approle,
         task,
     }
-}
-
-/// A wallet with a generated key, all test markets allowed, and its bot policy.
-pub async fn add_wallet(vault: &VaultClient, mount: &str, name: &str) {
-    let id = WalletId::parse(name).unwrap();
-    let meta = wallets::WalletMeta {
-        label: format!("test wallet {name}"),
-        allowed_markets: MARKETS.iter().map(|m| (*m).to_owned()).collect(),
-    };
-    wallets::generate(vault, mount, &id, &meta).await.unwrap();
-    vault
-        .write(
-            &format!("sys/policies/acl/{}", policy::bot_policy_name(&id)),
-            &serde_json::json!({ "policy": policy::bot_policy(&id) }),
-        )
-        .await
-        .unwrap();
 }
 
 async fn user_with_token(store: &Store, name: &str, role: Role) -> String {

@@ -129,3 +129,27 @@ impl Bao {
         s
     }
 }
+
+/// A wallet with a generated key, the given markets allowed, and its bot policy (what
+/// `tradebot keys generate` does), written with an admin client.
+pub async fn add_wallet(
+    vault: &tradebot::vault::VaultClient,
+    mount: &str,
+    name: &str,
+    markets: &[&str],
+) {
+    use tradebot::vault::{policy, wallets};
+    let id = tradebot::domain::WalletId::parse(name).unwrap();
+    let meta = wallets::WalletMeta {
+        label: format!("test wallet {name}"),
+        allowed_markets: markets.iter().map(|m| (*m).to_owned()).collect(),
+    };
+    wallets::generate(vault, mount, &id, &meta).await.unwrap();
+    vault
+        .write(
+            &format!("sys/policies/acl/{}", policy::bot_policy_name(&id)),
+            &serde_json::json!({ "policy": policy::bot_policy(&id) }),
+        )
+        .await
+        .unwrap();
+}
