@@ -525,3 +525,48 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_proxy_down_the_dashboard_stays_up_and_says_so() {
+    let mut app = spawn_app("db5", &[]).await;
+    let o = app.operator.clone();
+    drop(app.proxy.take());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (s, h) = app
+        .call(app.request(Method::GET, "/api/health", Some(&o)))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["vault"]["ok"], true, "{h}");
+    assert_eq!(h["docker"]["ok"], false, "{h}");
+    assert!(
+        h["docker"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("socket proxy is unreachable"),
+        "{h}"
+    );
+    // Pages still render, with the problem in words.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await; // past the page cache
+    let page = app
+        .request(Method::GET, "/", Some(&o))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("bots cannot be started or stopped"), "{html}");
+    // A start is refused with 503 and the reason; nothing is left behind.
+    let wallet = app.demo_wallet("db5");
+    let (s, e) = app
+        .start(&o, &start_body(&wallet, "INJ/USDT", "grid", json!({})))
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("socket proxy is unreachable"),
+        "{e}"
+    );
+    assert!(app.net.our_containers().is_empty());
+}

@@ -33,7 +33,8 @@ pub struct TestApp {
     pub vault_admin: VaultClient,
     pub kv_mount: String,
     pub bao: Bao,
-    _proxy: Proxy,
+    /// The socket proxy; take it to see the dashboard without one.
+    pub proxy: Option<Proxy>,
     _approle: tempfile::TempDir,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -115,7 +116,7 @@ pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
         vault_admin,
         kv_mount,
         bao,
-        _proxy: proxy,
+        proxy: Some(proxy),
         _approle: approle,
         task,
     }
