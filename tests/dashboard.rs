@@ -432,6 +432,19 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         "{e}"
     );
 
+    // The bot's status lists its resting orders; the bot page shows them.
+    for _ in 0..100 {
+        let (_, d) = app
+            .call(app.request(Method::GET, &format!("/api/bots/{id}"), Some(&o)))
+            .await;
+        if d["bot"]["last_status"]["orders"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let mut seen = Vec::new();
     for path in [
         format!("/api/bots/{id}"),
@@ -458,6 +471,10 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         seen[1]
     );
     assert!(seen[2].contains(&id) && seen[2].contains("badge-running"));
+    assert!(
+        seen[2].contains("open-orders-table"),
+        "the bot page lists open orders"
+    );
     assert!(
         seen[6].contains("tradebot_bots{state=\"running\"} 1"),
         "{}",

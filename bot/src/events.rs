@@ -5,6 +5,18 @@ use std::io::Write;
 
 use serde::Serialize;
 
+/// Resting orders listed in a status event; `open_orders` still counts them all.
+pub const MAX_LISTED_ORDERS: usize = 50;
+
+/// One resting order as a status event lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderLine {
+    pub id: u64,
+    pub side: &'static str,
+    pub price: String,
+    pub remaining: String,
+}
+
 /// Version of the event format; bump on incompatible changes.
 pub const EVENTS_VERSION: u32 = 1;
 
@@ -31,6 +43,9 @@ pub enum Event<'a> {
         fees: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         fills: Option<u64>,
+        /// The resting orders (at most [`MAX_LISTED_ORDERS`]), for the dashboard's bot page.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        orders: Option<&'a [OrderLine]>,
     },
     /// Orders cancelled in one go: at start-up (orphans), on a risk halt, on shutdown.
     OrdersCancelled {

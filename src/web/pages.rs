@@ -261,6 +261,14 @@ async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
     })
 }
 
+/// A resting order, from the bot's last status event.
+#[derive(Debug)]
+struct OrderRow {
+    side: String,
+    price: String,
+    remaining: String,
+}
+
 #[derive(Debug)]
 struct FillRow {
     time: String,
@@ -285,6 +293,7 @@ struct DetailPage {
     realized: String,
     unrealized: String,
     params: String,
+    orders: Vec<OrderRow>,
     fills: Vec<FillRow>,
     chart: chart::Chart,
     runs: Vec<RunRow>,
@@ -336,6 +345,18 @@ async fn detail(
             fee: field(f, "fee"),
         })
         .collect();
+    let orders = status["orders"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|o| OrderRow {
+                    side: field(o, "side"),
+                    price: field(o, "price"),
+                    remaining: field(o, "remaining"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let page = DetailPage {
         chrome: Chrome::new(&user, "bots"),
         launch_id: view.launch_id.clone(),
@@ -356,6 +377,7 @@ async fn detail(
             .params(&id)
             .map(|p| serde_json::to_string(&p).unwrap_or_default())
             .unwrap_or_default(),
+        orders,
         fills,
         chart: chart::Chart::from_points(&history),
         last_run: if view.state.is_active() {

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::{Engine, State};
 use crate::domain::Side;
-use crate::events::{Event, Sink};
+use crate::events::{Event, OrderLine, Sink, MAX_LISTED_ORDERS};
 use crate::exchange::{Exchange, Fill, OrderId};
 use crate::risk::Breach;
 
@@ -53,6 +53,17 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             s(snap.fees),
         );
         let mid = snap.mid.map(s);
+        let orders: Vec<OrderLine> = self
+            .open
+            .iter()
+            .take(MAX_LISTED_ORDERS)
+            .map(|o| OrderLine {
+                id: o.id.0,
+                side: o.side.as_str(),
+                price: s(o.price),
+                remaining: s(o.remaining),
+            })
+            .collect();
         self.sink.emit(&Event::Status {
             bot_id: &self.bot_id,
             state: snap.state.as_str(),
@@ -63,6 +74,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             mid: mid.as_deref(),
             fees: Some(&fees),
             fills: Some(snap.fills),
+            orders: Some(&orders),
         });
     }
 
