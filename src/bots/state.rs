@@ -15,6 +15,26 @@ pub enum BotState {
 }
 
 impl BotState {
+    /// Every state, in lifecycle order (metrics list them all, zero or not).
+    pub const ALL: [Self; 5] = [
+        Self::Starting,
+        Self::Running,
+        Self::Stopping,
+        Self::Stopped,
+        Self::Failed,
+    ];
+
+    /// The name the API, pages and metrics use (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Stopping => "stopping",
+            Self::Stopped => "stopped",
+            Self::Failed => "failed",
+        }
+    }
+
     /// Holds its wallet (another bot on the wallet would collide on sequence numbers).
     pub fn is_active(self) -> bool {
         matches!(self, Self::Starting | Self::Running | Self::Stopping)
@@ -48,4 +68,16 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        for state in BotState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+    }
 }

@@ -57,18 +57,9 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
         out,
         "# HELP tradebot_bots Bots by state.\n# TYPE tradebot_bots gauge"
     );
-    for state in [
-        BotState::Starting,
-        BotState::Running,
-        BotState::Stopping,
-        BotState::Stopped,
-        BotState::Failed,
-    ] {
+    for state in BotState::ALL {
         let n = bots.iter().filter(|b| b.state == state).count();
-        let name = serde_json::to_value(state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let name = state.as_str();
         let _ = writeln!(out, "tradebot_bots{{state=\"{name}\"}} {n}");
     }
     let c = app.bots.counters();

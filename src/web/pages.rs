@@ -53,13 +53,6 @@ struct Row {
     reason: String,
 }
 
-fn state_name(s: BotState) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn row(b: &BotView, now_ms: i64) -> Row {
     let status = b.last_status.as_ref();
     let text = |k: &str| {
@@ -72,7 +65,7 @@ fn row(b: &BotView, now_ms: i64) -> Row {
     let pnl = b.pnl.clone().unwrap_or_default();
     Row {
         id: b.bot_id.clone(),
-        state: state_name(b.state),
+        state: b.state.as_str().to_owned(),
         wallet: b.wallet.clone(),
         market: b.market.clone(),
         bot_type: b.bot_type.clone(),
