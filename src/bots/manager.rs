@@ -203,6 +203,18 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         })
     }
 
+    /// Ids of the bots that hold `wallet` now (starting, running or stopping), sorted.
+    pub fn bots_on_wallet(&self, wallet: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self.with_bots(|b| {
+            b.values()
+                .filter(|x| x.view.wallet == wallet && x.view.state.is_active())
+                .map(|x| x.view.bot_id.clone())
+                .collect()
+        });
+        ids.sort();
+        ids
+    }
+
     /// The params a bot was started with.
     pub fn params(&self, bot_id: &str) -> Option<serde_json::Value> {
         self.with_bots(|b| b.get(bot_id).map(|x| x.params.clone()))
@@ -288,10 +300,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let bot_id = format!("{}-{}", req.wallet, random_hex(3));
         self.with_bots(|bots| {
             if !req.allow_shared_wallet {
-                if let Some(other) = bots
-                    .values()
-                    .find(|b| b.view.wallet == req.wallet.as_str() && b.view.state.is_active())
-                {
+                if let Some(other) = active_on_wallet(bots, req.wallet.as_str(), None) {
                     return Err(LifecycleError::Conflict(format!(
                         "wallet {} already runs bot {} on {}: two bots signing for one Injective account collide on sequence numbers; stop it first, or allow sharing explicitly",
                         req.wallet, other.view.bot_id, other.view.market
@@ -792,9 +801,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 (b.view.wallet.clone(), b.allow_shared)
             };
             if !shared {
-                if let Some(other) = bots.values().find(|b| {
-                    b.view.bot_id != bot_id && b.view.wallet == wallet && b.view.state.is_active()
-                }) {
+                if let Some(other) = active_on_wallet(bots, &wallet, Some(bot_id)) {
                     return Err(LifecycleError::Conflict(format!(
                         "wallet {wallet} meanwhile runs bot {}: stop it first",
                         other.view.bot_id
@@ -950,6 +957,19 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         }
         Ok(count)
     }
+}
+
+/// A bot other than `except` that holds `wallet` (starting, running or stopping).
+fn active_on_wallet<'a>(
+    bots: &'a HashMap<String, Bot>,
+    wallet: &str,
+    except: Option<&str>,
+) -> Option<&'a Bot> {
+    bots.values().find(|b| {
+        b.view.wallet == wallet
+            && b.view.state.is_active()
+            && except != Some(b.view.bot_id.as_str())
+    })
 }
 
 /// Reads stdout until `ready` (Ok) or the end of the stream (Err with the last error event).

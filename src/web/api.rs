@@ -304,15 +304,10 @@ async fn markets(_: Viewer, State(app): State<Arc<AppState>>) -> Json<Value> {
 /// Wallets with the bots using them. Never key material: Vault's metadata only.
 async fn wallets(_: Viewer, State(app): State<Arc<AppState>>) -> Result<Json<Value>, Refusal> {
     let wallets = app.bots.wallets().await.map_err(|e| refusal(&e, true))?;
-    let bots = app.bots.list();
     let out: Vec<Value> = wallets
         .iter()
         .map(|w| {
-            let using: Vec<&str> = bots
-                .iter()
-                .filter(|b| b.wallet == w.id.as_str() && b.state.is_active())
-                .map(|b| b.bot_id.as_str())
-                .collect();
+            let using = app.bots.bots_on_wallet(w.id.as_str());
             json!({
                 "wallet": w.id, "address": w.address, "label": w.label,
                 "allowed_markets": w.allowed_markets, "key_version": w.current_version,

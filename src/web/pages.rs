@@ -227,7 +227,6 @@ struct NewBotPage {
 
 async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
     let mut problems = cached(&app).await.problems();
-    let bots = app.bots.list();
     let wallets = match app.bots.wallets().await {
         Ok(w) => w,
         Err(e) => {
@@ -243,9 +242,7 @@ async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
                 id: w.id.to_string(),
                 label: w.label.clone(),
                 markets: w.allowed_markets.join(","),
-                busy: bots
-                    .iter()
-                    .any(|b| b.wallet == w.id.as_str() && b.state.is_active()),
+                busy: !app.bots.bots_on_wallet(w.id.as_str()).is_empty(),
             })
             .collect(),
         markets: app.bots.config().markets.clone(),
@@ -477,7 +474,6 @@ struct WalletsPage {
 }
 
 async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
-    let bots = app.bots.list();
     let (wallets, problems) = match app.bots.wallets().await {
         Ok(w) => (w, Vec::new()),
         Err(e) => (Vec::new(), vec![e.to_string()]),
@@ -492,11 +488,7 @@ async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
                 address: w.address.clone(),
                 version: w.current_version,
                 markets: w.allowed_markets.join(", "),
-                bots: bots
-                    .iter()
-                    .filter(|b| b.wallet == w.id.as_str() && b.state.is_active())
-                    .map(|b| b.bot_id.clone())
-                    .collect(),
+                bots: app.bots.bots_on_wallet(w.id.as_str()),
                 updated: w
                     .updated_time
                     .chars()
