@@ -54,7 +54,7 @@ pub async fn stop_all(app: &AppState, admin: &Admin, ip: &ClientIp) -> Vec<StopR
     results
 }
 
-/// Appends an audit entry for a bot action; a failing audit write is logged, never hidden.
+/// Appends an audit entry for a bot action, its outcome taken from the lifecycle's error.
 pub async fn record(
     app: &AppState,
     user: &CurrentUser,
@@ -85,6 +85,19 @@ pub async fn record(
             )
         }
     };
+    append(app, user, ip, action, target, details, result).await;
+}
+
+/// Appends one audit entry; a failing audit write is logged, never hidden.
+pub async fn append(
+    app: &AppState,
+    user: &CurrentUser,
+    ip: &ClientIp,
+    action: &str,
+    target: &str,
+    details: Value,
+    result: Outcome,
+) {
     let entry = audit::Entry {
         actor: &user.name,
         action,

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::actions::record;
 use super::{actions, AppState};
-use crate::audit::{self, Outcome};
+use crate::audit::Outcome;
 use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Refusal, Viewer};
 use crate::bots::{BotView, LifecycleError, StartForm, StartRequest};
 use crate::domain::WalletId;
@@ -116,17 +116,7 @@ async fn start(
         Err(refused) => {
             // Refused input is audited too: who tried what is part of the trail.
             let details = json!({ "error": refused.message() });
-            let entry = audit::Entry {
-                actor: &op.name,
-                action: "bot_start",
-                target: "",
-                ip: ip.0,
-                details,
-                result: Outcome::Denied,
-            };
-            if let Err(e) = audit::record(app.store.pool(), entry).await {
-                tracing::error!(error = %e, "cannot write the audit log");
-            }
+            actions::append(&app, &op, &ip, "bot_start", "", details, Outcome::Denied).await;
             return Err(refused);
         }
     };
