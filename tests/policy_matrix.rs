@@ -234,6 +234,19 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
         .await
         .unwrap();
     let dashboard = SecretString::from(login["auth"]["client_token"].as_str().unwrap().to_owned());
+    // One wallet's metadata, read alone (what a Start checks), and a wallet that does not exist.
+    let beta = WalletId::parse("beta").unwrap();
+    let broker = VaultBroker::new(
+        session.clone(),
+        &settings.vault.kv_mount,
+        TokenLimits::default(),
+    );
+    let info = broker.wallet(&beta).await.unwrap().expect("beta exists");
+    assert_eq!((info.id.as_str(), info.label.as_str()), ("beta", "second"));
+    assert_eq!(info.allowed_markets, ["INJ/USDT"]);
+    assert_eq!(info.current_version, 1);
+    let ghost = WalletId::parse("ghost").unwrap();
+    assert!(broker.wallet(&ghost).await.unwrap().is_none());
     let ids = Identities {
         http,
         address: bao.address.clone(),

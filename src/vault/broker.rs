@@ -63,6 +63,12 @@ pub trait SecretsBroker: Send + Sync + 'static {
     fn list_wallets(
         &self,
     ) -> impl std::future::Future<Output = Result<Vec<WalletInfo>, VaultError>> + Send;
+    /// One wallet's metadata (one Vault read), or `None` if the wallet does not exist. What a
+    /// Start needs to check one wallet, without reading every other wallet's metadata.
+    fn wallet(
+        &self,
+        id: &WalletId,
+    ) -> impl std::future::Future<Output = Result<Option<WalletInfo>, VaultError>> + Send;
 }
 
 /// The Vault implementation, over the dashboard's AppRole session.
@@ -145,6 +151,11 @@ impl SecretsBroker for VaultBroker {
 
     async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
         wallets::list(&self.session.client(), &self.kv_mount).await
+    }
+
+    #[tracing::instrument(skip_all, fields(wallet = %id))]
+    async fn wallet(&self, id: &WalletId) -> Result<Option<WalletInfo>, VaultError> {
+        wallets::info(&self.session.client(), &self.kv_mount, id).await
     }
 }
 

@@ -97,6 +97,9 @@ impl SecretsBroker for FakeBroker {
         self.revoked.lock().unwrap().push(accessor.to_owned());
         Ok(())
     }
+    async fn wallet(&self, id: &WalletId) -> Result<Option<WalletInfo>, VaultError> {
+        Ok(self.list_wallets().await?.into_iter().find(|w| &w.id == id))
+    }
     async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
         Ok(vec![WalletInfo {
             id: WalletId::parse("w1").unwrap(),
