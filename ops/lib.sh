@@ -57,3 +57,56 @@ PY
 # Compose project: container names are "<project>-<service>" (see docker-compose.yml).
 : "${COMPOSE_PROJECT_NAME:=tradebot}"
 export COMPOSE_PROJECT_NAME
+
+# The pinned Injective node (PyPI injective-core==1.20.1 ships `injectived` v1.20.1 as a zstd tar
+# inside the wheel): downloads the wheel once into a cache and checks its sha256. Prints its path.
+INJECTIVE_WHEEL=injective_core-1.20.1-py3-none-manylinux_2_17_x86_64.whl
+INJECTIVE_WHEEL_SHA256=c051a73ab9e70b046cb8b249cf47b4a39813072f532f98bd21e15b297fb1bb9c
+injective_wheel() {
+  local cache=${INJECTIVE_WHEEL_CACHE:-/var/tmp/tradebot-injective}
+  mkdir -p "$cache"
+  if ! echo "$INJECTIVE_WHEEL_SHA256  $cache/$INJECTIVE_WHEEL" | sha256sum -c --status 2>/dev/null; then
+    say "downloading injective-core==1.20.1 from PyPI (76 MB)"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: \
+      --platform manylinux_2_17_x86_64 -d "$cache" "injective-core==1.20.1" >&2
+    echo "$INJECTIVE_WHEEL_SHA256  $cache/$INJECTIVE_WHEEL" | sha256sum -c --status \
+      || die "injective-core wheel checksum mismatch"
+  fi
+  echo "$cache/$INJECTIVE_WHEEL"
+}
+
+# Extracts `injectived` and `libwasmvm.x86_64.so` from the wheel into the folder $1 (the binary
+# finds the library through LD_LIBRARY_PATH=$1). zstd comes from Debian's `zstd`, else from
+# python's `zstandard` module.
+unzstd() {
+  if command -v zstd >/dev/null; then
+    zstd -dcq
+  else
+    python3 -c 'import sys, zstandard; zstandard.ZstdDecompressor().copy_stream(sys.stdin.buffer, sys.stdout.buffer)'
+  fi
+}
+extract_injectived() {
+  local dir=$1 wheel tmp
+  wheel=$(injective_wheel)
+  tmp=$(mktemp -d "${dir%/}.XXXXXX")
+  if ! python3 -c 'import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("injective_core/bin/injectived.tar.zst") as f:
+    shutil.copyfileobj(f, sys.stdout.buffer)' "$wheel" | unzstd | tar -x -C "$tmp"; then
+    rm -rf "$tmp"
+    die "cannot extract injectived from $wheel"
+  fi
+  mv "$tmp/injectived-linux-x64" "$tmp/injectived"
+  chmod 0755 "$tmp" "$tmp/injectived" "$tmp/libwasmvm.x86_64.so"
+  rm -rf "$dir" && mv "$tmp" "$dir"
+}
+
+# The folder holding the pinned `injectived` and its library, extracted on first use.
+injectived_dir() {
+  local dir=${INJECTIVED_DIR:-${TRADEBOT_TOOLS_DIR:-/var/tmp/tradebot-tools}/injective-1.20.1}
+  if ! LD_LIBRARY_PATH=$dir "$dir/injectived" version 2>&1 | grep -q '^Version v1.20.1 '; then
+    say "installing injectived v1.20.1 (from the pinned PyPI wheel) into $dir"
+    mkdir -p "$(dirname "$dir")"
+    extract_injectived "$dir"
+  fi
+  echo "$dir"
+}
