@@ -129,6 +129,42 @@ async fn the_price_feed_oracle_has_a_price() {
     assert_eq!(inj["relayers"][0], devnet().validator.address.as_str());
 }
 
+#[tokio::test]
+async fn fund_sends_to_a_fresh_address() {
+    let d = devnet();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let seed = tradebot_injective::keys::keccak256(&nanos.to_be_bytes());
+    let fresh = PrivateKey::from_bytes(&seed).unwrap().address().to_bech32();
+    let amounts = format!("1234567{},7654321inj", d.denom_usdt);
+    let to = fresh.clone();
+    // `fund` waits for the block: keep it off the async worker.
+    tokio::task::spawn_blocking(move || d.fund(&to, Some(&amounts)))
+        .await
+        .unwrap();
+    let bal = get(&format!("/cosmos/bank/v1beta1/balances/{fresh}")).await;
+    let mut got: Vec<(String, String)> = bal["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["denom"].as_str().unwrap().to_owned(),
+                c["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        ("inj".to_owned(), "7654321".to_owned()),
+        (d.denom_usdt.clone(), "1234567".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn parse_refuses_incomplete_output() {
     let err = devnet::Devnet::parse("DEVNET_CHAIN_ID=x\n").unwrap_err();
