@@ -1,20 +1,23 @@
 //! The trading bot: secure start-up, the trading engine (strategies, risk limits, portfolio),
 //! the exchange trait and its embedded paper venue, status events, live runs and backtests.
 //!
-//! The dashboard links this crate for [`params`] (bot types, validation, form schemas).
+//! The contract with the dashboard (spec, parameters, markets, event lines) lives in the
+//! `tradebot-contract` crate; the modules re-exported here keep the bot's own paths short.
 
 pub mod backtest;
 pub mod clock;
-pub mod domain;
 pub mod engine;
 pub mod events;
 pub mod exchange;
-pub mod markets;
 pub mod paper;
-pub mod params;
 pub mod portfolio;
 pub mod risk;
 pub mod run;
-pub mod spec;
 pub mod startup;
 pub mod strategy;
+
+pub use tradebot_contract::markets;
+/// Prices, quantities and orders quantized against a market's ticks.
+pub use tradebot_contract::money as domain;
+pub use tradebot_contract::params;
+pub use tradebot_contract::spec;

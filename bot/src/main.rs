@@ -20,7 +20,7 @@ use tradebot_bot::exchange::Exchange;
 use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
 use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
-use tradebot_bot::spec::BotSpec;
+use tradebot_bot::spec::{BotSpec, ExchangeKind};
 use tradebot_bot::startup::{secure_start, WalletKey};
 
 /// Exit code for a spec (or backtest arguments) that cannot be used.
@@ -85,7 +85,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
         }
     };
     let key: Option<WalletKey> = match (&spec.vault, no_vault) {
-        (_, true) if spec.exchange == "paper" => {
+        (_, true) if spec.exchange == ExchangeKind::Paper => {
             eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");
             None
         }
@@ -94,7 +94,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             Err(e) => {
                 let message = e.to_string();
                 emit(&Event::Error {
-                    bot_id: &spec.bot_id,
+                    bot_id: spec.bot_id.as_str(),
                     class: e.class(),
                     message: &message,
                 });
@@ -110,7 +110,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
     // BotSpec::parse already validated both; these cannot fail here, but stay checked.
     let built = spec
         .bot_params()
-        .and_then(|params| Ok((params, require_market(&spec.market)?)));
+        .and_then(|params| Ok((params, require_market(spec.market.as_str())?)));
     let (params, market) = match built {
         Ok(b) => b,
         Err(e) => return bad_spec(&e),
@@ -123,7 +123,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             match exchange {
                 Ok(ex) => {
                     drive(
-                        Engine::new(ex, Stdout, &spec.bot_id, &params),
+                        Engine::new(ex, Stdout, spec.bot_id.as_str(), &params),
                         &spec,
                         &mut term,
                     )
@@ -131,7 +131,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
                 }
                 Err(message) => {
                     emit(&Event::Error {
-                        bot_id: &spec.bot_id,
+                        bot_id: spec.bot_id.as_str(),
                         class: "exchange",
                         message: &message,
                     });
@@ -147,7 +147,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             match PaperExchange::new(market, spec.paper.clone()) {
                 Ok(ex) => {
                     drive(
-                        Engine::new(ex, Stdout, &spec.bot_id, &params),
+                        Engine::new(ex, Stdout, spec.bot_id.as_str(), &params),
                         &spec,
                         &mut term,
                     )

@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 use rust_decimal::Decimal;
 
 use crate::domain::OrderRequest;
-use crate::params::risk::DEFAULT_MAX_POSITION_NOTIONAL;
 use crate::params::RiskParams;
+use crate::params::DEFAULT_MAX_POSITION_NOTIONAL;
 use crate::strategy::bps_of;
 
 const DAY_MS: u64 = 86_400_000;

@@ -35,10 +35,10 @@ pub async fn run<E: Exchange, S: Sink>(
         return venue_failed(engine, spec, &e.to_string()).await;
     }
     engine.sink.emit(&Event::Ready {
-        bot_id: &spec.bot_id,
-        wallet: &spec.wallet_id,
-        market: &spec.market,
-        bot_type: &spec.bot_type,
+        bot_id: spec.bot_id.as_str(),
+        wallet: spec.wallet_id.as_str(),
+        market: spec.market.as_str(),
+        bot_type: spec.bot_type.as_str(),
     });
     let mut status = tokio::time::interval(Duration::from_secs(spec.status_interval_secs));
     status.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -70,7 +70,7 @@ pub async fn run<E: Exchange, S: Sink>(
     };
     if let Err(e) = engine.stop(reason).await {
         engine.sink.emit(&Event::Error {
-            bot_id: &spec.bot_id,
+            bot_id: spec.bot_id.as_str(),
             class: "exchange",
             message: &e.to_string(),
         });
@@ -86,7 +86,7 @@ async fn venue_failed<E: Exchange, S: Sink>(
 ) -> Outcome {
     tracing::error!("venue failed");
     engine.sink.emit(&Event::Error {
-        bot_id: &spec.bot_id,
+        bot_id: spec.bot_id.as_str(),
         class: "exchange",
         message,
     });

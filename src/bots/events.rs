@@ -1,12 +1,17 @@
-//! Reading the bots' stdout: versioned JSON event lines (docs/BOT_EVENTS.md). Anything else on
-//! stdout is ignored; unknown event kinds are kept as `Other` so a newer bot does not break an
-//! older dashboard.
+//! Reading the bots' stdout: versioned JSON event lines, parsed with the bot contract's
+//! `Event` (docs/BOT_EVENTS.md), the very type the bot writes. Anything else on stdout is
+//! ignored; unknown event kinds are kept as `Other` so a newer bot does not break an older
+//! dashboard.
 
 use serde_json::Value;
+use tradebot_contract::events::{self, LineError};
+use tradebot_contract::Event;
 
 /// Event format versions this dashboard understands.
-pub const SUPPORTED_VERSION: u64 = 1;
+pub const SUPPORTED_VERSION: u64 = events::EVENTS_VERSION as u64;
 
+/// What the lifecycle acts on. Status and fill lines are kept as sent (the raw object), so
+/// fields newer than this contract still reach the bot page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BotEvent {
     Ready,
@@ -21,35 +26,33 @@ pub enum BotEvent {
     },
     /// A fill, kept as sent (side, price, quantity, fee, ...).
     Fill(Value),
+    /// Any other kind, known to the contract or newer (at most 40 characters).
     Other(String),
 }
 
-/// Parses one stdout line; `None` for lines that are not events of a supported version.
+/// Parses one stdout line; `None` for lines that are not events of a supported version, and
+/// for known kinds that do not match the contract.
 pub fn parse_line(line: &str) -> Option<BotEvent> {
-    let v: Value = serde_json::from_str(line.trim()).ok()?;
-    if v.get("v").and_then(Value::as_u64) != Some(SUPPORTED_VERSION) {
-        return None;
-    }
-    let text = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .chars()
-            .take(500)
-            .collect::<String>()
+    let (parsed, raw) = match events::parse_line(line) {
+        Ok(ok) => ok,
+        Err(LineError::UnknownKind(Some(kind))) => return Some(BotEvent::Other(kind)),
+        Err(_) => return None,
     };
-    Some(match v.get("event").and_then(Value::as_str)? {
-        "ready" => BotEvent::Ready,
-        "status" => BotEvent::Status(v),
-        "error" => BotEvent::Error {
-            class: text("class"),
-            message: text("message"),
+    let text = |s: String| s.chars().take(500).collect::<String>();
+    Some(match parsed.event {
+        Event::Ready { .. } => BotEvent::Ready,
+        Event::Status { .. } => BotEvent::Status(raw),
+        Event::Error { class, message, .. } => BotEvent::Error {
+            class: text(class),
+            message: text(message),
         },
-        "stopped" => BotEvent::Stopped {
-            reason: text("reason"),
+        Event::Stopped { reason, .. } => BotEvent::Stopped {
+            reason: text(reason),
         },
-        "fill" => BotEvent::Fill(v),
-        other => BotEvent::Other(other.chars().take(40).collect()),
+        Event::Fill { .. } => BotEvent::Fill(raw),
+        other @ (Event::OrdersCancelled { .. }
+        | Event::OrderRejected { .. }
+        | Event::RiskHalt { .. }) => BotEvent::Other(other.kind().to_owned()),
     })
 }
 

@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use crate::domain::WalletId;
+pub use tradebot_contract::ids::MarketId;
+pub use tradebot_contract::BotType;
 
 /// What an operator asks for (the JSON body of `POST /api/bots`).
 #[derive(Debug, Clone, Deserialize)]
@@ -17,64 +19,6 @@ pub struct StartForm {
     /// Injective account collide on sequence numbers).
     #[serde(default)]
     pub allow_shared_wallet: bool,
-}
-
-/// The bot types the bot binary implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BotType {
-    MarketMaker,
-    Grid,
-    Twap,
-}
-
-impl BotType {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "market_maker" => Ok(Self::MarketMaker),
-            "grid" => Ok(Self::Grid),
-            "twap" => Ok(Self::Twap),
-            other => Err(format!(
-                "unknown bot type {:?}: choose market_maker, grid or twap",
-                truncate(other)
-            )),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MarketMaker => "market_maker",
-            Self::Grid => "grid",
-            Self::Twap => "twap",
-        }
-    }
-}
-
-/// `BASE/QUOTE` or `BASE/QUOTE-PERP`, upper-case letters and digits, each side 1-12 chars.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarketId(String);
-
-impl MarketId {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let body = s.strip_suffix("-PERP").unwrap_or(s);
-        let ok = body.split_once('/').is_some_and(|(b, q)| {
-            [b, q].iter().all(|p| {
-                !p.is_empty()
-                    && p.len() <= 12
-                    && p.bytes()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            })
-        });
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(format!(
-                "market {:?} is not a market id like INJ/USDT or INJ/USDT-PERP",
-                truncate(s)
-            ))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 /// Parameters are an object, small; the bot validates their meaning and refuses bad ones at
@@ -96,7 +40,7 @@ impl StartRequest {
     /// allowed markets are checked against Vault by the lifecycle.
     pub fn parse(form: StartForm, markets: &[String]) -> Result<Self, String> {
         let wallet = WalletId::parse(&form.wallet).map_err(|e| e.to_string())?;
-        let market = MarketId::parse(&form.market)?;
+        let market = MarketId::parse(&form.market).map_err(|e| e.to_string())?;
         if !markets.iter().any(|m| m == market.as_str()) {
             return Err(format!(
                 "market {} is not configured (configured: {})",
@@ -104,7 +48,7 @@ impl StartRequest {
                 markets.join(", ")
             ));
         }
-        let bot_type = BotType::parse(&form.bot_type)?;
+        let bot_type = BotType::parse(&form.bot_type).map_err(|e| e.to_string())?;
         let params = match form.params {
             serde_json::Value::Null => serde_json::Value::Object(serde_json::Map::new()),
             p @ serde_json::Value::Object(_) => p,
@@ -115,7 +59,7 @@ impl StartRequest {
         }
         // The very check the bot runs at start, so a bad parameter is refused here, in words,
         // before a token is issued or a container created.
-        tradebot_bot::params::validate(bot_type.as_str(), market.as_str(), &params)?;
+        tradebot_contract::params::validate(bot_type.as_str(), market.as_str(), &params)?;
         Ok(Self {
             wallet,
             market,
@@ -124,10 +68,6 @@ impl StartRequest {
             allow_shared_wallet: form.allow_shared_wallet,
         })
     }
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::audit::Outcome;
 use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Refusal, Viewer};
 use crate::bots::{BotView, LifecycleError, StartForm, StartRequest};
 use crate::domain::WalletId;
+use tradebot_contract::{params, BotType};
 
 /// Largest JSON body the API reads (a start request is well under 1 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -280,9 +281,9 @@ async fn logs(
 }
 
 async fn bot_types(_: Viewer) -> Json<Value> {
-    let types: Vec<Value> = tradebot_bot::params::bot_types()
-        .iter()
-        .map(|t| json!({ "bot_type": t, "schema": tradebot_bot::params::schema(t) }))
+    let types: Vec<Value> = BotType::ALL
+        .into_iter()
+        .map(|t| json!({ "bot_type": t, "schema": params::schema_for(t) }))
         .collect();
     Json(json!(types))
 }

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
+use tradebot_contract::{params, BotType};
 
 use super::api::refusal;
 use super::health::cached;
@@ -188,20 +189,20 @@ fn fields(schema: &Value, prefix: &str) -> Vec<Field> {
 }
 
 fn type_forms() -> Vec<TypeForm> {
-    tradebot_bot::params::bot_types()
-        .iter()
-        .filter_map(|t| {
-            let schema = tradebot_bot::params::schema(t)?;
-            Some(TypeForm {
-                bot_type: (*t).to_owned(),
-                title: schema["title"].as_str().unwrap_or(t).to_owned(),
+    BotType::ALL
+        .into_iter()
+        .map(|t| {
+            let schema = params::schema_for(t);
+            TypeForm {
+                bot_type: t.as_str().to_owned(),
+                title: schema["title"].as_str().unwrap_or(t.as_str()).to_owned(),
                 description: schema["description"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
                 fields: fields(&schema, "p."),
                 risk_fields: fields(&schema["properties"]["risk"], "p.risk."),
-            })
+            }
         })
         .collect()
 }
@@ -531,7 +532,7 @@ mod tests {
     #[test]
     fn every_bot_type_has_a_form_with_fields_and_risk_limits() {
         let forms = type_forms();
-        assert_eq!(forms.len(), tradebot_bot::params::bot_types().len());
+        assert_eq!(forms.len(), BotType::ALL.len());
         for f in &forms {
             assert!(!f.fields.is_empty(), "{} has no fields", f.bot_type);
             assert!(

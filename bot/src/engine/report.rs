@@ -59,7 +59,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             .take(MAX_LISTED_ORDERS)
             .map(|o| OrderLine {
                 id: o.id.0,
-                side: o.side.as_str(),
+                side: o.side.as_str().to_owned(),
                 price: s(o.price),
                 remaining: s(o.remaining),
             })
@@ -74,7 +74,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             mid: mid.as_deref(),
             fees: Some(&fees),
             fills: Some(snap.fills),
-            orders: Some(&orders),
+            orders: Some(orders),
         });
     }
 
@@ -132,7 +132,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             bot_id: &self.bot_id,
             reason,
             count: ids.len(),
-            order_ids: &ids,
+            order_ids: ids,
         });
     }
 

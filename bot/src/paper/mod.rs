@@ -8,7 +8,6 @@
 //! reaches its price.
 
 mod account;
-mod config;
 pub mod feed;
 #[cfg(test)]
 mod tests;
@@ -18,8 +17,8 @@ use std::collections::VecDeque;
 use rust_decimal::Decimal;
 
 pub use account::Account;
-pub use config::PaperConfig;
 use feed::{Feed, Step, Walk};
+pub use tradebot_contract::spec::PaperConfig;
 
 use crate::domain::{OrderRequest, Side};
 use crate::exchange::{

@@ -9,7 +9,6 @@
 mod harden;
 mod vault;
 
-use serde::Deserialize;
 use zeroize::Zeroizing;
 
 pub use harden::harden_process;
@@ -19,22 +18,8 @@ pub const WRAPPING_TOKEN_ENV: &str = "TRADEBOT_WRAPPING_TOKEN";
 /// What `sys/wrapping/lookup` must report for a genuine bot token.
 pub const EXPECTED_CREATION_PATH: &str = "auth/token/create/bot";
 
-/// Where and how the bot reaches Vault (part of the bot spec).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaultAccess {
-    pub address: String,
-    /// PEM of the CA that signed Vault's certificate; the system roots when absent.
-    #[serde(default)]
-    pub ca_cert_pem: Option<String>,
-    #[serde(default = "default_kv_mount")]
-    pub kv_mount: String,
-    pub wallet_id: String,
-}
-
-fn default_kv_mount() -> String {
-    "wallets".into()
-}
+/// Where and how the bot reaches Vault (the spec's `vault` section, from the contract).
+pub use tradebot_contract::spec::VaultAccess;
 
 /// A wallet's 32-byte secp256k1 private key: wiped on drop, locked in RAM where the
 /// environment permits (RLIMIT_MEMLOCK), never printed.

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use super::{reconcile, Intent, Strategy, View};
 use crate::domain::Side;
 use crate::exchange::Fill;
-use crate::params::market_maker::DEFAULT_ORDER_NOTIONAL;
 use crate::params::GridParams;
+use crate::params::DEFAULT_ORDER_NOTIONAL;
 
 #[derive(Debug)]
 pub struct Grid {

@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use super::{bps_of, reconcile, Intent, Strategy, View};
 use crate::domain::Side;
 use crate::exchange::Fill;
-use crate::params::market_maker::DEFAULT_ORDER_NOTIONAL;
 use crate::params::MarketMakerParams;
+use crate::params::DEFAULT_ORDER_NOTIONAL;
 
 #[derive(Debug)]
 pub struct MarketMaker {

@@ -1,85 +1,34 @@
-//! The spec's `injective` section: which chain, which market, whose funds. Parsed once at the
-//! edge; the adapter only ever sees a checked [`InjectiveSpec`].
+//! The spec's `injective` section (`tradebot_contract::spec::InjectiveSpec`, checked by the
+//! contract) turned into the connector's types: the network to talk to and the granter.
 
-use serde::Deserialize;
+use tradebot_contract::spec::InjectiveSpec;
 use tradebot_injective::address::Address;
 use tradebot_injective::network::Network;
 
-/// Shortest book poll: public nodes rate-limit (5 req/s by default) and each cycle costs a book
-/// and a trades request.
-const MIN_POLL_MS: u64 = 200;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InjectiveSpec {
-    /// "mainnet", "testnet" or "custom" (then `endpoints` is required).
-    pub network: String,
-    #[serde(default)]
-    pub endpoints: Option<Endpoints>,
-    /// The market's on-chain id: `0x` + 64 hex digits.
-    pub market_id: String,
-    /// The funded account a trade-only bot key acts for (authz); absent: the key trades its own.
-    #[serde(default)]
-    pub granter: Option<String>,
-    #[serde(default)]
-    pub subaccount_index: u32,
-    /// Milliseconds between order book (and trade history) polls.
-    #[serde(default = "default_poll_ms")]
-    pub poll_ms: u64,
+/// The connector's view of a checked `injective` section. Errors are one line; after
+/// `InjectiveSpec::validate` passed they do not happen, but stay checked.
+pub trait InjectiveSpecExt {
+    /// The preset network, or the custom node of `endpoints`.
+    fn network(&self) -> Result<Network, String>;
+    /// The account a trade-only key acts for (authz); `None`: the key trades its own funds.
+    fn granter(&self) -> Result<Option<Address>, String>;
 }
 
-/// A self-hosted node (or a test's fake chain).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Endpoints {
-    pub chain_id: String,
-    pub lcd: String,
-    pub indexer: String,
-}
-
-fn default_poll_ms() -> u64 {
-    1000
-}
-
-impl InjectiveSpec {
-    /// Every check that needs no network; one line per refusal.
-    pub fn validate(&self) -> Result<(), String> {
-        self.network()?;
-        self.granter()?;
-        let hex = self.market_id.strip_prefix("0x").unwrap_or("");
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err("injective.market_id must be 0x followed by 64 hex digits".into());
-        }
-        if self.poll_ms < MIN_POLL_MS {
-            return Err(format!("injective.poll_ms must be at least {MIN_POLL_MS}"));
-        }
-        Ok(())
-    }
-
-    pub fn network(&self) -> Result<Network, String> {
-        match (self.network.as_str(), &self.endpoints) {
-            ("custom", Some(e)) => {
-                for url in [&e.lcd, &e.indexer] {
-                    check_endpoint(url)?;
-                }
-                if e.chain_id.trim().is_empty() {
-                    return Err("injective.endpoints.chain_id is empty".into());
-                }
-                Ok(Network::custom(&e.chain_id, &e.lcd, &e.indexer))
-            }
-            ("custom", None) => {
-                Err("injective.network \"custom\" needs injective.endpoints".into())
-            }
-            (name, None) => Network::named(name).ok_or_else(|| {
-                format!("unknown injective.network {name:?} (mainnet, testnet, custom)")
+impl InjectiveSpecExt for InjectiveSpec {
+    fn network(&self) -> Result<Network, String> {
+        self.validate()?;
+        match &self.endpoints {
+            Some(e) => Ok(Network::custom(&e.chain_id, &e.lcd, &e.indexer)),
+            None => Network::named(&self.network).ok_or_else(|| {
+                format!(
+                    "unknown injective.network {:?} (mainnet, testnet, custom)",
+                    self.network
+                )
             }),
-            (_, Some(_)) => {
-                Err("injective.endpoints is only allowed with network \"custom\"".into())
-            }
         }
     }
 
-    pub fn granter(&self) -> Result<Option<Address>, String> {
+    fn granter(&self) -> Result<Option<Address>, String> {
         self.granter
             .as_deref()
             .map(|g| {
@@ -90,69 +39,44 @@ impl InjectiveSpec {
     }
 }
 
-/// Orders and balances travel over these URLs: TLS, except to this machine (tests, a local node).
-fn check_endpoint(url: &str) -> Result<(), String> {
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "injective endpoint {url:?} must be https:// (plain http only to 127.0.0.1)"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn spec(json: &str) -> Result<InjectiveSpec, String> {
-        let s: InjectiveSpec = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        s.validate().map(|()| s)
+    fn spec(json: &str) -> InjectiveSpec {
+        let s: InjectiveSpec = serde_json::from_str(json).unwrap();
+        s.validate().unwrap();
+        s
     }
 
     const ID: &str = "0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe";
 
     #[test]
-    fn presets_custom_and_refusals() {
-        let ok = spec(&format!(r#"{{"network":"testnet","market_id":"{ID}"}}"#)).unwrap();
+    fn presets_and_custom_nodes_become_networks() {
+        let ok = spec(&format!(r#"{{"network":"testnet","market_id":"{ID}"}}"#));
         assert_eq!(ok.network().unwrap().chain_id, "injective-888");
-        assert_eq!(ok.poll_ms, 1000);
+        assert_eq!(ok.network().unwrap().name, "testnet");
+        assert!(ok.granter().unwrap().is_none());
         let custom = spec(&format!(
             r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9/","indexer":"https://i"}}}}"#
-        ))
-        .unwrap();
+        ));
         assert_eq!(custom.network().unwrap().lcd, "http://127.0.0.1:9");
-        for (json, expect) in [
-            (
-                format!(r#"{{"network":"devnet","market_id":"{ID}"}}"#),
-                "unknown injective.network",
-            ),
-            (
-                format!(r#"{{"network":"custom","market_id":"{ID}"}}"#),
-                "needs injective.endpoints",
-            ),
-            (
-                r#"{"network":"testnet","market_id":"0x12"}"#.to_owned(),
-                "64 hex",
-            ),
-            (
-                format!(r#"{{"network":"testnet","market_id":"{ID}","granter":"cosmos1x"}}"#),
-                "granter",
-            ),
-            (
-                format!(r#"{{"network":"testnet","market_id":"{ID}","poll_ms":5}}"#),
-                "poll_ms",
-            ),
-            (
-                format!(
-                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://node:1317","indexer":"https://i"}}}}"#
-                ),
-                "must be https",
-            ),
+    }
+
+    #[test]
+    fn the_contract_granter_check_agrees_with_the_connector() {
+        for (granter, valid) in [
+            ("inj1hkhdaj2a2clmq5jq6mspsggqs32vynpk228q3r", true),
+            ("cosmos1hkhdaj2a2clmq5jq6mspsggqs32vynpk228q3r", false),
+            ("inj1hkhdaj2a2clmq5jq6mspsggqs32vynpk228q3s", false),
+            ("inj1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq", false),
         ] {
-            let err = spec(&json).unwrap_err();
-            assert!(err.contains(expect), "{json}: {err}");
+            let s: InjectiveSpec = serde_json::from_value(serde_json::json!({
+                "network": "testnet", "market_id": ID, "granter": granter,
+            }))
+            .unwrap();
+            assert_eq!(s.validate().is_ok(), valid, "{granter}");
+            assert_eq!(s.granter().is_ok(), valid, "{granter}");
         }
     }
 }

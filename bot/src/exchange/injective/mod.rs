@@ -29,8 +29,9 @@ use tradebot_injective::models::{OpenOrder, Trade};
 use tradebot_injective::msgs::Side as ChainSide;
 use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
 
-pub use config::{Endpoints, InjectiveSpec};
+pub use config::InjectiveSpecExt;
 pub use market::map_market;
+pub use tradebot_contract::spec::{Endpoints, InjectiveSpec};
 
 use self::ledger::Ledger;
 use super::{

@@ -1,9 +1,9 @@
 //! Bot parameters: typed, validated, with defaults for an empty `{}` (the dashboard's quick
 //! start) and a JSON schema the dashboard renders as a form.
 //!
-//! This is the module the dashboard links against: [`bot_types`], [`validate`], [`schema`].
-//! It depends only on serde, serde_json and rust_decimal. The bot runs the very same
-//! [`validate`] check at start, before any order, so the form and the bot never disagree.
+//! The dashboard checks a start request with [`validate`] and draws forms from [`schema_for`];
+//! the bot runs the very same check at start, before any order, so the form and the bot never
+//! disagree.
 
 pub(crate) mod grid;
 pub(crate) mod market_maker;
@@ -15,15 +15,16 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use grid::GridParams;
-pub use market_maker::MarketMakerParams;
-pub use risk::RiskParams;
+pub use market_maker::{MarketMakerParams, DEFAULT_ORDER_NOTIONAL};
+pub use risk::{RiskParams, DEFAULT_MAX_POSITION_NOTIONAL};
 pub use twap::TwapParams;
 
 use crate::markets::{require_market, MarketParams};
+use crate::BotType;
 
-/// Every bot type this build can run.
-pub fn bot_types() -> &'static [&'static str] {
-    &["market_maker", "grid", "twap"]
+/// Every bot type this build can run, by wire name (the order of [`BotType::ALL`]).
+pub fn bot_types() -> [&'static str; 3] {
+    BotType::names()
 }
 
 /// Checks parameters exactly as the bot does at start. `Err` is one human line.
@@ -32,14 +33,18 @@ pub fn validate(bot_type: &str, market: &str, params: &Value) -> Result<(), Stri
 }
 
 /// The form of a bot type: a JSON-schema-like object whose `properties` carry `type`,
-/// `minimum`, `maximum`, `default` and `description`; `None` for an unknown bot type.
-pub fn schema(bot_type: &str) -> Option<Value> {
+/// `minimum`, `maximum`, `default` and `description`.
+pub fn schema_for(bot_type: BotType) -> Value {
     match bot_type {
-        "market_maker" => Some(market_maker::schema()),
-        "grid" => Some(grid::schema()),
-        "twap" => Some(twap::schema()),
-        _ => None,
+        BotType::MarketMaker => market_maker::schema(),
+        BotType::Grid => grid::schema(),
+        BotType::Twap => twap::schema(),
     }
+}
+
+/// [`schema_for`] by wire name; `None` for an unknown bot type.
+pub fn schema(bot_type: &str) -> Option<Value> {
+    BotType::parse(bot_type).ok().map(schema_for)
 }
 
 /// Parsed, validated parameters of one bot.
@@ -51,18 +56,14 @@ pub enum BotParams {
 }
 
 impl BotParams {
+    /// Parses and checks `params` of a bot type (wire name) on a market (name). `null` and
+    /// `{}` mean every default. `Err` is one human line.
     pub fn parse(bot_type: &str, market: &str, params: &Value) -> Result<Self, String> {
         let m = require_market(market)?;
-        let parsed = match bot_type {
-            "market_maker" => Self::MarketMaker(from_json(bot_type, params)?),
-            "grid" => Self::Grid(from_json(bot_type, params)?),
-            "twap" => Self::Twap(from_json(bot_type, params)?),
-            other => {
-                return Err(format!(
-                    "unknown bot type {other:?} ({})",
-                    bot_types().join(", ")
-                ));
-            }
+        let parsed = match BotType::parse(bot_type).map_err(|e| e.to_string())? {
+            BotType::MarketMaker => Self::MarketMaker(from_json(bot_type, params)?),
+            BotType::Grid => Self::Grid(from_json(bot_type, params)?),
+            BotType::Twap => Self::Twap(from_json(bot_type, params)?),
         };
         parsed.check(&m).map_err(|e| format!("{bot_type}: {e}"))?;
         Ok(parsed)

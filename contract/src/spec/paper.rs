@@ -1,12 +1,13 @@
 //! Settings of the paper market (the spec's optional `paper` section; every field defaults).
+//! The last three fields are the bot's own run settings (live or backtest): never on the wire.
 
 use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaperConfig {
     /// Seed of the random walk: the same seed gives the same market.

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::ensure;
 use super::risk::{self, RiskParams};
 use super::schema_util::{object, prop};
-use crate::domain::Side;
 use crate::markets::MarketParams;
+use crate::money::Side;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

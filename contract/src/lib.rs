@@ -1,0 +1,26 @@
+//! The bot contract, written once: what the dashboard and a bot say to each other.
+//!
+//! - [`ids`]: `BotId`, `WalletId`, `MarketId`, `LaunchId`, each built only by parsing.
+//! - [`BotType`]: the strategies a bot can run.
+//! - [`markets`]: the markets a bot may trade and their tick rules; [`money`]: prices,
+//!   quantities and orders quantized against those rules.
+//! - [`params`]: strategy parameters, their form schemas and their checks.
+//! - [`spec`]: [`BotSpec`], built by the dashboard, parsed by the bot (env `TRADEBOT_BOT_SPEC`).
+//! - [`events`]: the event lines a bot writes on stdout and the dashboard reads
+//!   (docs/BOT_EVENTS.md).
+//!
+//! Both sides depend on this crate and on nothing of each other. It carries no runtime, no
+//! HTTP client and no cryptography.
+
+mod bot_type;
+pub mod events;
+pub mod ids;
+pub mod markets;
+pub mod money;
+pub mod params;
+pub mod spec;
+
+pub use bot_type::{BotType, UnknownBotType};
+pub use events::{Event, EventLine, OrderLine, EVENTS_VERSION};
+pub use ids::{BotId, LaunchId, MarketId, WalletId};
+pub use spec::BotSpec;

@@ -1,0 +1,161 @@
+//! The spec's `injective` section: which chain, which market, whose funds. Plain data and the
+//! checks that need no network; the bot turns a checked section into connector types.
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest book poll: public nodes rate-limit (5 req/s by default) and each cycle costs a book
+/// and a trades request.
+pub const MIN_POLL_MS: u64 = 200;
+
+/// The preset networks; `custom` (with [`Endpoints`]) names any other node.
+pub const NETWORKS: [&str; 2] = ["mainnet", "testnet"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectiveSpec {
+    /// "mainnet", "testnet" or "custom" (then `endpoints` is required).
+    pub network: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    /// The market's on-chain id: `0x` + 64 hex digits.
+    pub market_id: String,
+    /// The funded account a trade-only bot key acts for (authz); absent: the key trades its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granter: Option<String>,
+    #[serde(default)]
+    pub subaccount_index: u32,
+    /// Milliseconds between order book (and trade history) polls.
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
+}
+
+/// A self-hosted node (or a test's fake chain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub chain_id: String,
+    pub lcd: String,
+    pub indexer: String,
+}
+
+fn default_poll_ms() -> u64 {
+    1000
+}
+
+impl InjectiveSpec {
+    /// Every check that needs no network; one line per refusal.
+    pub fn validate(&self) -> Result<(), String> {
+        self.check_network()?;
+        self.check_granter()?;
+        let hex = self.market_id.strip_prefix("0x").unwrap_or("");
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("injective.market_id must be 0x followed by 64 hex digits".into());
+        }
+        if self.poll_ms < MIN_POLL_MS {
+            return Err(format!("injective.poll_ms must be at least {MIN_POLL_MS}"));
+        }
+        Ok(())
+    }
+
+    fn check_network(&self) -> Result<(), String> {
+        match (self.network.as_str(), &self.endpoints) {
+            ("custom", Some(e)) => {
+                for url in [&e.lcd, &e.indexer] {
+                    check_endpoint(url)?;
+                }
+                if e.chain_id.trim().is_empty() {
+                    return Err("injective.endpoints.chain_id is empty".into());
+                }
+                Ok(())
+            }
+            ("custom", None) => {
+                Err("injective.network \"custom\" needs injective.endpoints".into())
+            }
+            (name, None) if NETWORKS.contains(&name) => Ok(()),
+            (name, None) => Err(format!(
+                "unknown injective.network {name:?} (mainnet, testnet, custom)"
+            )),
+            (_, Some(_)) => {
+                Err("injective.endpoints is only allowed with network \"custom\"".into())
+            }
+        }
+    }
+
+    /// The granter is an Injective account: bech32 with prefix `inj` over 20 bytes.
+    fn check_granter(&self) -> Result<(), String> {
+        let Some(g) = self.granter.as_deref() else {
+            return Ok(());
+        };
+        match bech32::decode(g.trim()) {
+            Ok((hrp, data)) if hrp.as_str() == "inj" && data.len() == 20 => Ok(()),
+            _ => Err("injective.granter must be an inj1... bech32 address".to_owned()),
+        }
+    }
+}
+
+/// Orders and balances travel over these URLs: TLS, except to this machine (tests, a local node).
+fn check_endpoint(url: &str) -> Result<(), String> {
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
+    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "injective endpoint {url:?} must be https:// (plain http only to 127.0.0.1)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: &str) -> Result<InjectiveSpec, String> {
+        let s: InjectiveSpec = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        s.validate().map(|()| s)
+    }
+
+    const ID: &str = "0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe";
+
+    #[test]
+    fn presets_custom_and_refusals() {
+        let ok = spec(&format!(r#"{{"network":"testnet","market_id":"{ID}"}}"#)).unwrap();
+        assert_eq!(ok.network, "testnet");
+        assert_eq!(ok.poll_ms, 1000);
+        let custom = spec(&format!(
+            r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9/","indexer":"https://i"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(custom.endpoints.unwrap().lcd, "http://127.0.0.1:9/");
+        for (json, expect) in [
+            (
+                format!(r#"{{"network":"devnet","market_id":"{ID}"}}"#),
+                "unknown injective.network",
+            ),
+            (
+                format!(r#"{{"network":"custom","market_id":"{ID}"}}"#),
+                "needs injective.endpoints",
+            ),
+            (
+                r#"{"network":"testnet","market_id":"0x12"}"#.to_owned(),
+                "64 hex",
+            ),
+            (
+                format!(r#"{{"network":"testnet","market_id":"{ID}","granter":"cosmos1x"}}"#),
+                "granter",
+            ),
+            (
+                format!(r#"{{"network":"testnet","market_id":"{ID}","poll_ms":5}}"#),
+                "poll_ms",
+            ),
+            (
+                format!(
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://node:1317","indexer":"https://i"}}}}"#
+                ),
+                "must be https",
+            ),
+        ] {
+            let err = spec(&json).unwrap_err();
+            assert!(err.contains(expect), "{json}: {err}");
+        }
+    }
+}
