@@ -1,6 +1,7 @@
 //! The contract both ways: every spec the dashboard can build parses back equal and passes the
 //! bot's validation; every event kind the bot can write parses back on the dashboard's side.
 
+#![allow(clippy::unwrap_used)] // test helpers (every_spec, injective) live outside #[test] fns
 use serde_json::json;
 use tradebot_contract::events::{parse_line, EventLine, OrderLine};
 use tradebot_contract::markets::MARKET_NAMES;
