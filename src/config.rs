@@ -1,8 +1,9 @@
 //! Typed configuration, loaded once at start-up.
 //!
 //! Sources, later ones winning: built-in defaults, an optional TOML file, `TRADEBOT_*`
-//! environment variables (`__` separates sections: `TRADEBOT_VAULT__ADDRESS`), and for any key
-//! `TRADEBOT_<KEY>_FILE` pointing at a file whose content becomes the value (Docker secrets).
+//! environment variables (`__` separates sections: `TRADEBOT_VAULT__ADDRESS`), and for every
+//! secret key ([`SECRET_KEYS`]) `TRADEBOT_<KEY>_FILE` pointing at a file whose content becomes
+//! the value (Docker secrets). A secret given both directly and through its file is refused.
 //! Contradictory or insecure settings are refused here, before anything starts, unless a loud
 //! `dangerous_*` flag allows them.
 
@@ -202,7 +203,9 @@ impl Default for Settings {
             },
             log: LogSettings {
                 format: LogFormat::Pretty,
-                filter: "info".into(),
+                // vaultrs and its HTTP layer log every error answer (404s included) at ERROR,
+                // with Vault's error strings; the boundary maps and logs them itself.
+                filter: "info,vaultrs=off,rustify=off".into(),
             },
             auth: AuthSettings::default(),
         }
@@ -228,6 +231,7 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
+        refuse_secret_set_twice(&env)?;
         let is_indirection = |k: &str| file_env_key(k).is_some_and(|path| is_secret_key(&path));
         let plain: Vec<(String, String)> = env
             .iter()
@@ -306,10 +310,49 @@ fn file_env_key(key: &str) -> Option<String> {
     Some(rest.to_ascii_lowercase().replace("__", "."))
 }
 
+/// Every secret setting (a `SecretString` field), by key path. Each may be given directly
+/// (`TRADEBOT_VAULT__TOKEN`) or through a file (`TRADEBOT_VAULT__TOKEN_FILE`, Docker secrets),
+/// never both. A secret field added to [`Settings`] must be listed here.
+pub const SECRET_KEYS: &[&str] = &["vault.token"];
+
+/// Other names a secret is also read from (the Vault CLI's own variable).
+fn aliases(key_path: &str) -> &'static [&'static str] {
+    match key_path {
+        "vault.token" => &["VAULT_TOKEN"],
+        _ => &[],
+    }
+}
+
 /// Only secrets may come through `*_FILE`; path settings such as `vault.role_id_file` are
 /// themselves file names and must not be confused with it.
 fn is_secret_key(key_path: &str) -> bool {
-    matches!(key_path, "vault.token")
+    SECRET_KEYS.contains(&key_path)
+}
+
+/// `vault.token` -> `TRADEBOT_VAULT__TOKEN`.
+fn env_key(key_path: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{}",
+        key_path.to_ascii_uppercase().replace('.', "__")
+    )
+}
+
+/// Refuses, in one line, a secret given both directly and through its `_FILE` variable: which
+/// one should win is a guess we do not make (the rule vaultwarden follows).
+fn refuse_secret_set_twice(env: &[(String, String)]) -> anyhow::Result<()> {
+    let is_set = |name: &str| env.iter().any(|(k, _)| k == name);
+    for key in SECRET_KEYS {
+        let file_var = format!("{}_FILE", env_key(key));
+        if !is_set(&file_var) {
+            continue;
+        }
+        let direct =
+            std::iter::once(env_key(key)).chain(aliases(key).iter().map(|a| (*a).to_owned()));
+        if let Some(both) = direct.into_iter().find(|d| is_set(d)) {
+            bail!("{key} is set twice, by {both} and by {file_var}; set only one");
+        }
+    }
+    Ok(())
 }
 
 fn one_line(e: &figment::Error) -> String {
@@ -378,6 +421,50 @@ mod tests {
             !debug.contains("very-secret"),
             "Debug leaked the token: {debug}"
         );
+    }
+
+    #[test]
+    fn every_secret_key_has_a_file_variant() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "from-the-file").unwrap();
+        let path = f.path().to_str().unwrap().to_owned();
+        for key in SECRET_KEYS {
+            let var = format!("{}_FILE", env_key(key));
+            assert_eq!(file_env_key(&var).as_deref(), Some(*key));
+            let s = Settings::load_from(None, env(&[(&var, &path)])).unwrap();
+            let value = match *key {
+                "vault.token" => s.vault.token.as_ref().map(|t| t.expose_secret().to_owned()),
+                other => panic!("secret key {other} has no reader in this test"),
+            };
+            assert_eq!(value.as_deref(), Some("from-the-file"), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_secret_set_both_ways_is_refused_in_one_line() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "from-the-file").unwrap();
+        let path = f.path().to_str().unwrap().to_owned();
+        for key in SECRET_KEYS {
+            let file_var = format!("{}_FILE", env_key(key));
+            let directs =
+                std::iter::once(env_key(key)).chain(aliases(key).iter().map(|a| (*a).to_owned()));
+            for direct in directs {
+                let err = Settings::load_from(
+                    None,
+                    env(&[(&direct, "direct-secret-value"), (&file_var, &path)]),
+                )
+                .unwrap_err();
+                let msg = format!("{err:#}");
+                assert!(msg.contains(&direct) && msg.contains(&file_var), "{msg}");
+                assert!(
+                    !msg.contains('\n') && !msg.contains("secret-value"),
+                    "{msg}"
+                );
+            }
+            // Either one alone is fine.
+            Settings::load_from(None, env(&[(&env_key(key), "direct")])).unwrap();
+        }
     }
 
     #[test]

@@ -7,8 +7,7 @@
 //! the idempotent `vault bootstrap`.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::config::Settings;
+use crate::private_file::{write_line_with_mode, write_private_line, GROUP_READ};
 
 /// Hostnames the dev Vault certificate is valid for.
 const VAULT_HOSTNAMES: &[&str] = &["vault", "localhost", "127.0.0.1"];
@@ -40,7 +40,7 @@ pub fn init(vault_tls: &Path, proxy_token_dir: &Path) -> anyhow::Result<()> {
     } else {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        write_secret(&token_file, hex::encode(bytes).as_bytes(), 0o640)?;
+        write_line_with_mode(&token_file, &hex::encode(bytes), GROUP_READ)?;
         println!("socket proxy token: created");
     }
     Ok(())
@@ -107,12 +107,8 @@ pub async fn vault_up(settings: &Settings, unseal: &UnsealDir) -> anyhow::Result
             .keys_base64
             .first()
             .context("Vault init returned no unseal key")?;
-        write_secret(&unseal.unseal_key(), key.expose_secret().as_bytes(), 0o600)?;
-        write_secret(
-            &unseal.root_token(),
-            init.root_token.expose_secret().as_bytes(),
-            0o600,
-        )?;
+        write_private_line(&unseal.unseal_key(), key.expose_secret())?;
+        write_private_line(&unseal.root_token(), init.root_token.expose_secret())?;
         println!(
             "vault: initialised (dev: one unseal key share, kept in {})",
             unseal.0.display()
@@ -199,22 +195,6 @@ fn https_client(ca_file: Option<&Path>) -> anyhow::Result<reqwest::Client> {
         builder = builder.tls_certs_only(certs);
     }
     builder.build().context("cannot build the HTTPS client")
-}
-
-fn write_secret(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.write_all(b"\n")?;
-    Ok(())
 }
 
 #[cfg(test)]

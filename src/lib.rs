@@ -8,6 +8,7 @@ pub mod config;
 pub mod devstack;
 pub mod domain;
 pub mod keys;
+pub mod private_file;
 pub mod runtime;
 pub mod store;
 pub mod telemetry;

@@ -5,7 +5,6 @@
 //! can trust one stable CA across restarts.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
 
 use crate::config::HttpSettings;
+use crate::private_file::write_private;
 
 mod reload;
 pub use reload::CertStore;
@@ -126,19 +126,6 @@ fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     Ok(params)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(bytes)?;
-    Ok(())
 }
 
 /// A rustls server configuration: TLS 1.2 and 1.3 only, ALPN h2 and http/1.1.

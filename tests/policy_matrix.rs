@@ -247,6 +247,8 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     assert_eq!(info.current_version, 1);
     let ghost = WalletId::parse("ghost").unwrap();
     assert!(broker.wallet(&ghost).await.unwrap().is_none());
+    vaultrs_unwrap_drops_the_auth_block(&broker, &bao.address).await;
+    vaultrs_wrap_hard_codes_its_ttl(&bao.address).await;
     let ids = Identities {
         http,
         address: bao.address.clone(),
@@ -301,5 +303,68 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
         failures.is_empty(),
         "policy matrix violations:\n{}",
         failures.join("\n")
+    );
+}
+
+fn vaultrs_client(address: &str, token: &str) -> vaultrs::client::VaultClient {
+    let settings = vaultrs::client::VaultClientSettingsBuilder::default()
+        .address(address)
+        .token(token)
+        .ca_certs(Vec::new())
+        .identity(None)
+        .build()
+        .unwrap();
+    vaultrs::client::VaultClient::new(settings).unwrap()
+}
+
+/// Why the bot's unwrap is a plain HTTP call: vaultrs' `sys::wrapping::unwrap` keeps only the
+/// `data` of the answer, and a wrapped token-create answer carries the token in `auth`. The
+/// token never reaches the caller, and the wrapping token is spent all the same.
+async fn vaultrs_unwrap_drops_the_auth_block(broker: &VaultBroker, address: &str) {
+    let wallet = WalletId::parse("alpha").unwrap();
+    let issued = broker
+        .issue_bot_token(&TokenRequest {
+            bot_id: "vaultrs-fault",
+            wallet: &wallet,
+            operator: "matrix",
+            launch_id: "vaultrs-fault",
+        })
+        .await
+        .unwrap();
+    let client = vaultrs_client(address, issued.wrapping_token.expose_secret());
+    let answer = vaultrs::sys::wrapping::unwrap::<Value>(&client, None).await;
+    let shown = format!("{answer:?}");
+    assert!(
+        !shown.contains("client_token") && !shown.contains("accessor"),
+        "vaultrs' unwrap now keeps the auth block; the plain-HTTP exception can go: {shown}"
+    );
+    let http = reqwest::Client::new();
+    let again = http
+        .post(format!("{address}/v1/sys/wrapping/unwrap"))
+        .header("X-Vault-Token", issued.wrapping_token.expose_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status().as_u16(),
+        400,
+        "the wrapping token was not spent"
+    );
+}
+
+/// Why the wrapped token-create is a plain HTTP call: vaultrs' `api::wrap` asks for a fixed
+/// 10-minute wrap TTL whatever the caller wants (we use 60 s), and its `WrapInfo` has no
+/// `wrapped_accessor` field, so the accessor the dashboard revokes by would be lost.
+async fn vaultrs_wrap_hard_codes_its_ttl(address: &str) {
+    let client = vaultrs_client(address, ROOT_TOKEN);
+    let request = vaultrs::api::token::requests::CreateTokenRequest::builder()
+        .policies(vec!["default".to_owned()])
+        .ttl("1m")
+        .build()
+        .unwrap();
+    let wrapped = vaultrs::api::wrap(&client, request).await.unwrap();
+    assert_eq!(
+        wrapped.info.ttl, 600,
+        "vaultrs' wrap TTL is no longer fixed at 10 minutes; the plain-HTTP exception can go"
     );
 }

@@ -81,6 +81,18 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
         secret_id
     );
 
+    // A rotation over a secret_id file left loose (by hand, or by an older version) tightens it.
+    let secret_id_file = approle.path().join("secret_id");
+    std::fs::set_permissions(&secret_id_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let rotate = BootstrapOptions {
+        rotate_secret_id: true,
+        ..opts.clone()
+    };
+    bootstrap(&settings, &rotate).await.unwrap();
+    let mode = std::fs::metadata(&secret_id_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a rotated secret_id kept a loose mode");
+    assert_ne!(std::fs::read_to_string(&secret_id_file).unwrap(), secret_id);
+
     // The credentials written are the dashboard's: AppRole login works with them.
     let mut dash = settings.clone();
     dash.vault.role_id_file = Some(approle.path().join("role_id"));

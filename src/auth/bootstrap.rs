@@ -2,15 +2,13 @@
 //! one-time password, logs it once and leaves it in `<data_dir>/initial-admin-password`
 //! (0600). The account must choose a new password at its first login.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{password, secret, users};
 use crate::audit::{self, Entry, Outcome};
+use crate::private_file::write_private_line;
 use crate::store::Store;
 
 pub const INITIAL_PASSWORD_FILE: &str = "initial-admin-password";
@@ -42,7 +40,7 @@ pub async fn ensure_first_admin(
         return Ok(None); // another process was first
     }
     let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
-    write_private(&password_file, one_time.expose_secret())?;
+    write_private_line(&password_file, one_time.expose_secret())?;
     // The password goes to the file only, never to the log: container logs are kept and
     // shipped. `ops/up` copies the file out of the volume and prints it for the newcomer.
     tracing::warn!(
@@ -64,24 +62,6 @@ pub async fn ensure_first_admin(
     }))
 }
 
-/// Writes `content` to a file only its owner can read.
-fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    // `mode` applies only to new files: tighten a leftover one too.
-    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    writeln!(f, "{content}")?;
-    Ok(())
-}
-
 /// Removes the one-time password file once the first admin has chosen a password.
 pub(crate) fn forget_initial_password(data_dir: &Path) {
     let path = data_dir.join(INITIAL_PASSWORD_FILE);
@@ -95,6 +75,7 @@ pub(crate) fn forget_initial_password(data_dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[tokio::test]
     async fn first_admin_once_with_private_file() {

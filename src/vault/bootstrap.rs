@@ -2,7 +2,6 @@
 //! the current state first and writes only what differs, so a second run reports no change.
 
 use std::fmt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -12,6 +11,7 @@ use super::client::VaultClient;
 use super::{policy, wallets, VaultError};
 use crate::config::Settings;
 use crate::domain::WalletId;
+use crate::private_file::write_private_line;
 
 /// Token role through which the dashboard mints bot tokens.
 pub const BOT_ROLE: &str = "bot";
@@ -337,7 +337,7 @@ async fn dashboard_approle(
         .ok_or_else(|| anyhow::anyhow!("Vault returned no role id for {DASHBOARD_ROLE}"))?;
     let role_id_file = dir.join("role_id");
     if std::fs::read_to_string(&role_id_file).map_or(true, |s| s.trim() != role_id) {
-        write_private(&role_id_file, &role_id)?;
+        write_private_line(&role_id_file, &role_id)?;
         report
             .changes
             .push(format!("wrote {}", role_id_file.display()));
@@ -353,25 +353,12 @@ async fn dashboard_approle(
                     .map(|s| SecretString::from(s.to_owned()))
             })
             .ok_or_else(|| anyhow::anyhow!("Vault returned no secret id for {DASHBOARD_ROLE}"))?;
-        write_private(&secret_id_file, secret_id.expose_secret())?;
+        write_private_line(&secret_id_file, secret_id.expose_secret())?;
         report.changes.push(format!(
             "issued a secret id into {}",
             secret_id_file.display()
         ));
     }
-    Ok(())
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.kind()))?;
-    writeln!(f, "{text}")?;
     Ok(())
 }
 

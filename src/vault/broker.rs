@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::bootstrap::BOT_ROLE;
+use super::client::from_vaultrs;
 use super::wallets::{self, WalletInfo};
 use super::{policy, DashboardSession, VaultError};
 use crate::domain::WalletId;
@@ -105,6 +106,8 @@ impl SecretsBroker for VaultBroker {
                 "launch_id": req.launch_id,
             },
         });
+        // Plain HTTP, not vaultrs: its `api::wrap` hard-codes the wrap TTL and drops
+        // `wrapped_accessor` (see client.rs and the test in tests/policy_matrix.rs).
         let path = format!("auth/token/create/{BOT_ROLE}");
         let response = self
             .session
@@ -130,15 +133,9 @@ impl SecretsBroker for VaultBroker {
 
     /// Idempotent: an accessor that is already gone counts as revoked.
     async fn revoke(&self, accessor: &str) -> Result<(), VaultError> {
-        match self
-            .session
-            .client()
-            .write(
-                "auth/token/revoke-accessor",
-                &json!({ "accessor": accessor }),
-            )
-            .await
-        {
+        let client = self.session.client();
+        let r = vaultrs::token::revoke_accessor(client.api(), accessor).await;
+        match r.map_err(|e| from_vaultrs(client.address(), "auth/token/revoke-accessor", e)) {
             Ok(_) => Ok(()),
             Err(VaultError::Rejected {
                 status: 400,
@@ -162,15 +159,9 @@ impl SecretsBroker for VaultBroker {
 impl VaultBroker {
     /// Whether the token behind `accessor` still exists (for checks after stop).
     pub async fn accessor_alive(&self, accessor: &str) -> Result<bool, VaultError> {
-        match self
-            .session
-            .client()
-            .write(
-                "auth/token/lookup-accessor",
-                &json!({ "accessor": accessor }),
-            )
-            .await
-        {
+        let client = self.session.client();
+        let r = vaultrs::token::lookup_accessor(client.api(), accessor).await;
+        match r.map_err(|e| from_vaultrs(client.address(), "auth/token/lookup-accessor", e)) {
             Ok(_) => Ok(true),
             Err(VaultError::Rejected {
                 status: 400 | 403, ..

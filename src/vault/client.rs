@@ -1,11 +1,21 @@
-//! A thin HTTPS client for Vault's HTTP API.
+//! The one connection to Vault: a vaultrs client for the calls vaultrs gets right (AppRole
+//! login, KV v2, token lookup/revoke by accessor; see `kv.rs`, `broker.rs`, `http.rs`) and plain
+//! HTTPS over the same connection pool for the calls where vaultrs is wrong:
 //!
-//! Plain HTTP calls rather than vaultrs for the admin and broker paths: we need response
-//! wrapping with our own TTL and `wrapped_accessor` (vaultrs' helper hard-codes the TTL and drops
-//! it), the `auth` block of unwrapped token-create responses (vaultrs drops it), and errors that
-//! never carry a token or a response body into `Debug` output (vaultrs' do).
+//! - wrapped token-create: vaultrs' `api::wrap` hard-codes the wrap TTL ("10m") and returns no
+//!   `wrapped_accessor`, which the dashboard needs to revoke the token later;
+//! - unwrap: vaultrs' `sys::wrapping::unwrap` keeps only `data` and drops the `auth` block of a
+//!   wrapped token-create answer (burning the wrapping token). `tests/policy_matrix.rs` shows both
+//!   faults against a real OpenBao.
+//! - bootstrap's administration (policies, mounts, roles) still goes through the plain calls
+//!   below; see docs/DEPENDENCIES.md.
+//!
+//! vaultrs' client and settings print the token in `Debug`, and its errors can carry response
+//! bodies: both stay inside this module's wrapper, whose `Debug` prints no secret, and every
+//! vaultrs error becomes our [`VaultError`] (see [`from_vaultrs`]).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -20,9 +30,13 @@ pub struct VaultClient {
     http: reqwest::Client,
     address: String,
     token: Option<SecretString>,
+    /// The vaultrs client over the same `http` pool and token. Its `Debug` prints the token:
+    /// it never leaves this type (ours prints `<redacted>`).
+    api: Arc<vaultrs::client::VaultClient>,
 }
 
 impl std::fmt::Debug for VaultClient {
+    /// Address only, and whether a token is held: never the token, never vaultrs' `Debug`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VaultClient")
             .field("address", &self.address)
@@ -38,11 +52,20 @@ impl VaultClient {
         ca_file: Option<&Path>,
         token: Option<SecretString>,
     ) -> Result<Self, VaultError> {
+        let http = https_client(ca_file)?;
+        let address = address.trim_end_matches('/').to_owned();
+        let api = Arc::new(vaultrs_client(&address, &http, token.as_ref())?);
         Ok(Self {
-            http: https_client(ca_file)?,
-            address: address.trim_end_matches('/').to_owned(),
+            http,
+            address,
             token,
+            api,
         })
+    }
+
+    /// The vaultrs client (same pool, same token), for the boundary's vaultrs calls.
+    pub(super) fn api(&self) -> &vaultrs::client::VaultClient {
+        &self.api
     }
 
     pub fn address(&self) -> &str {
@@ -50,12 +73,14 @@ impl VaultClient {
     }
 
     /// The same connection settings with another token.
-    pub fn with_token(&self, token: SecretString) -> Self {
-        Self {
+    pub fn with_token(&self, token: SecretString) -> Result<Self, VaultError> {
+        let api = Arc::new(vaultrs_client(&self.address, &self.http, Some(&token))?);
+        Ok(Self {
             http: self.http.clone(),
             address: self.address.clone(),
             token: Some(token),
-        }
+            api,
+        })
     }
 
     /// GET; `Ok(None)` on 404.
@@ -174,6 +199,90 @@ impl VaultClient {
     }
 }
 
+/// A vaultrs client that uses our HTTPS client (which trusts exactly the configured CA, where
+/// vaultrs' own would add it to the system roots) and takes nothing from the environment: every
+/// setting vaultrs would default from `VAULT_*` variables is given here.
+fn vaultrs_client(
+    address: &str,
+    http: &reqwest::Client,
+    token: Option<&SecretString>,
+) -> Result<vaultrs::client::VaultClient, VaultError> {
+    let bad_address = || VaultError::Config(format!("{address:?} is not a valid Vault address"));
+    // vaultrs' address setter panics on a bad URL: check it first.
+    reqwest::Url::parse(address).map_err(|_| bad_address())?;
+    let settings = vaultrs::client::VaultClientSettingsBuilder::default()
+        .address(address)
+        .token(
+            token
+                .map(|t| t.expose_secret().to_owned())
+                .unwrap_or_default(),
+        )
+        .ca_certs(Vec::new())
+        .identity(None)
+        .verify(true)
+        .timeout(Some(Duration::from_secs(10)))
+        .build()
+        .map_err(|_| bad_address())?;
+    let mut client = vaultrs::client::VaultClient::new(settings)
+        .map_err(|_| VaultError::Config("cannot build the Vault client".into()))?;
+    client.http.http = http.clone();
+    Ok(client)
+}
+
+/// Maps a vaultrs error into ours for `path`: API errors keep Vault's own error strings (as
+/// [`VaultError::Rejected`]), transport errors their root cause; nothing else of vaultrs'
+/// error (request or response bodies) is kept.
+pub(super) fn from_vaultrs(
+    address: &str,
+    path: &str,
+    e: vaultrs::error::ClientError,
+) -> VaultError {
+    use vaultrs::error::ClientError as E;
+    match e {
+        E::APIError { code, errors } => VaultError::Rejected {
+            status: code,
+            path: redact_path(path),
+            detail: errors.join("; "),
+        },
+        // An error answer whose body has no `errors` list (e.g. the 404 of a destroyed KV
+        // version) is not turned into `APIError` by vaultrs.
+        E::RestClientError {
+            source: rustify::errors::ClientError::ServerResponseError { code, .. },
+        } => VaultError::Rejected {
+            status: code,
+            path: redact_path(path),
+            detail: String::new(),
+        },
+        E::RestClientError { source } => {
+            let mut cause: &dyn std::error::Error = &source;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            VaultError::Unreachable {
+                address: address.to_owned(),
+                reason: cause.to_string(),
+            }
+        }
+        _ => VaultError::Unexpected {
+            status: 200,
+            what: "Vault's answer did not have the expected shape",
+        },
+    }
+}
+
+/// `Ok(None)` for a 404 (Vault's "nothing there"), the value otherwise.
+pub(super) fn found<T>(
+    address: &str,
+    path: &str,
+    r: Result<T, vaultrs::error::ClientError>,
+) -> Result<Option<T>, VaultError> {
+    match r.map_err(|e| from_vaultrs(address, path, e)) {
+        Ok(v) => Ok(Some(v)),
+        Err(VaultError::Rejected { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Paths never hold tokens in our calls, but keep only the first segments to be safe in logs.
 fn redact_path(path: &str) -> String {
     path.split('/').take(4).collect::<Vec<_>>().join("/")
@@ -216,5 +325,30 @@ pub(crate) fn unreachable(address: &str, e: &reqwest::Error) -> VaultError {
     VaultError::Unreachable {
         address: address.to_owned(),
         reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_no_token_although_vaultrs_would() {
+        let token = SecretString::from("s.do-not-print-me".to_owned());
+        let client = VaultClient::new("https://vault:8200", None, Some(token)).unwrap();
+        // The fault we wrap: vaultrs' own client prints the token.
+        assert!(format!("{:?}", client.api().settings).contains("do-not-print-me"));
+        let ours = format!("{client:?}");
+        assert!(!ours.contains("do-not-print-me"), "{ours}");
+        assert!(ours.contains("<redacted>") && ours.contains("https://vault:8200"));
+    }
+
+    #[test]
+    fn a_bad_address_is_an_error_not_a_panic() {
+        let err = VaultClient::new("not a url", None, None).unwrap_err();
+        assert!(
+            err.to_string().contains("not a valid Vault address"),
+            "{err}"
+        );
     }
 }

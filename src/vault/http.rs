@@ -5,9 +5,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 
-use super::client::VaultClient;
+use super::client::{from_vaultrs, VaultClient};
 use super::VaultError;
 use crate::config::VaultSettings;
 
@@ -30,6 +29,8 @@ struct Current {
 #[derive(Debug)]
 struct Login {
     anonymous: VaultClient,
+    /// The AppRole mount (`approle`) and the login path under it, for errors.
+    mount: String,
     path: String,
     role_id_file: PathBuf,
     secret_id_file: PathBuf,
@@ -117,48 +118,35 @@ impl DashboardSession {
     }
 }
 
-#[derive(Deserialize)]
-struct LoginResponse {
-    auth: LoginAuth,
-}
-#[derive(Deserialize)]
-struct LoginAuth {
-    client_token: SecretString,
-    lease_duration: u64,
-}
-
 impl Login {
     /// AppRole login. The credential files are read each time, so a rotated secret id
     /// (`vault bootstrap --rotate-secret-id`) is picked up without a restart.
     async fn login(&self) -> Result<Current, VaultError> {
         let role_id = read_secret_file(&self.role_id_file, "AppRole role id")?;
         let secret_id = read_secret_file(&self.secret_id_file, "AppRole secret id")?;
-        let body = serde_json::json!({
-            "role_id": role_id.expose_secret(),
-            "secret_id": secret_id.expose_secret(),
-        });
-        let response = self
-            .anonymous
-            .write(&self.path, &body)
-            .await
-            .map_err(|e| match e {
-                VaultError::Rejected {
-                    status: 400 | 403, ..
-                } => VaultError::Denied {
-                    status: 400,
-                    what: "AppRole login (check the role id and secret id)",
-                },
-                other => other,
-            })?;
-        let login: LoginResponse = response
-            .and_then(|v| serde_json::from_value(v).ok())
-            .ok_or(VaultError::Unexpected {
-                status: 200,
-                what: "AppRole login without an auth block",
-            })?;
+        let auth = vaultrs::auth::approle::login(
+            self.anonymous.api(),
+            &self.mount,
+            role_id.expose_secret(),
+            secret_id.expose_secret(),
+        )
+        .await
+        .map_err(|e| from_vaultrs(self.anonymous.address(), &self.path, e))
+        .map_err(|e| match e {
+            VaultError::Rejected {
+                status: 400 | 403, ..
+            } => VaultError::Denied {
+                status: 400,
+                what: "AppRole login (check the role id and secret id)",
+            },
+            other => other,
+        })?;
+        // vaultrs' AuthInfo holds the token as a plain String that prints in Debug: it goes
+        // straight into a SecretString, and AuthInfo is never logged.
+        let token = SecretString::from(auth.client_token);
         Ok(Current {
-            client: self.anonymous.with_token(login.auth.client_token),
-            lease: Duration::from_secs(login.auth.lease_duration),
+            client: self.anonymous.with_token(token)?,
+            lease: Duration::from_secs(auth.lease_duration),
         })
     }
 }
@@ -174,6 +162,7 @@ pub async fn connect_dashboard(settings: &VaultSettings) -> Result<DashboardSess
     };
     let login = Login {
         anonymous: VaultClient::new(&settings.address, settings.ca_cert_file.as_deref(), None)?,
+        mount: settings.approle_mount.clone(),
         path: format!("auth/{}/login", settings.approle_mount),
         role_id_file: role_id_file.clone(),
         secret_id_file: secret_id_file.clone(),

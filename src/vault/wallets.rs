@@ -1,11 +1,15 @@
 //! Wallets in Vault's KV v2 mount: the key at `<mount>/data/<wallet>` (field `private_key`,
 //! hex), and the wallet's metadata (address, label, allowed markets) in the KV *custom
 //! metadata*, so Vault stays the single source of truth and metadata readers never see keys.
+//! KV v2 reads, metadata and check-and-set writes go through vaultrs.
+
+use std::collections::HashMap;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{json, Value};
+use vaultrs::api::kv2::requests::{SetSecretMetadataRequest, SetSecretRequestOptions};
+use vaultrs::api::kv2::responses::ReadSecretMetadataResponse;
 
-use super::client::VaultClient;
+use super::client::{found, from_vaultrs, VaultClient};
 use super::VaultError;
 use crate::domain::WalletId;
 use crate::keys::PrivateKey;
@@ -47,10 +51,20 @@ pub async fn current_version(
     mount: &str,
     wallet: &WalletId,
 ) -> Result<Option<u64>, VaultError> {
-    let meta = vault.read(&format!("{mount}/metadata/{wallet}")).await?;
-    Ok(meta
-        .and_then(|m| m["data"]["current_version"].as_u64())
+    Ok(metadata(vault, mount, wallet)
+        .await?
+        .map(|m| m.current_version)
         .filter(|v| *v > 0))
+}
+
+/// The KV v2 metadata of `wallet` (one read), or None if the wallet does not exist.
+async fn metadata(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+) -> Result<Option<ReadSecretMetadataResponse>, VaultError> {
+    let r = vaultrs::kv2::read_metadata(vault.api(), mount, wallet.as_str()).await;
+    found(vault.address(), &format!("{mount}/metadata"), r)
 }
 
 /// Reads one wallet's metadata.
@@ -59,36 +73,32 @@ pub async fn info(
     mount: &str,
     wallet: &WalletId,
 ) -> Result<Option<WalletInfo>, VaultError> {
-    let Some(meta) = vault.read(&format!("{mount}/metadata/{wallet}")).await? else {
+    let Some(meta) = metadata(vault, mount, wallet).await? else {
         return Ok(None);
     };
-    let d = &meta["data"];
-    let custom = &d["custom_metadata"];
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let mut live_versions: Vec<u64> = d["versions"]
-        .as_object()
-        .map(|vs| {
-            vs.iter()
-                .filter(|(_, v)| v["destroyed"] != true && text(&v["deletion_time"]).is_empty())
-                .filter_map(|(k, _)| k.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+    let custom = meta.custom_metadata.unwrap_or_default();
+    let text = |k: &str| custom.get(k).cloned().unwrap_or_default();
+    let mut live_versions: Vec<u64> = meta
+        .versions
+        .iter()
+        .filter(|(_, v)| !v.destroyed && v.deletion_time.is_empty())
+        .filter_map(|(k, _)| k.parse().ok())
+        .collect();
     live_versions.sort_unstable();
     Ok(Some(WalletInfo {
         id: wallet.clone(),
-        address: text(&custom["address"]),
-        label: text(&custom["label"]),
-        allowed_markets: text(&custom["allowed_markets"])
+        address: text("address"),
+        label: text("label"),
+        allowed_markets: text("allowed_markets")
             .split(',')
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .map(str::to_owned)
             .collect(),
-        current_version: d["current_version"].as_u64().unwrap_or(0),
-        oldest_version: d["oldest_version"].as_u64().unwrap_or(0),
-        created_time: text(&d["created_time"]),
-        updated_time: text(&d["updated_time"]),
+        current_version: meta.current_version,
+        oldest_version: meta.oldest_version,
+        created_time: meta.created_time,
+        updated_time: meta.updated_time,
         live_versions,
     }))
 }
@@ -116,19 +126,21 @@ pub async fn write_key(
     meta: Option<&WalletMeta>,
 ) -> Result<u64, VaultError> {
     let hex = key.to_hex();
-    let body =
-        SecretJson(json!({ "options": { "cas": cas }, "data": { "private_key": hex.as_str() } }));
-    let response = vault
-        .write(&format!("{mount}/data/{wallet}"), body.expose())
-        .await?;
-    let version =
-        response
-            .and_then(|v| v["data"]["version"].as_u64())
-            .ok_or(VaultError::Unexpected {
-                status: 200,
-                what: "key write returned no version",
-            })?;
-    let mut custom = json!({ "address": key.address() });
+    let data = KeyData {
+        private_key: SecretString::from(hex.as_str().to_owned()),
+    };
+    let cas =
+        u32::try_from(cas).map_err(|_| VaultError::Config(format!("cas {cas} is too large")))?;
+    let written = vaultrs::kv2::set_with_options(
+        vault.api(),
+        mount,
+        wallet.as_str(),
+        &data,
+        SetSecretRequestOptions { cas },
+    )
+    .await
+    .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/data"), e))?;
+    let version = written.version;
     let (label, markets) = match meta {
         Some(meta) => (meta.label.clone(), meta.allowed_markets.join(",")),
         None => info(vault, mount, wallet)
@@ -136,21 +148,27 @@ pub async fn write_key(
             .map(|w| (w.label, w.allowed_markets.join(",")))
             .unwrap_or_default(),
     };
+    let mut custom = HashMap::from([("address".to_owned(), key.address())]);
     // Vault refuses empty custom-metadata values.
-    custom["label"] = json!(if label.is_empty() {
-        wallet.to_string()
-    } else {
-        label
-    });
+    custom.insert(
+        "label".to_owned(),
+        if label.is_empty() {
+            wallet.to_string()
+        } else {
+            label
+        },
+    );
     if !markets.is_empty() {
-        custom["allowed_markets"] = json!(markets);
+        custom.insert("allowed_markets".to_owned(), markets);
     }
-    vault
-        .write(
-            &format!("{mount}/metadata/{wallet}"),
-            &json!({ "custom_metadata": custom }),
-        )
-        .await?;
+    vaultrs::kv2::set_metadata(
+        vault.api(),
+        mount,
+        wallet.as_str(),
+        Some(SetSecretMetadataRequest::builder().custom_metadata(custom)),
+    )
+    .await
+    .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/metadata"), e))?;
     Ok(version)
 }
 
@@ -173,19 +191,16 @@ pub async fn read_key(
     wallet: &WalletId,
     version: Option<u64>,
 ) -> Result<Option<PrivateKey>, VaultError> {
-    let path = match version {
-        Some(v) => format!("{mount}/data/{wallet}?version={v}"),
-        None => format!("{mount}/data/{wallet}"),
+    let r = match version {
+        Some(v) => {
+            vaultrs::kv2::read_version::<KeyData>(vault.api(), mount, wallet.as_str(), v).await
+        }
+        None => vaultrs::kv2::read::<KeyData>(vault.api(), mount, wallet.as_str()).await,
     };
-    let Some(response) = vault.read(&path).await? else {
+    let Some(data) = found(vault.address(), &format!("{mount}/data"), r)? else {
         return Ok(None);
     };
-    let response = SecretJson(response);
-    let Some(hex) = response.expose()["data"]["data"]["private_key"].as_str() else {
-        return Ok(None);
-    };
-    let hex = SecretString::from(hex.to_owned());
-    PrivateKey::from_hex(hex.expose_secret())
+    PrivateKey::from_hex(data.private_key.expose_secret())
         .map(Some)
         .map_err(|_| VaultError::Unexpected {
             status: 200,
@@ -193,27 +208,13 @@ pub async fn read_key(
         })
 }
 
-/// A JSON value that holds a secret: wiped (best effort) on drop, never printed.
-struct SecretJson(Value);
-
-impl SecretJson {
-    fn expose(&self) -> &Value {
-        &self.0
-    }
+/// The KV v2 data of a wallet: its key, hex, as a secret (wiped on drop, never printed).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeyData {
+    #[serde(serialize_with = "expose")]
+    private_key: SecretString,
 }
 
-impl Drop for SecretJson {
-    fn drop(&mut self) {
-        wipe(&mut self.0);
-    }
-}
-
-fn wipe(v: &mut Value) {
-    use zeroize::Zeroize;
-    match v {
-        Value::String(s) => s.zeroize(),
-        Value::Array(a) => a.iter_mut().for_each(wipe),
-        Value::Object(o) => o.values_mut().for_each(wipe),
-        _ => {}
-    }
+fn expose<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.expose_secret())
 }

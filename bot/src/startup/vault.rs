@@ -1,5 +1,7 @@
-//! The Vault calls of secure introduction, as plain HTTPS requests (small client, and the
-//! `auth` block of the unwrap answer is kept, which vaultrs drops).
+//! The Vault calls of secure introduction. The key read goes through vaultrs (KV v2) straight
+//! into a secret type; lookup, unwrap and revoke-self are plain HTTPS requests on the same
+//! client: vaultrs' `sys::wrapping::unwrap` keeps only `data` and drops the `auth` block that
+//! holds the bot token (shown against OpenBao in the dashboard's tests/policy_matrix.rs).
 
 use std::time::Duration;
 
@@ -39,7 +41,7 @@ pub(super) async fn introduce(
     }
 
     // 2. Unwrap, once. A failure here is never retried.
-    let (status, unwrapped) = post(
+    let (status, mut unwrapped) = post(
         &client,
         &format!("{base}/v1/sys/wrapping/unwrap"),
         Some(&wrapping),
@@ -52,46 +54,11 @@ pub(super) async fn introduce(
             "unwrap answered {status} (someone may have unwrapped it first)"
         )));
     }
-    let bot_token = unwrapped["auth"]["client_token"]
-        .as_str()
-        .map(|t| SecretString::from(t.to_owned()))
+    let bot_token = take_token(&mut unwrapped)
         .ok_or_else(|| StartupError::Tampering("the unwrapped answer holds no token".into()))?;
-    drop(unwrapped);
 
-    // 3. Read the key straight into the locked, zeroizing buffer.
-    let url = format!("{base}/v1/{}/data/{}", access.kv_mount, access.wallet_id);
-    let response = client
-        .get(&url)
-        .header("X-Vault-Token", bot_token.expose_secret())
-        .send()
-        .await
-        .map_err(|e| unreachable(&e))?;
-    let status = response.status().as_u16();
-    let key = match status {
-        200 => {
-            let mut body: Value = response
-                .json()
-                .await
-                .map_err(|_| StartupError::MalformedKey)?;
-            let key = body["data"]["data"]["private_key"]
-                .as_str()
-                .ok_or(StartupError::MalformedKey)
-                .and_then(WalletKey::from_hex);
-            wipe(&mut body);
-            key
-        }
-        403 => Err(StartupError::AccessDenied(format!(
-            "reading wallet {} was refused",
-            access.wallet_id
-        ))),
-        404 => Err(StartupError::AccessDenied(format!(
-            "wallet {} has no key",
-            access.wallet_id
-        ))),
-        other => Err(StartupError::VaultUnreachable(format!(
-            "key read answered {other}"
-        ))),
-    };
+    // 3. Read the key (vaultrs, KV v2) into a secret, then into the locked, zeroizing buffer.
+    let key = read_key(access, &client, &bot_token).await;
 
     // 4. Revoke the bot token whatever happened: it has done its one job.
     let revoked = post(
@@ -105,6 +72,73 @@ pub(super) async fn introduce(
         tracing::warn!("revoke-self failed; the token's TTL and use limit still bound it");
     }
     key
+}
+
+/// Takes the bot token out of an unwrap answer and wipes every string of the answer in place,
+/// so no copy of the token outlives this call but the returned secret.
+fn take_token(unwrapped: &mut Value) -> Option<SecretString> {
+    let token = unwrapped["auth"]["client_token"]
+        .as_str()
+        .map(|t| SecretString::from(t.to_owned()));
+    wipe(unwrapped);
+    token
+}
+
+/// The KV v2 data of a wallet: only the key, hex, as a secret.
+#[derive(serde::Deserialize)]
+struct KeyData {
+    private_key: SecretString,
+}
+
+/// Reads `access.wallet_id`'s key with the bot token (vaultrs, over our HTTPS client).
+async fn read_key(
+    access: &VaultAccess,
+    http: &reqwest::Client,
+    bot_token: &SecretString,
+) -> Result<WalletKey, StartupError> {
+    let vault = vaultrs_client(&access.address, http, bot_token)?;
+    let read =
+        vaultrs::kv2::read::<KeyData>(&vault, &access.kv_mount, access.wallet_id.as_str()).await;
+    // vaultrs' client prints its token in Debug: it is dropped here, never logged.
+    drop(vault);
+    match read {
+        Ok(data) => WalletKey::from_hex(data.private_key.expose_secret()),
+        Err(vaultrs::error::ClientError::APIError { code: 403, .. }) => Err(
+            StartupError::AccessDenied(format!("reading wallet {} was refused", access.wallet_id)),
+        ),
+        Err(vaultrs::error::ClientError::APIError { code: 404, .. }) => Err(
+            StartupError::AccessDenied(format!("wallet {} has no key", access.wallet_id)),
+        ),
+        Err(vaultrs::error::ClientError::JsonParseError { .. }) => Err(StartupError::MalformedKey),
+        // Display only: vaultrs' Debug may hold response bodies.
+        Err(e) => Err(StartupError::VaultUnreachable(format!(
+            "key read failed: {e}"
+        ))),
+    }
+}
+
+/// A vaultrs client over `http` (which trusts exactly the configured CA) with `token`; every
+/// setting vaultrs would take from `VAULT_*` variables is given here.
+fn vaultrs_client(
+    address: &str,
+    http: &reqwest::Client,
+    token: &SecretString,
+) -> Result<vaultrs::client::VaultClient, StartupError> {
+    let bad = || StartupError::Config("vault.address is not a valid URL".into());
+    // vaultrs' address setter panics on a bad URL: check it first.
+    reqwest::Url::parse(address).map_err(|_| bad())?;
+    let settings = vaultrs::client::VaultClientSettingsBuilder::default()
+        .address(address)
+        .token(token.expose_secret())
+        .ca_certs(Vec::new())
+        .identity(None)
+        .verify(true)
+        .build()
+        .map_err(|_| bad())?;
+    let mut client = vaultrs::client::VaultClient::new(settings)
+        .map_err(|_| StartupError::Config("cannot build the Vault client".into()))?;
+    client.http.http = http.clone();
+    Ok(client)
 }
 
 fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, StartupError> {
@@ -153,5 +187,32 @@ fn wipe(v: &mut Value) {
         Value::Array(a) => a.iter_mut().for_each(wipe),
         Value::Object(o) => o.values_mut().for_each(wipe),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unwrap_answer_is_wiped_once_the_token_is_taken() {
+        let mut answer = json!({
+            "auth": { "client_token": "s.bot-token-1234", "accessor": "acc-5678" },
+            "data": null,
+        });
+        let token = take_token(&mut answer).unwrap();
+        assert_eq!(token.expose_secret(), "s.bot-token-1234");
+        let left = answer.to_string();
+        assert!(
+            !left.contains("bot-token") && !left.contains("acc-5678"),
+            "{left}"
+        );
+    }
+
+    #[test]
+    fn an_answer_without_a_token_gives_none_and_is_wiped_too() {
+        let mut answer = json!({ "data": { "note": "no auth here" } });
+        assert!(take_token(&mut answer).is_none());
+        assert!(!answer.to_string().contains("no auth here"));
     }
 }
