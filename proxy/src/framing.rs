@@ -139,5 +139,118 @@ mod tests {
         }
         assert!(check_head(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n").is_ok());
         assert!(check_head(b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").is_ok());
+        assert!(
+            check_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").is_ok()
+        );
+        // Incomplete or unparsable: hyper answers 400 itself.
+        assert!(
+            check_head(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n").is_ok()
+        );
+        assert_eq!(
+            check_head(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n"),
+            Err("more than one Content-Length header")
+        );
+        assert_eq!(
+            check_head(b"POST / HTTP/1.1\r\nContent-Length: 1\r\ntransfer-encoding: x\r\n\r\n"),
+            Err("both Content-Length and Transfer-Encoding")
+        );
+        assert_eq!(
+            check_head(b"POST / HTTP/1.1\r\nTransfer-Encoding: a\r\nTRANSFER-ENCODING: b\r\n\r\n"),
+            Err("more than one Transfer-Encoding header")
+        );
+    }
+
+    /// Hands out its chunks one `read` at a time (a client that sends its head in pieces).
+    struct Chunks(std::collections::VecDeque<Vec<u8>>);
+
+    impl AsyncRead for Chunks {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            if let Some(chunk) = self.0.pop_front() {
+                buf.put_slice(&chunk);
+            }
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn chunks(parts: &[&[u8]]) -> Chunks {
+        Chunks(parts.iter().map(|p| p.to_vec()).collect())
+    }
+
+    fn read(parts: &[&[u8]]) -> Vec<u8> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(read_head(&mut chunks(parts)))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_whole_head_is_read_even_when_split() {
+        let head: &[u8] = b"POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n";
+        // Split everywhere, including inside the final CRLFCRLF.
+        for cut in 1..head.len() {
+            let (a, b) = head.split_at(cut);
+            assert_eq!(read(&[a, b, b"body-not-read"]), head, "cut at {cut}");
+        }
+        let one_byte_at_a_time: Vec<&[u8]> = head.chunks(1).collect();
+        assert_eq!(read(&one_byte_at_a_time), head);
+        // Whatever arrived with the head is kept (it is the body, replayed to hyper).
+        assert_eq!(
+            read(&[b"GET / HTTP/1.1\r\n\r\nrest"]),
+            b"GET / HTTP/1.1\r\n\r\nrest"
+        );
+        // EOF before the end of the head: what there was.
+        assert_eq!(read(&[b"GET / HT"]), b"GET / HT");
+        assert!(
+            check_head(&read(&[head])).is_err(),
+            "the smuggling check sees the head"
+        );
+    }
+
+    #[test]
+    fn the_head_read_stops_at_the_limit() {
+        let big = vec![b'a'; 4096];
+        let parts: Vec<&[u8]> = std::iter::repeat_n(big.as_slice(), MAX_HEAD / 4096 + 4).collect();
+        assert_eq!(read(&parts).len(), MAX_HEAD);
+        let mut parts: Vec<&[u8]> =
+            std::iter::repeat_n(big.as_slice(), MAX_HEAD / 4096 - 1).collect();
+        parts.push(b"\r\n\r\n");
+        parts.push(b"more");
+        assert_eq!(read(&parts).len(), MAX_HEAD - 4096 + 4);
+    }
+
+    #[test]
+    fn prefixed_replays_the_head_then_the_stream() {
+        use tokio::io::AsyncReadExt;
+        let mut s = Prefixed::new(b"head".to_vec(), chunks(&[b"-body", b"-more"]));
+        let mut out = Vec::new();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut small = [0u8; 3];
+            let n = s.read(&mut small).await.unwrap();
+            out.extend_from_slice(&small[..n]);
+            s.read_to_end(&mut out).await.unwrap();
+        });
+        assert_eq!(out, b"head-body-more");
+    }
+
+    #[test]
+    fn the_refusal_is_a_complete_400() {
+        let r = String::from_utf8(refusal("why")).unwrap();
+        let (head, body) = r.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+        assert!(head.contains("Connection: close"));
+        assert!(head.contains(&format!("Content-Length: {}", body.len())));
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert!(v["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("ambiguous request framing: why"));
     }
 }

@@ -70,9 +70,14 @@ fn assert_hardened(policy: &Policy, body: &Value) {
             .all(|id| id.parse::<u32>().is_ok_and(|n| n != 0)),
         "user {user:?} must be numeric and non-root"
     );
-    assert!(policy.images.iter().any(|i| body["Image"]
-        .as_str()
-        .is_some_and(|img| img == i || img.starts_with(&format!("{i}@")))));
+    assert!(policy
+        .images
+        .iter()
+        .any(|i| body["Image"].as_str() == Some(i.as_str())));
+    assert!(
+        policy.owns(&body["Labels"]),
+        "a create must carry this stack's labels"
+    );
     for obj in [body, hc] {
         if let Some(map) = obj.as_object() {
             for key in map.keys() {

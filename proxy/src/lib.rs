@@ -27,6 +27,8 @@ pub struct Settings {
     pub docker_socket: PathBuf,
     /// Overrides the policy's network (compose projects name it `<project>_bots`).
     pub bots_network: Option<String>,
+    /// Overrides the policy's stack name (`PROXY_STACK`; compose sets the project name).
+    pub stack: Option<String>,
 }
 
 impl Settings {
@@ -46,6 +48,7 @@ impl Settings {
                 .unwrap_or_else(|| "/var/run/docker.sock".into())
                 .into(),
             bots_network: get("PROXY_BOTS_NETWORK").filter(|s| !s.is_empty()),
+            stack: get("PROXY_STACK").filter(|s| !s.is_empty()),
         })
     }
 
@@ -80,6 +83,12 @@ impl Settings {
         if let Some(net) = &self.bots_network {
             policy.network = net.clone();
         }
+        if let Some(stack) = &self.stack {
+            policy.stack = stack.clone();
+        }
+        policy
+            .validate()
+            .map_err(|e| format!("invalid policy after PROXY_BOTS_NETWORK/PROXY_STACK: {e}"))?;
         Ok(server::Proxy {
             policy,
             token: self.read_token()?,

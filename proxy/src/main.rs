@@ -1,6 +1,6 @@
 //! `tradebot-socket-proxy [serve|healthcheck]`: configuration from the environment
 //! (PROXY_LISTEN, PROXY_TOKEN_FILE, PROXY_POLICY_FILE, DOCKER_SOCKET, PROXY_BOTS_NETWORK,
-//! LOG_FORMAT). Errors are one line on stderr and a non-zero exit.
+//! PROXY_STACK, LOG_FORMAT). Errors are one line on stderr and a non-zero exit.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ async fn run(settings: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
-    tracing::info!(listen = %settings.listen, socket = %settings.docker_socket.display(), network = %proxy.policy.network, "socket proxy ready");
+    tracing::info!(listen = %settings.listen, socket = %settings.docker_socket.display(), network = %proxy.policy.network, stack = %proxy.policy.stack, "socket proxy ready");
     tokio::select! {
         r = serve(listener, proxy) => r.map_err(|e| format!("listener failed: {e}")),
         _ = tokio::signal::ctrl_c() => Ok(()),

@@ -14,6 +14,7 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
 use tokio::net::UnixStream;
 
 use crate::policy::{Denied, Policy};
@@ -29,7 +30,7 @@ pub struct Proxy {
     pub docker_socket: PathBuf,
 }
 
-/// The bearer token: compared in constant time, never printed.
+/// The bearer token: compared in constant time (`subtle`), never printed.
 pub struct Secret(pub Vec<u8>);
 
 impl std::fmt::Debug for Secret {
@@ -39,16 +40,10 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Secret {
+    /// Constant time in the content; a different length answers at once (the length is not
+    /// secret: it is fixed by our generator).
     fn matches(&self, given: &[u8]) -> bool {
-        // Length is not secret (it is fixed by our generator); the content compare is constant time.
-        if given.len() != self.0.len() {
-            return false;
-        }
-        self.0
-            .iter()
-            .zip(given)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+        self.0.ct_eq(given).into()
     }
 }
 
@@ -128,12 +123,12 @@ impl Proxy {
             Endpoint::Version => ("/version".to_owned(), query, None),
             Endpoint::ContainerList => (
                 "/containers/json".to_owned(),
-                self.force_label_filter(query, false).map_err(forbidden)?,
+                self.policy.scope_query(query, false).map_err(forbidden)?,
                 None,
             ),
             Endpoint::Events => (
                 "/events".to_owned(),
-                self.force_label_filter(query, true).map_err(forbidden)?,
+                self.policy.scope_query(query, true).map_err(forbidden)?,
                 None,
             ),
             Endpoint::ContainerCreate => {
@@ -217,7 +212,8 @@ impl Proxy {
         Ok(collected.to_vec())
     }
 
-    /// Looks the container up on the daemon; only managed containers are reachable. Returns
+    /// Looks the container up on the daemon; only this stack's bots are reachable
+    /// ([`Policy::owns`]). Returns
     /// the full id, so a name cannot be swapped between the check and the action.
     async fn resolve_managed(&self, id: &str) -> Result<String, (StatusCode, String)> {
         let response = self
@@ -247,51 +243,20 @@ impl Proxy {
                 "daemon inspect response unreadable".to_owned(),
             )
         })?;
-        if info["Config"]["Labels"][&self.policy.managed_label] != "true" {
+        if !self.policy.owns(&info["Config"]["Labels"]) {
             return Err((
                 StatusCode::FORBIDDEN,
-                format!("container {} is not managed by tradebot", truncate(id)),
+                format!(
+                    "container {} is not a bot of stack {}",
+                    truncate(id),
+                    self.policy.stack
+                ),
             ));
         }
         info["Id"]
             .as_str()
             .map(str::to_owned)
             .ok_or((StatusCode::BAD_GATEWAY, "daemon inspect without Id".into()))
-    }
-
-    /// Adds `label=<managed>=true` (and `type=container` for events) to the filters.
-    fn force_label_filter(
-        &self,
-        mut query: Vec<(String, String)>,
-        events: bool,
-    ) -> Result<Vec<(String, String)>, Denied> {
-        let mut filters: serde_json::Map<String, Value> =
-            match query.iter().position(|(k, _)| k == "filters") {
-                Some(i) => {
-                    let (_, raw) = query.remove(i);
-                    match crate::json::parse_strict(raw.as_bytes())
-                        .map_err(|e| Denied(format!("filters: {e}")))?
-                    {
-                        Value::Object(m) => m,
-                        _ => return Err(Denied("filters must be a JSON object".into())),
-                    }
-                }
-                None => serde_json::Map::new(),
-            };
-        let label = format!("{}=true", self.policy.managed_label);
-        let mut labels: Vec<Value> = match filters.remove("label") {
-            Some(Value::Array(a)) => a,
-            Some(Value::Object(o)) => o.keys().map(|k| json!(k)).collect(),
-            Some(_) => return Err(Denied("filters.label must be a list".into())),
-            None => Vec::new(),
-        };
-        labels.push(json!(label));
-        filters.insert("label".into(), Value::Array(labels));
-        if events {
-            filters.insert("type".into(), json!(["container"]));
-        }
-        query.push(("filters".into(), Value::Object(filters).to_string()));
-        Ok(query)
     }
 
     async fn forward(

@@ -45,10 +45,10 @@ async fn bollard_manages_a_bot_container_through_the_proxy() {
     let name = format!("{prefix}-bot");
     let body = ContainerCreateBody {
         image: Some(image.tag.clone()),
-        labels: Some(HashMap::from([(
-            "io.tradebot.managed".to_owned(),
-            "true".to_owned(),
-        )])),
+        labels: Some(HashMap::from([
+            ("io.tradebot.managed".to_owned(), "true".to_owned()),
+            ("io.tradebot.stack".to_owned(), proxy.policy.stack.clone()),
+        ])),
         env: Some(vec!["RUST_LOG=info".into()]),
         host_config: Some(HostConfig {
             network_mode: Some(network.name.clone()),
@@ -111,7 +111,7 @@ async fn bollard_manages_a_bot_container_through_the_proxy() {
     );
     drop(logs);
 
-    // The list is filtered to managed containers, and ours is in it.
+    // The list is filtered to this stack's bots, and ours is in it.
     let listed = docker_api
         .list_containers(Some(ListContainersOptions {
             all: true,
@@ -122,10 +122,10 @@ async fn bollard_manages_a_bot_container_through_the_proxy() {
     assert!(listed
         .iter()
         .any(|c| c.id.as_deref() == Some(created.id.as_str())));
-    assert!(listed.iter().all(|c| c
-        .labels
-        .as_ref()
-        .is_some_and(|l| l.get("io.tradebot.managed").map(String::as_str) == Some("true"))));
+    assert!(listed.iter().all(|c| c.labels.as_ref().is_some_and(|l| {
+        l.get("io.tradebot.managed").map(String::as_str) == Some("true")
+            && l.get("io.tradebot.stack") == Some(&proxy.policy.stack)
+    })));
 
     docker_api
         .stop_container(

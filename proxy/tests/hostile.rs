@@ -51,7 +51,7 @@ impl Vars {
     }
 }
 
-const BASE: &str = r#"{"Image":"{IMAGE}","Labels":{"io.tradebot.managed":"true"}<TOP>,"HostConfig":{"NetworkMode":"{NET}"<HC>}}"#;
+const BASE: &str = r#"{"Image":"{IMAGE}","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"{STACK}"}<TOP>,"HostConfig":{"NetworkMode":"{NET}"<HC>}}"#;
 
 fn base_body(top: &str, hc: &str) -> String {
     let splice = |s: &str| {
@@ -188,6 +188,7 @@ async fn hostile_corpus_is_refused_and_the_daemon_is_unchanged() {
         ("{UNMANAGED}", unmanaged.clone()),
         ("{VOLUME}", volume.0.clone()),
         ("{PREFIX}", prefix.clone()),
+        ("{STACK}", proxy.policy.stack.clone()),
         ("{TOKEN}", proxy.token.clone()),
     ]);
     let create = format!(

@@ -20,7 +20,7 @@ fn body(top: &str, hc: &str) -> String {
         }
     };
     format!(
-        r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true"}}{},"HostConfig":{{"NetworkMode":"tradebot_bots"{}}}}}"#,
+        r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}{},"HostConfig":{{"NetworkMode":"tradebot_bots"{}}}}}"#,
         splice(top),
         splice(hc)
     )
@@ -92,7 +92,7 @@ proptest! {
         memory in proptest::option::of(1i64..=536_870_912),
         cpus in proptest::option::of(1i64..=2_000_000_000),
         pids in proptest::option::of(1i64..=512),
-        user in proptest::option::of("[1-9][0-9]{0,4}(:[1-9][0-9]{0,4})?"),
+        user in proptest::option::of("[1-9][0-9]{0,4}:[1-9][0-9]{0,4}"),
         env in proptest::sample::subsequence(vec!["TRADEBOT_BOT_SPEC={}", "TRADEBOT_WRAPPING_TOKEN=s.x", "RUST_LOG=debug"], 0..=3),
         tmpfs_kib in proptest::option::of(1i64..=65536),
         key_case in vec(any::<(bool, bool, bool)>(), 1..8),

@@ -7,7 +7,7 @@ pub(crate) fn policy() -> Policy {
 fn body(extra_host: &str, extra_top: &str) -> String {
     format!(
         r#"{{"Image":"tradebot/bot:local","Env":["TRADEBOT_BOT_SPEC={{}}","TRADEBOT_WRAPPING_TOKEN=hvs.secret"],
-           "Labels":{{"io.tradebot.managed":"true","io.tradebot.bot-id":"b1"}}{extra_top},
+           "Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot","io.tradebot.bot-id":"b1"}}{extra_top},
            "HostConfig":{{"NetworkMode":"tradebot_bots"{extra_host}}}}}"#
     )
 }
@@ -37,7 +37,7 @@ fn a_plain_bot_is_accepted_and_hardened() {
 
 #[test]
 fn keys_in_other_cases_are_canonicalised() {
-    let raw = r#"{"image":"tradebot/bot:local","LABELS":{"io.tradebot.managed":"true"},"hostconfig":{"memory":1048576}}"#;
+    let raw = r#"{"image":"tradebot/bot:local","LABELS":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"hostconfig":{"memory":1048576}}"#;
     let c = policy().check_create(raw.as_bytes(), None).unwrap();
     assert_eq!(c.body["Image"], "tradebot/bot:local");
     assert_eq!(c.body["HostConfig"]["Memory"], 1048576);
@@ -113,11 +113,11 @@ fn identity_image_env_and_labels_are_checked() {
     let p = policy();
     for (raw, reason) in [
         (
-            r#"{"Image":"alpine","Labels":{"io.tradebot.managed":"true"}}"#,
+            r#"{"Image":"alpine","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}"#,
             "allow-list",
         ),
         (
-            r#"{"Image":"tradebot/bot:other","Labels":{"io.tradebot.managed":"true"}}"#,
+            r#"{"Image":"tradebot/bot:other","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}"#,
             "allow-list",
         ),
         (r#"{"Image":"tradebot/bot:local","Labels":{}}"#, "required"),
@@ -126,43 +126,43 @@ fn identity_image_env_and_labels_are_checked() {
             "required",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","com.evil":"x"}}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot","com.evil":"x"}}"#,
             "only labels",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Env":["LD_PRELOAD=/x"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Env":["LD_PRELOAD=/x"]}"#,
             "allow-list",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Env":["RUST_LOG=a","RUST_LOG=b"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Env":["RUST_LOG=a","RUST_LOG=b"]}"#,
             "twice",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"root"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"root"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"0:0"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"0:0"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"User":"1000:0"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"1000:0"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Entrypoint":["/bin/sh"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Entrypoint":["/bin/sh"]}"#,
             "entrypoint",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"Tty":true}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Tty":true}"#,
             "Tty",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"NetworkingConfig":{"EndpointsConfig":{"bridge":{}}}}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"NetworkingConfig":{"EndpointsConfig":{"bridge":{}}}}"#,
             "bots join",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"image":"alpine"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"image":"alpine"}"#,
             "duplicate",
         ),
     ] {
@@ -196,15 +196,31 @@ fn log_config_is_rebuilt_not_forwarded() {
 }
 
 #[test]
-fn digest_pinning() {
+fn images_match_the_allow_list_exactly() {
+    let a = format!("sha256:{}", "a".repeat(64));
+    let b = format!("sha256:{}", "b".repeat(64));
+    let with_image = |p: &Policy, image: &str| {
+        p.check_create(
+            format!(r#"{{"Image":"{image}","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}}}"#)
+                .as_bytes(),
+            None,
+        )
+    };
+    // A pinned digest: exactly that reference, not the bare tag, not another digest.
     let mut p = policy();
-    p.images = vec!["tradebot/bot:1@sha256:aaaa".into()];
-    let ok = r#"{"Image":"tradebot/bot:1@sha256:aaaa","Labels":{"io.tradebot.managed":"true"}}"#;
-    let bad = r#"{"Image":"tradebot/bot:1@sha256:bbbb","Labels":{"io.tradebot.managed":"true"}}"#;
-    let tag = r#"{"Image":"tradebot/bot:1","Labels":{"io.tradebot.managed":"true"}}"#;
-    assert!(p.check_create(ok.as_bytes(), None).is_ok());
-    assert!(p.check_create(bad.as_bytes(), None).is_err());
-    assert!(p.check_create(tag.as_bytes(), None).is_err());
+    p.images = vec![format!("tradebot/bot:1@{a}")];
+    p.validate().unwrap();
+    assert!(with_image(&p, &format!("tradebot/bot:1@{a}")).is_ok());
+    assert!(with_image(&p, &format!("tradebot/bot:1@{b}")).is_err());
+    assert!(with_image(&p, "tradebot/bot:1").is_err());
+    // A tag without a digest: that tag only; the tag plus any digest is refused (the daemon
+    // would run whatever that digest names).
+    let p = policy();
+    assert!(with_image(&p, "tradebot/bot:local").is_ok());
+    let err = with_image(&p, &format!("tradebot/bot:local@{a}")).unwrap_err();
+    assert!(err.0.contains("digest must be pinned"), "{err}");
+    assert!(with_image(&p, "tradebot/bot:local2").is_err());
+    assert!(with_image(&p, "tradebot/bot").is_err());
 }
 
 proptest::proptest! {
@@ -217,7 +233,7 @@ proptest::proptest! {
         let mut hc = serde_json::Map::new();
         if let Some(m) = mem { hc.insert("Memory".into(), json!(m)); }
         if let Some(c) = caps { hc.insert("CapDrop".into(), json!([c])); }
-        let mut top = json!({"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true"},"HostConfig":hc});
+        let mut top = json!({"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":hc});
         if let Some(u) = &user { top["User"] = json!(u); }
         if let Ok(c) = policy().check_create(top.to_string().as_bytes(), None) {
             let hc = &c.body["HostConfig"];
@@ -233,18 +249,30 @@ proptest::proptest! {
 }
 
 #[test]
-fn user_gets_an_explicit_non_root_group() {
+fn user_needs_an_explicit_non_root_group() {
     // Found by the smoke fuzz: "1000:" passed. A missing gid means gid 0 in a scratch image.
     let with_user = |u: &str| {
         policy().check_create(
-            format!(r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true"}},"User":"{u}"}}"#)
+            format!(r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}},"User":"{u}"}}"#)
                 .as_bytes(),
             None,
         )
     };
-    assert_eq!(with_user("1000").unwrap().body["User"], "1000:1000");
     assert_eq!(with_user("1000:2000").unwrap().body["User"], "1000:2000");
-    for bad in ["1000:", ":1000", "0", "1000:0", "root", "1000:staff", "-1"] {
+    assert_eq!(with_user("1:1").unwrap().body["User"], "1:1");
+    // "1000" alone would run with gid 0: refused, not completed.
+    for bad in [
+        "1000",
+        "",
+        "1000:",
+        ":1000",
+        "0",
+        "0:1000",
+        "1000:0",
+        "root",
+        "1000:staff",
+        "-1",
+    ] {
         assert!(with_user(bad).is_err(), "{bad}");
     }
 }

@@ -178,12 +178,15 @@ impl Drop for TestProxy {
     }
 }
 
-/// The shipped policy with the test image, network and name prefix.
+/// The shipped policy with the test image, network and name prefix; the stack is named after
+/// the network (unique per test), so tests sharing the engine never see each other's bots.
 pub fn test_policy(image: &str, network: &str) -> Policy {
     let mut policy = Policy::from_toml(include_str!("../../policy.toml")).unwrap();
     policy.images = vec![image.to_owned()];
     policy.network = network.to_owned();
+    policy.stack = network.to_owned();
     policy.name_prefix = "tbproxytest-".into();
+    policy.validate().unwrap();
     policy
 }
 
