@@ -63,7 +63,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
     dash.secret_id_file = Some(approle.path().join("secret_id"));
     let session = connect_dashboard(&dash).await.unwrap();
     let broker = VaultBroker::new(session, &settings.vault.kv_mount, TokenLimits::default());
-    let proxy = start_proxy(&image, &net.name).await;
+    let proxy = start_proxy(&image, &net.name, &format!("test-{tag}")).await;
     let cfg = ManagerConfig {
         stack: format!("test-{tag}"),
         image,

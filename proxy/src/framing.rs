@@ -240,6 +240,51 @@ mod tests {
         assert_eq!(out, b"head-body-more");
     }
 
+    /// Records what reaches the inner stream.
+    #[derive(Default)]
+    struct Recorder {
+        written: Vec<u8>,
+        flushed: bool,
+        shut: bool,
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.written.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.flushed = true;
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.shut = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn prefixed_writes_go_to_the_stream() {
+        use tokio::io::AsyncWriteExt;
+        let mut s = Prefixed::new(b"head".to_vec(), Recorder::default());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            s.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+            assert!(!s.inner.flushed && !s.inner.shut);
+            s.flush().await.unwrap();
+            assert!(s.inner.flushed && !s.inner.shut);
+            s.shutdown().await.unwrap();
+        });
+        assert_eq!(s.inner.written, b"HTTP/1.1 200 OK\r\n\r\n");
+        assert!(s.inner.shut);
+    }
+
     #[test]
     fn the_refusal_is_a_complete_400() {
         let r = String::from_utf8(refusal("why")).unwrap();

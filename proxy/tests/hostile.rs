@@ -37,6 +37,8 @@ struct Case {
     raw: Option<String>,
     raw_pad: Option<usize>,
     expect: u16,
+    /// Text the refusal must hold: the request was refused by the rule it exercises.
+    reason: Option<String>,
     must_not_contain: Option<String>,
 }
 
@@ -178,6 +180,20 @@ async fn hostile_corpus_is_refused_and_the_daemon_is_unchanged() {
     let (ok, out) = docker(&["create", "--name", &unmanaged_name, &image.tag]);
     assert!(ok, "docker create: {out}");
     let unmanaged = out.trim().to_owned();
+    // A bot of another stack on the same engine: managed, but not this proxy's.
+    let other_name = format!("{prefix}-other-stack");
+    let (ok, out) = docker(&[
+        "create",
+        "--name",
+        &other_name,
+        "--label",
+        "io.tradebot.managed=true",
+        "--label",
+        "io.tradebot.stack=tbproxytest-other",
+        &image.tag,
+    ]);
+    assert!(ok, "docker create: {out}");
+    let other = out.trim().to_owned();
     let volume = VolumeGuard(format!("{prefix}-vol"));
     assert!(docker(&["volume", "create", &volume.0]).0);
     let mut vars = Vars(vec![
@@ -189,6 +205,8 @@ async fn hostile_corpus_is_refused_and_the_daemon_is_unchanged() {
         ("{VOLUME}", volume.0.clone()),
         ("{PREFIX}", prefix.clone()),
         ("{STACK}", proxy.policy.stack.clone()),
+        ("{OTHER_NAME}", other_name.clone()),
+        ("{OTHER}", other.clone()),
         ("{TOKEN}", proxy.token.clone()),
     ]);
     let create = format!(
@@ -227,6 +245,12 @@ async fn hostile_corpus_is_refused_and_the_daemon_is_unchanged() {
                 "#{n} {}: a smuggled request was answered: {statuses:?}",
                 case.name
             ));
+        } else if let Some(reason) = case.reason.as_ref().filter(|r| !text.contains(r.as_str())) {
+            failures.push(format!(
+                "#{n} {}: refused, but not for {reason:?}: {}",
+                case.name,
+                text.lines().last().unwrap_or("")
+            ));
         } else if let Some(needle) = &case.must_not_contain {
             if text.contains(&vars.fill(needle)) {
                 failures.push(format!("#{n} {}: response holds {needle}", case.name));
@@ -247,10 +271,10 @@ async fn hostile_corpus_is_refused_and_the_daemon_is_unchanged() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(changes.is_empty(), "daemon state changed: {changes:?}");
-    // The unlabelled container was never started, stopped or removed through the proxy.
-    let (ok, state) = docker(&["inspect", "-f", "{{.State.Status}}", &unmanaged]);
-    assert!(
-        ok && state.trim() == "created",
-        "unmanaged container: {state}"
-    );
+    // Neither the unlabelled container nor the other stack's bot was started, stopped or
+    // removed through the proxy.
+    for id in [&unmanaged, &other] {
+        let (ok, state) = docker(&["inspect", "-f", "{{.State.Status}}", id]);
+        assert!(ok && state.trim() == "created", "container {id}: {state}");
+    }
 }

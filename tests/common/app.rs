@@ -70,7 +70,7 @@ pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
     for name in extra_wallets {
         crate::common::add_wallet(&vault_admin, &settings.vault.kv_mount, name, MARKETS).await;
     }
-    let proxy = start_proxy(&image, &net.name).await;
+    let proxy = start_proxy(&image, &net.name, &format!("test-{tag}")).await;
     let data_dir = tempfile::tempdir().unwrap();
     let token_file = data_dir.path().join("proxy-token");
     std::fs::write(&token_file, proxy.token.expose_secret()).unwrap();

@@ -161,7 +161,8 @@ impl Drop for TestNetwork {
     }
 }
 
-/// The real socket proxy, in-process on a loopback port, with a policy for `image` on `network`.
+/// The real socket proxy, in-process on a loopback port, with a policy for `image` on `network`,
+/// serving the bots of `stack` (the dashboard's `bots.stack`) only.
 pub struct Proxy {
     pub url: String,
     pub token: SecretString,
@@ -175,7 +176,7 @@ impl Drop for Proxy {
     }
 }
 
-pub async fn start_proxy(image: &str, network: &str) -> Proxy {
+pub async fn start_proxy(image: &str, network: &str, stack: &str) -> Proxy {
     let dir = tempfile::tempdir().unwrap();
     let shipped =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/proxy/policy.toml")).unwrap();
@@ -201,6 +202,7 @@ pub async fn start_proxy(image: &str, network: &str) -> Proxy {
         policy_file: dir.path().join("policy.toml"),
         docker_socket: "/var/run/docker.sock".into(),
         bots_network: None,
+        stack: Some(stack.to_owned()),
     };
     let proxy = Arc::new(settings.load().unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -272,6 +272,15 @@ fn process_fields_are_pinned() {
     refused(r#""StopSignal":"SIGSTOP""#, "", "StopSignal");
     refused(r#""StopSignal":"SIGKILL""#, "", "StopSignal");
     assert!(create(r#""StopSignal":"SIGINT""#, "").is_ok());
+    assert_eq!(
+        create(r#""StopSignal":"SIGINT""#, "").unwrap().body["StopSignal"],
+        "SIGINT"
+    );
+    assert!(create(r#""StopSignal":"""#, "")
+        .unwrap()
+        .body
+        .get("StopSignal")
+        .is_none());
     refused(r#""StopTimeout":61"#, "", "0-60");
     refused(r#""StopTimeout":-1"#, "", "0-60");
     assert_eq!(
@@ -490,4 +499,42 @@ fn unenforceable_policies_are_refused_at_load() {
         &format!("images = [\"x:1@sha256:{}\"]", "0f".repeat(32)),
     );
     assert!(Policy::from_toml(&pinned).is_ok());
+}
+
+#[test]
+fn endpoint_settings_are_refused() {
+    let p = policy();
+    let with_endpoint = |cfg: &str| {
+        p.check_create(
+            format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"NetworkingConfig":{{"EndpointsConfig":{{"tradebot_bots":{cfg}}}}}}}"#)
+                .as_bytes(),
+            None,
+        )
+    };
+    assert!(with_endpoint("{}").is_ok());
+    assert!(with_endpoint("null").is_ok());
+    for bad in [
+        r#"{"Aliases":["vault"]}"#,
+        r#"{"IPAMConfig":{"IPv4Address":"172.30.0.2"}}"#,
+    ] {
+        let err = with_endpoint(bad).unwrap_err();
+        assert!(err.0.contains("endpoint settings"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn user_ids_are_digits_only() {
+    // Rust's integer parser takes a leading '+'; the daemon's user lookup would not.
+    for bad in ["+1000:1000", "1000:+1000", " 1000:1000", "1e3:1000"] {
+        refused(&format!(r#""User":"{bad}""#), "", "numeric non-root");
+    }
+}
+
+#[test]
+fn the_body_limit_defaults_to_64_kib() {
+    let shipped = include_str!("../../policy.toml");
+    let line = "max_body_bytes = 65536\n";
+    assert!(shipped.contains(line));
+    let p = Policy::from_toml(&shipped.replace(line, "")).unwrap();
+    assert_eq!(p.max_body_bytes, 65536);
 }
