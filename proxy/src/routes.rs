@@ -290,6 +290,37 @@ mod tests {
     }
 
     #[test]
+    fn the_version_prefix_is_split_off_exactly() {
+        assert_eq!(
+            split_version("/v1.41/containers/json").unwrap(),
+            (Some("v1.41".to_owned()), "/containers/json")
+        );
+        assert_eq!(
+            split_version("/v10.123/_ping").unwrap(),
+            (Some("v10.123".to_owned()), "/_ping")
+        );
+        assert_eq!(split_version("/_ping").unwrap(), (None, "/_ping"));
+        assert_eq!(split_version("/v1.x/_ping").unwrap(), (None, "/v1.x/_ping"));
+    }
+
+    #[test]
+    fn dot_and_empty_segments_are_refused_as_such() {
+        for p in [
+            "/containers//json",
+            "//_ping",
+            "/containers/./json",
+            "/v1.41/./_ping",
+            "/containers/../_ping",
+            "/containers/abc/..",
+            "/_ping/",
+        ] {
+            let err = route("GET", p).unwrap_err();
+            assert!(err.0.contains("empty, '.' or '..' segments"), "{p}: {err}");
+        }
+        assert!(route("GET", "/containers/a..b/json").is_ok());
+    }
+
+    #[test]
     fn path_tricks_are_refused() {
         for p in [
             "/containers/abc/../../images/json",
