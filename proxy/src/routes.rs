@@ -604,7 +604,7 @@ mod tests {
             ("POST", "/commit", "committing"),
             ("POST", "/volumes/create", "volume operations"),
             ("POST", "/networks/create", "network operations"),
-            ("GET", "/plugins", "plugins"),
+            ("GET", "/plugins", "plugins are not allowed"),
             ("POST", "/swarm/init", "swarm APIs"),
             ("GET", "/secrets", "swarm APIs"),
             ("GET", "/info", "system APIs"),
