@@ -538,3 +538,31 @@ fn the_body_limit_defaults_to_64_kib() {
     let p = Policy::from_toml(&shipped.replace(line, "")).unwrap();
     assert_eq!(p.max_body_bytes, 65536);
 }
+
+#[test]
+fn forbidden_fields_pass_only_with_their_off_value() {
+    for (top, hc) in [
+        ("", r#""CpuShares":0"#),
+        ("", r#""BlkioWeight":0"#),
+        ("", r#""Dns":[]"#),
+        ("", r#""Runtime":"""#),
+        ("", r#""Sysctls":{}"#),
+        (r#""OpenStdin":false"#, ""),
+        (r#""Entrypoint":null"#, ""),
+    ] {
+        assert!(create(top, hc).is_ok(), "{top} {hc}");
+    }
+    for (top, hc, reason) in [
+        ("", r#""CpuShares":512"#, "use NanoCpus"),
+        ("", r#""BlkioWeight":-1"#, "block I/O"),
+        ("", r#""KernelMemory":1.5"#, "kernel memory"),
+        ("", r#""Dns":["1.1.1.1"]"#, "DNS"),
+        ("", r#""Runtime":"runc""#, "runtime"),
+        ("", r#""Sysctls":{"a":"1"}"#, "sysctls"),
+        ("", r#""Init":true"#, "init"),
+        (r#""OpenStdin":true"#, "", "stdin"),
+        (r#""Entrypoint":"sh""#, "", "entrypoint"),
+    ] {
+        refused(top, hc, reason);
+    }
+}

@@ -186,9 +186,9 @@ pub(super) fn string<'a>(v: &'a Value, what: &str) -> Result<&'a str, Denied> {
         .ok_or_else(|| Denied(format!("{what} must be a string")))
 }
 
+/// A list of strings (callers read null as absent through [`given`] first).
 pub(super) fn strings<'a>(v: &'a Value, what: &str) -> Result<Vec<&'a str>, Denied> {
     match v {
-        Value::Null => Ok(Vec::new()),
         Value::Array(a) => a.iter().map(|x| string(x, what)).collect(),
         _ => deny(format!("{what} must be a list of strings")),
     }
