@@ -8,10 +8,20 @@ use std::sync::Mutex;
 use futures_util::stream;
 use tokio::sync::broadcast;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
 use super::*;
-use crate::runtime::{ContainerEvent, ContainerInfo, EventStream};
+use crate::domain::WalletId;
+use crate::runtime::{
+    ContainerEvent, ContainerInfo, ContainerRuntime, ContainerSpec, EventStream, LineStream,
+    RuntimeError,
+};
+use crate::store::Store;
 use crate::vault::wallets::WalletInfo;
-use crate::vault::IssuedToken;
+use crate::vault::{IssuedToken, SecretsBroker, TokenRequest, VaultError};
 
 /// A container engine where every container says `ready` at once, then dies on demand.
 struct FakeRuntime {
