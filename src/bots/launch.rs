@@ -79,17 +79,13 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         Ok(bot_id)
     }
 
-    /// One wallet's metadata from Vault (never key material).
+    /// One wallet's metadata from Vault, in one read (never key material).
     async fn wallet_info(&self, wallet: &WalletId) -> Result<WalletInfo, LifecycleError> {
-        let wallets = self
-            .inner
+        self.inner
             .broker
-            .list_wallets()
+            .wallet(wallet)
             .await
-            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))?;
-        wallets
-            .into_iter()
-            .find(|w| &w.id == wallet)
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))?
             .ok_or_else(|| {
                 LifecycleError::NotFound(format!("wallet {wallet} does not exist in Vault"))
             })
