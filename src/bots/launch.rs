@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 use super::error::{runtime_failure, vault_reason};
 use super::events::{parse_line, BotEvent};
-use super::identity::{BotId, BotIdentity, LaunchId};
+use super::identity::BotIdentity;
 use super::manager::{BotManager, Counters};
 use super::plan::LaunchPlan;
 use super::registry::{Bot, CurrentLaunch};
@@ -18,6 +18,7 @@ use super::state::{now_ms, BotState, BotView};
 use super::teardown::{exit_code_text, Outcome};
 use super::LifecycleError;
 use crate::domain::WalletId;
+use crate::domain::{BotId, LaunchId};
 use crate::runtime::{ContainerRuntime, LineStream};
 use crate::store::Launch;
 use crate::vault::wallets::WalletInfo;

@@ -33,7 +33,7 @@ mod teardown;
 mod watch;
 
 pub use error::LifecycleError;
-pub use identity::{BotId, BotIdentity, LaunchId};
+pub use identity::BotIdentity;
 pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotType, MarketId, StartForm, StartRequest};

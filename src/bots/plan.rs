@@ -6,42 +6,16 @@
 use std::collections::HashMap;
 
 use secrecy::SecretString;
-use serde::Serialize;
+use tradebot_contract::spec::{VaultAccess, SPEC_ENV};
+use tradebot_contract::{BotSpec, BotType};
 
-use super::identity::{BotId, BotIdentity, LaunchId};
+use super::identity::BotIdentity;
 use super::manager::ManagerConfig;
-use super::request::{BotType, MarketId};
-use crate::domain::WalletId;
+use crate::domain::{BotId, LaunchId, MarketId, WalletId};
 use crate::runtime::{ContainerSpec, LABEL_PREFIX, MANAGED_LABEL, NAME_PREFIX};
 
-/// Env var the bot reads its spec from (bot crate: `spec::SPEC_ENV`).
-pub const SPEC_ENV: &str = "TRADEBOT_BOT_SPEC";
 /// Env var the bot reads its single-use wrapping token from.
 pub const TOKEN_ENV: &str = "TRADEBOT_WRAPPING_TOKEN";
-
-/// The bot spec as the bot parses it (bot crate `spec::BotSpec`; docs/BOT_EVENTS.md).
-#[derive(Debug, Clone, Serialize)]
-pub struct SpecOut {
-    pub bot_id: BotId,
-    pub wallet_id: WalletId,
-    pub market: String,
-    pub bot_type: &'static str,
-    pub params: serde_json::Value,
-    /// The dashboard launches paper bots only, for now.
-    pub exchange: &'static str,
-    pub status_interval_secs: u64,
-    pub vault: VaultOut,
-}
-
-/// Where and how the bot reads its key.
-#[derive(Debug, Clone, Serialize)]
-pub struct VaultOut {
-    /// Vault as the bots see it (their network's view, not the dashboard's).
-    pub address: String,
-    pub ca_cert_pem: Option<String>,
-    pub kv_mount: String,
-    pub wallet_id: WalletId,
-}
 
 /// Resource limits and placement of a bot container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +34,8 @@ pub struct ContainerSettings {
 pub struct LaunchPlan {
     /// `tradebot-bot-<bot id>` (the proxy allows only this prefix).
     pub name: String,
-    pub spec: SpecOut,
+    /// The contract's spec: a paper bot told where to read its key.
+    pub spec: BotSpec,
     pub labels: HashMap<String, String>,
     pub settings: ContainerSettings,
 }
@@ -74,21 +49,20 @@ impl LaunchPlan {
         params: &serde_json::Value,
         cfg: &ManagerConfig,
     ) -> Self {
-        let spec = SpecOut {
-            bot_id: who.bot_id.clone(),
+        let spec = BotSpec::new(
+            who.bot_id.clone(),
+            who.wallet.clone(),
+            who.market.clone(),
+            who.bot_type,
+            params.clone(),
+        )
+        .with_status_interval(cfg.status_interval_secs)
+        .with_vault(VaultAccess {
+            address: cfg.vault_address.clone(),
+            ca_cert_pem: cfg.vault_ca_pem.clone(),
+            kv_mount: cfg.kv_mount.clone(),
             wallet_id: who.wallet.clone(),
-            market: who.market.as_str().to_owned(),
-            bot_type: who.bot_type.as_str(),
-            params: params.clone(),
-            exchange: "paper",
-            status_interval_secs: cfg.status_interval_secs,
-            vault: VaultOut {
-                address: cfg.vault_address.clone(),
-                ca_cert_pem: cfg.vault_ca_pem.clone(),
-                kv_mount: cfg.kv_mount.clone(),
-                wallet_id: who.wallet.clone(),
-            },
-        };
+        });
         Self {
             name: container_name(&who.bot_id),
             spec,
@@ -163,10 +137,9 @@ impl Labels {
                 .map(String::as_str)
                 .ok_or_else(|| format!("label {LABEL_PREFIX}{k} is missing"))
         };
-        let bad = |k: &str, e: String| format!("label {LABEL_PREFIX}{k}: {e}");
         let who = BotIdentity {
             bot_id: BotId::parse(get("bot-id")?).map_err(|e| bad("bot-id", e))?,
-            wallet: WalletId::parse(get("wallet")?).map_err(|e| bad("wallet", e.to_string()))?,
+            wallet: WalletId::parse(get("wallet")?).map_err(|e| bad("wallet", e))?,
             market: MarketId::parse(get("market")?).map_err(|e| bad("market", e))?,
             bot_type: BotType::parse(get("type")?).map_err(|e| bad("type", e))?,
             operator: get("operator")?.to_owned(),
@@ -177,6 +150,11 @@ impl Labels {
             who,
         })
     }
+}
+
+/// A label that does not parse, in one line.
+fn bad(key: &str, e: impl std::fmt::Display) -> String {
+    format!("label {LABEL_PREFIX}{key}: {e}")
 }
 
 #[cfg(test)]

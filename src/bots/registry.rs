@@ -6,10 +6,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
-use super::identity::{BotId, BotIdentity, LaunchId};
+use super::identity::BotIdentity;
 use super::state::{BotState, BotView};
 use super::LifecycleError;
 use crate::domain::WalletId;
+use crate::domain::{BotId, LaunchId};
 
 /// Fills kept per bot for its page (the bot's own log has them all).
 pub const KEPT_FILLS: usize = 50;

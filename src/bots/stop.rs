@@ -2,12 +2,12 @@
 //! same identity), the kill switch, and the rolling restart of one wallet's bots.
 
 use super::error::runtime_failure;
-use super::identity::BotId;
 use super::manager::{short, BotManager};
 use super::registry::occupant;
 use super::state::{BotState, BotView};
 use super::teardown::{exit_code_text, Outcome};
 use super::LifecycleError;
+use crate::domain::BotId;
 use crate::domain::WalletId;
 use crate::runtime::ContainerRuntime;
 use crate::vault::SecretsBroker;

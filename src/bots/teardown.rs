@@ -2,9 +2,9 @@
 //! The container is read (exit code, last lines), removed, its token revoked and the run
 //! archived; nothing of a run outlives it.
 
-use super::identity::BotId;
 use super::manager::BotManager;
 use super::state::now_ms;
+use crate::domain::BotId;
 use crate::runtime::ContainerRuntime;
 use crate::store::Run;
 use crate::vault::SecretsBroker;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::*;
-use crate::domain::WalletId;
+use crate::domain::{LaunchId, WalletId};
 use crate::runtime::{
     ContainerEvent, ContainerInfo, ContainerRuntime, ContainerSpec, EventStream, LineStream,
     RuntimeError,

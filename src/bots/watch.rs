@@ -7,11 +7,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::events::{parse_line, total_pnl, BotEvent};
-use super::identity::{BotId, LaunchId};
 use super::manager::{BotManager, Counters};
 use super::state::{now_ms, BotState};
 use super::supervision::{AfterCrash, RestartPolicy};
 use super::teardown::{exit_code_text, Outcome};
+use crate::domain::{BotId, LaunchId};
 use crate::runtime::{ContainerRuntime, LineStream};
 use crate::vault::SecretsBroker;
 

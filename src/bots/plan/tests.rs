@@ -101,22 +101,25 @@ fn container_settings_come_from_the_configuration() {
 
 #[test]
 fn the_spec_of_every_bot_type_is_one_the_bot_accepts() {
-    for bot_type in [BotType::MarketMaker, BotType::Grid, BotType::Twap] {
+    for bot_type in BotType::ALL {
         for market in ["INJ/USDT", "INJ/USDT-PERP"] {
             let w = who(bot_type, market);
             let params = serde_json::json!({});
             let plan = LaunchPlan::new(&w, &launch(), &params, &config());
             let raw = serde_json::to_string(&plan.spec).unwrap();
-            let parsed = tradebot_bot::spec::BotSpec::parse(&raw).unwrap();
-            assert_eq!(parsed.bot_id, w.bot_id.as_str());
-            assert_eq!(parsed.wallet_id, "desk-1");
-            assert_eq!(parsed.market, market);
-            assert_eq!(parsed.bot_type, bot_type.as_str());
-            assert_eq!(parsed.exchange, "paper");
+            // What the bot runs at start-up: parse and validate, from the wire text.
+            let parsed = BotSpec::parse(&raw).unwrap();
+            assert_eq!(parsed, plan.spec);
+            assert_eq!(parsed.bot_id, w.bot_id);
+            assert_eq!(parsed.wallet_id.as_str(), "desk-1");
+            assert_eq!(parsed.market.as_str(), market);
+            assert_eq!(parsed.bot_type, bot_type);
+            assert_eq!(parsed.exchange.as_str(), "paper");
+            assert!(parsed.injective.is_none());
             assert_eq!(parsed.status_interval_secs, 7);
             let vault = parsed.vault.unwrap();
             assert_eq!(vault.address, "https://vault:8200");
-            assert_eq!(vault.wallet_id, "desk-1");
+            assert_eq!(vault.wallet_id.as_str(), "desk-1");
             assert_eq!(vault.kv_mount, "wallets");
             assert!(vault.ca_cert_pem.is_some());
         }
