@@ -1,12 +1,44 @@
 //! Bot lifecycle: start, watch, stop, recover. The manager talks to Vault through
 //! `SecretsBroker` and to Docker through `ContainerRuntime`; it owns the live state of every bot
 //! and archives how each run ended in the store.
+//!
+//! Layers, each importing only the ones below it:
+//! - operations: `launch` (begin, launch), `stop` (stop, restart, kill switch, rolling
+//!   restart), `recover` (adopt containers after a dashboard restart);
+//! - `watch` (stdout events, engine `die` events) and `teardown` (end a run: remove,
+//!   revoke, archive);
+//! - pure rules: `plan` (spec, labels, container settings of a launch), `supervision`
+//!   (backoff and crash budget);
+//! - `registry` (every bot's live state, the one-bot-per-wallet rule), `manager` (the handle
+//!   and its read-only questions), `identity`, `state`, `request`, `events`, `error`.
+//!
+//! Invariants: nothing half-started (a failure after a token was issued revokes it and removes
+//! the container before the error is returned); every run that ends is archived with its exit
+//! code, reason, last 200 log lines and PnL; a crash-looping bot backs off and ends `failed`;
+//! at most one active bot per wallet unless the operator explicitly allows sharing.
 
+mod error;
 pub mod events;
+mod identity;
+mod launch;
 mod manager;
+mod plan;
+mod recover;
+mod registry;
 pub mod request;
 mod state;
+mod stop;
+mod supervision;
+mod teardown;
+mod watch;
 
-pub use manager::{BotManager, Counters, LifecycleError, ManagerConfig, StopResult};
+pub use error::LifecycleError;
+pub use identity::BotIdentity;
+pub use launch::LaunchReport;
+pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotType, MarketId, StartForm, StartRequest};
 pub use state::{now_ms, BotState, BotView};
+pub use stop::StopResult;
+
+#[cfg(test)]
+mod tests;

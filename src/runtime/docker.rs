@@ -35,9 +35,9 @@ impl DockerRuntime {
     /// `proxy_url` like `http://socket-proxy:2375`. Connecting does no I/O; `ping` checks.
     pub fn connect(proxy_url: &str, token: &SecretString) -> Result<Self, RuntimeError> {
         let bearer = http::HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-            .map_err(|_| RuntimeError::Engine("the proxy token holds invalid characters".into()))?;
+            .map_err(|_| RuntimeError::Config("the proxy token holds invalid characters"))?;
         let docker = Docker::connect_with_http(proxy_url, 120, bollard::API_DEFAULT_VERSION)
-            .map_err(|e| RuntimeError::Unreachable(short(&e)))?
+            .map_err(|e| map_err(&e, "connect to the socket proxy"))?
             .with_request_modifier(move |mut req| {
                 let mut value = bearer.clone();
                 value.set_sensitive(true);
@@ -48,36 +48,43 @@ impl DockerRuntime {
     }
 }
 
-/// One line of a bollard error without bodies we did not write (the proxy's refusal reason is
-/// kept: it is ours and meant for operators).
-fn short(e: &BollardError) -> String {
-    e.to_string()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
+/// The action named in errors of a container create.
+const CREATE: &str = "create the container";
+
+/// How the socket proxy signs its refusals (`{"message": "tradebot-socket-proxy: <reason>"}`).
+const PROXY_PREFIX: &str = "tradebot-socket-proxy: ";
+
+/// Maps a bollard error met while trying to `action` (in words: "create the container") to a
+/// [`RuntimeError`] whose `Display` is safe, and logs the full cause here, once: the engine's
+/// own text goes to the log, never up to a user.
+fn map_err(e: &BollardError, action: &'static str) -> RuntimeError {
+    let mapped = classify(e, action);
+    if mapped == RuntimeError::NotFound {
+        tracing::debug!(error = %e, action, "Docker: not found");
+    } else {
+        tracing::warn!(error = %e, action, "Docker request failed");
+    }
+    mapped
 }
 
-fn map_err(e: BollardError) -> RuntimeError {
+/// The class of a bollard error (pure; see [`map_err`]).
+fn classify(e: &BollardError, action: &'static str) -> RuntimeError {
     match e {
         BollardError::DockerResponseServerError {
             status_code,
             message,
-        } => match status_code {
-            404 => RuntimeError::NotFound,
-            401 | 403 => RuntimeError::Refused(message.chars().take(300).collect()),
-            _ => RuntimeError::Engine(format!(
-                "{status_code}: {}",
-                message.chars().take(300).collect::<String>()
-            )),
+        } => match (*status_code, message.strip_prefix(PROXY_PREFIX)) {
+            (_, Some(reason)) if *status_code < 500 && *status_code != 404 => {
+                RuntimeError::Refused(reason.chars().take(300).collect())
+            }
+            (404, _) => RuntimeError::NotFound,
+            (status, _) => RuntimeError::Engine { status, action },
         },
         BollardError::HyperResponseError { .. }
         | BollardError::HyperLegacyError { .. }
         | BollardError::IOError { .. }
-        | BollardError::RequestTimeoutError => RuntimeError::Unreachable(short(&e)),
-        other => RuntimeError::Engine(short(&other)),
+        | BollardError::RequestTimeoutError => RuntimeError::Unreachable,
+        _ => RuntimeError::Unexpected { action },
     }
 }
 
@@ -91,7 +98,7 @@ impl DockerRuntime {
         let chunks = self.docker.logs(id, Some(options));
         // Docker frames carry arbitrary pieces of output: re-split into lines.
         let lines = chunks
-            .map(|r| r.map_err(map_err))
+            .map(|r| r.map_err(|e| map_err(&e, "read the logs")))
             .scan(String::new(), |buf, chunk| {
                 let out: Vec<Result<String, RuntimeError>> = match chunk {
                     Ok(c) => {
@@ -114,7 +121,11 @@ impl DockerRuntime {
 
 impl ContainerRuntime for DockerRuntime {
     async fn ping(&self) -> Result<(), RuntimeError> {
-        self.docker.ping().await.map(|_| ()).map_err(map_err)
+        self.docker
+            .ping()
+            .await
+            .map(|_| ())
+            .map_err(|e| map_err(&e, "answer a ping"))
     }
 
     async fn create_and_start(&self, spec: ContainerSpec) -> Result<String, RuntimeError> {
@@ -148,7 +159,14 @@ impl ContainerRuntime for DockerRuntime {
             .docker
             .create_container(Some(options), body)
             .await
-            .map_err(map_err)?;
+            .map_err(|e| match map_err(&e, CREATE) {
+                // Create names no container: a 404 there is a missing image or network.
+                RuntimeError::NotFound => RuntimeError::Engine {
+                    status: 404,
+                    action: CREATE,
+                },
+                other => other,
+            })?;
         if let Err(e) = self
             .docker
             .start_container(&created.id, None::<StartContainerOptions>)
@@ -156,7 +174,7 @@ impl ContainerRuntime for DockerRuntime {
         {
             // Nothing half-started: a container that cannot start is removed at once.
             let _ = self.remove(&created.id, true).await;
-            return Err(map_err(e));
+            return Err(map_err(&e, "start the container"));
         }
         Ok(created.id)
     }
@@ -172,7 +190,7 @@ impl ContainerRuntime for DockerRuntime {
             Err(BollardError::DockerResponseServerError {
                 status_code: 304, ..
             }) => Ok(()),
-            Err(e) => Err(map_err(e)),
+            Err(e) => Err(map_err(&e, "stop the container")),
         }
     }
 
@@ -183,7 +201,7 @@ impl ContainerRuntime for DockerRuntime {
         };
         match self.docker.remove_container(id, Some(options)).await {
             Ok(()) => Ok(()),
-            Err(e) => match map_err(e) {
+            Err(e) => match map_err(&e, "remove the container") {
                 RuntimeError::NotFound => Ok(()),
                 other => Err(other),
             },
@@ -195,7 +213,7 @@ impl ContainerRuntime for DockerRuntime {
             .docker
             .inspect_container(id, None::<InspectContainerOptions>)
             .await
-            .map_err(map_err)?;
+            .map_err(|e| map_err(&e, "inspect the container"))?;
         let state = c.state.unwrap_or_default();
         Ok(ContainerInfo {
             id: c.id.unwrap_or_default(),
@@ -221,7 +239,7 @@ impl ContainerRuntime for DockerRuntime {
             .docker
             .list_containers(Some(options))
             .await
-            .map_err(map_err)?;
+            .map_err(|e| map_err(&e, "list the bot containers"))?;
         Ok(list
             .into_iter()
             .map(|c| ContainerInfo {
@@ -252,7 +270,7 @@ impl ContainerRuntime for DockerRuntime {
             .logs(id, Some(options))
             .try_collect()
             .await
-            .map_err(map_err)?;
+            .map_err(|e| map_err(&e, "read the logs"))?;
         let text: String = chunks
             .iter()
             .map(|c| String::from_utf8_lossy(&c.clone().into_bytes()).into_owned())
@@ -290,7 +308,7 @@ impl ContainerRuntime for DockerRuntime {
             ..EventsOptions::default()
         };
         let stream = self.docker.events(Some(options)).map(|r| {
-            r.map_err(map_err).map(|m| {
+            r.map_err(|e| map_err(&e, "stream events")).map(|m| {
                 let actor = m.actor.unwrap_or_default();
                 let labels = actor.attributes.unwrap_or_default();
                 ContainerEvent {
@@ -302,5 +320,62 @@ impl ContainerRuntime for DockerRuntime {
             })
         });
         Box::pin(stream)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status_code: u16, message: &str) -> BollardError {
+        BollardError::DockerResponseServerError {
+            status_code,
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn engine_text_never_reaches_the_display() {
+        let daemon = "No such image: registry.internal:5000/secret-team/bot:tag";
+        for status in [400, 409, 500, 502] {
+            let e = classify(&server(status, daemon), CREATE);
+            assert_eq!(
+                e,
+                RuntimeError::Engine {
+                    status,
+                    action: CREATE
+                }
+            );
+            let shown = e.to_string();
+            assert!(!shown.contains("registry.internal"), "{shown}");
+            assert!(shown.contains("create the container"), "{shown}");
+        }
+        let io = BollardError::IOError {
+            err: std::io::Error::other("connect 10.1.2.3:2375: refused"),
+        };
+        let e = classify(&io, "answer a ping");
+        assert_eq!(e.to_string(), "the Docker socket proxy is unreachable");
+    }
+
+    #[test]
+    fn the_proxys_own_refusal_is_kept_and_not_found_is_typed() {
+        let e = classify(
+            &server(403, "tradebot-socket-proxy: image x is not allowed"),
+            CREATE,
+        );
+        assert_eq!(e, RuntimeError::Refused("image x is not allowed".into()));
+        // A 403 without the proxy's signature is the engine's: its text is not kept.
+        let e = classify(&server(403, "authorization plugin says no"), CREATE);
+        assert_eq!(
+            e,
+            RuntimeError::Engine {
+                status: 403,
+                action: CREATE
+            }
+        );
+        assert_eq!(
+            classify(&server(404, "No such container: abc"), "stop the container"),
+            RuntimeError::NotFound
+        );
     }
 }

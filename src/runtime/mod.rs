@@ -71,18 +71,31 @@ pub struct ContainerEvent {
 pub type LineStream = Pin<Box<dyn Stream<Item = Result<String, RuntimeError>> + Send>>;
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<ContainerEvent, RuntimeError>> + Send>>;
 
-/// Why a container operation failed. `Display` is safe for operators: no env values, no raw
-/// engine bodies beyond the proxy's refusal reason.
-#[derive(Debug, Clone, thiserror::Error)]
+/// Why a container operation failed. `Display` is safe to show an operator: it names the
+/// class of failure and never carries the engine's own error text, env values or addresses
+/// (the runtime module logs the full cause once, where it maps the error). The one text kept
+/// is the socket proxy's refusal reason: the proxy is ours and writes it for operators.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuntimeError {
-    #[error("the Docker socket proxy is unreachable ({0})")]
-    Unreachable(String),
+    /// No answer from the socket proxy (connection refused, reset, timed out).
+    #[error("the Docker socket proxy is unreachable")]
+    Unreachable,
+    /// The socket proxy's policy refused the request; the reason is the proxy's own words.
     #[error("the socket proxy refused: {0}")]
     Refused(String),
+    /// The engine knows no such container.
     #[error("no such container")]
     NotFound,
-    #[error("Docker error: {0}")]
-    Engine(String),
+    /// The engine refused or failed the request with HTTP `status` while trying to `action`
+    /// (e.g. "create the container"); the engine's message is in the log only.
+    #[error("the Docker engine could not {action} (HTTP {status})")]
+    Engine { status: u16, action: &'static str },
+    /// The engine's answer could not be read (a client-side failure of another kind).
+    #[error("the Docker engine's answer to {action} could not be read")]
+    Unexpected { action: &'static str },
+    /// The dashboard's own Docker settings are wrong (e.g. a proxy token that is not a header).
+    #[error("the Docker connection is misconfigured: {0}")]
+    Config(&'static str),
 }
 
 /// Container operations the lifecycle needs (futures are `Send`: the lifecycle spawns tasks).

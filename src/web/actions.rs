@@ -47,7 +47,7 @@ pub async fn stop_all(app: &AppState, admin: &Admin, ip: &ClientIp) -> Vec<StopR
     let results = app.bots.stop_all(&admin.name).await;
     let failed = results.iter().filter(|r| !r.ok).count();
     let err = (failed > 0).then(|| {
-        LifecycleError::StartFailed(format!("{failed} of {} bots did not stop", results.len()))
+        LifecycleError::StopFailed(format!("{failed} of {} bots did not stop", results.len()))
     });
     let details = json!({ "results": results });
     record(app, admin, ip, "kill_all", "*", details, err.as_ref()).await;

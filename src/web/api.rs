@@ -48,7 +48,7 @@ pub fn refusal(e: &LifecycleError, json: bool) -> Refusal {
         LifecycleError::NotFound(_) => StatusCode::NOT_FOUND,
         LifecycleError::Conflict(_) => StatusCode::CONFLICT,
         LifecycleError::Vault(_) | LifecycleError::Docker(_) => StatusCode::SERVICE_UNAVAILABLE,
-        LifecycleError::StartFailed(_) => StatusCode::BAD_GATEWAY,
+        LifecycleError::StartFailed(_) | LifecycleError::StopFailed(_) => StatusCode::BAD_GATEWAY,
     };
     Refusal::new(status, json, e.to_string())
 }
@@ -137,21 +137,15 @@ async fn start(
         let app = Arc::clone(&app);
         let (op, ip, bot_id) = (op.clone(), ip, bot_id.clone());
         async move {
-            let result = app.bots.launch(&bot_id).await;
+            // The launch reports what the audit entry records: no second question.
+            let launch = app.bots.launch(&bot_id).await;
             let mut details = summary;
-            details["accessor"] = json!(app.bots.accessor(&bot_id));
-            details["launch_id"] = json!(app.bots.get(&bot_id).map(|b| b.launch_id));
-            record(
-                &app,
-                &op,
-                &ip,
-                "bot_start",
-                &bot_id,
-                details,
-                result.as_ref().err(),
-            )
-            .await;
-            result
+            details["accessor"] = json!(launch.accessor);
+            details["launch_id"] = json!(launch.launch_id);
+            let target = bot_id.as_str();
+            let error = launch.result.as_ref().err();
+            record(&app, &op, &ip, "bot_start", target, details, error).await;
+            launch.result
         }
     };
     if q.wait {
@@ -159,7 +153,7 @@ async fn start(
         Ok((StatusCode::CREATED, Json(view)).into_response())
     } else {
         tokio::spawn(launch);
-        let view = app.bots.get(&bot_id);
+        let view = app.bots.get(bot_id.as_str());
         Ok((StatusCode::ACCEPTED, Json(view)).into_response())
     }
 }

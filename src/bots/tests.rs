@@ -8,10 +8,20 @@ use std::sync::Mutex;
 use futures_util::stream;
 use tokio::sync::broadcast;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
 use super::*;
-use crate::runtime::{ContainerEvent, ContainerInfo, EventStream};
+use crate::domain::{LaunchId, WalletId};
+use crate::runtime::{
+    ContainerEvent, ContainerInfo, ContainerRuntime, ContainerSpec, EventStream, LineStream,
+    RuntimeError,
+};
+use crate::store::Store;
 use crate::vault::wallets::WalletInfo;
-use crate::vault::IssuedToken;
+use crate::vault::{IssuedToken, SecretsBroker, TokenRequest, VaultError};
 
 /// A container engine where every container says `ready` at once, then dies on demand.
 struct FakeRuntime {
@@ -82,6 +92,24 @@ impl ContainerRuntime for FakeRuntime {
 struct FakeBroker {
     issued: AtomicUsize,
     revoked: Mutex<Vec<String>>,
+    /// Vault reads of wallet metadata: one per wallet read.
+    wallet_reads: AtomicUsize,
+}
+
+impl FakeBroker {
+    fn all_wallets() -> Vec<WalletInfo> {
+        vec![WalletInfo {
+            id: WalletId::parse("w1").unwrap(),
+            address: "0x00".into(),
+            label: "w1".into(),
+            allowed_markets: vec!["INJ/USDT".into()],
+            current_version: 1,
+            oldest_version: 1,
+            created_time: String::new(),
+            updated_time: String::new(),
+            live_versions: vec![1],
+        }]
+    }
 }
 
 impl SecretsBroker for FakeBroker {
@@ -98,20 +126,13 @@ impl SecretsBroker for FakeBroker {
         Ok(())
     }
     async fn wallet(&self, id: &WalletId) -> Result<Option<WalletInfo>, VaultError> {
-        Ok(self.list_wallets().await?.into_iter().find(|w| &w.id == id))
+        self.wallet_reads.fetch_add(1, Ordering::SeqCst);
+        Ok(Self::all_wallets().into_iter().find(|w| &w.id == id))
     }
     async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
-        Ok(vec![WalletInfo {
-            id: WalletId::parse("w1").unwrap(),
-            address: "0x00".into(),
-            label: "w1".into(),
-            allowed_markets: vec!["INJ/USDT".into()],
-            current_version: 1,
-            oldest_version: 1,
-            created_time: String::new(),
-            updated_time: String::new(),
-            live_versions: vec![1],
-        }])
+        let all = Self::all_wallets();
+        self.wallet_reads.fetch_add(all.len(), Ordering::SeqCst);
+        Ok(all)
     }
 }
 
@@ -235,4 +256,40 @@ async fn a_busy_wallet_is_refused_before_any_token_is_issued() {
     let err = m.start(request(), "bob").await.unwrap_err();
     assert!(matches!(err, LifecycleError::Conflict(_)), "{err}");
     assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_start_reads_one_wallet_and_the_launch_reports_what_the_audit_records() {
+    let m = manager(&[READY]).await;
+    let bot_id = m.begin(request(), "alice").await.unwrap();
+    assert_eq!(m.inner.broker.wallet_reads.load(Ordering::SeqCst), 1);
+    let report = m.launch(&bot_id).await;
+    let view = report.result.unwrap();
+    assert_eq!(report.bot_id, bot_id);
+    assert_eq!(report.accessor.as_deref(), Some("acc-0"));
+    assert_eq!(
+        report.launch_id.as_ref().map(LaunchId::as_str),
+        Some(view.launch_id.as_str())
+    );
+    assert_eq!(m.accessor(bot_id.as_str()).as_deref(), Some("acc-0"));
+    // A wallet Vault does not know is refused before anything is reserved.
+    let mut other = request();
+    other.wallet = WalletId::parse("w2").unwrap();
+    let err = m.begin(other, "alice").await.unwrap_err();
+    assert!(matches!(err, LifecycleError::NotFound(_)), "{err}");
+    assert_eq!(m.list().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_launch_still_reports_the_token_it_revoked() {
+    let m = manager(&[r#"{"v":1,"event":"error","class":"config","message":"bad"}"#]).await;
+    let bot_id = m.begin(request(), "alice").await.unwrap();
+    let report = m.launch(&bot_id).await;
+    assert!(matches!(report.result, Err(LifecycleError::StartFailed(_))));
+    assert_eq!(report.accessor.as_deref(), Some("acc-0"));
+    assert!(report.launch_id.is_some());
+    assert_eq!(
+        *m.inner.broker.revoked.lock().unwrap(),
+        vec!["acc-0".to_owned()]
+    );
 }

@@ -1,0 +1,108 @@
+//! Recovery after a dashboard restart: the bots are rebuilt from their containers' labels
+//! (read back by the plan's [`Labels::parse`]) and their launch records. Running bots are left
+//! alone and watched again; bots that ended while the dashboard was away are archived.
+
+use super::events::{parse_line, total_pnl, BotEvent};
+use super::manager::BotManager;
+use super::plan::Labels;
+use super::registry::{Bot, CurrentLaunch};
+use super::state::BotState;
+use super::teardown::{exit_code_text, Outcome};
+use crate::runtime::{ContainerInfo, ContainerRuntime, RuntimeError};
+use crate::store::Launch;
+use crate::vault::SecretsBroker;
+
+/// Lines read back to find a recovered bot's last status.
+const STATUS_LINES: usize = 50;
+
+impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
+    /// Rebuilds state from this stack's managed containers; returns how many bots it adopted.
+    /// A container whose labels do not parse is left alone, with a warning naming it.
+    pub async fn recover(&self) -> Result<usize, RuntimeError> {
+        let containers = self.inner.runtime.list_managed().await?;
+        let mut count = 0;
+        for c in containers {
+            let labels = match Labels::parse(&c.labels) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(container = %c.id, error = %e, "not adopting a container");
+                    continue;
+                }
+            };
+            if labels.stack != self.inner.cfg.stack
+                || self.registry().find(labels.who.bot_id.as_str()).is_some()
+            {
+                continue;
+            }
+            self.adopt(&c, labels).await;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Adds the bot of container `c` to the registry; watches it if it runs, else archives
+    /// how it ended and marks it failed.
+    async fn adopt(&self, c: &ContainerInfo, labels: Labels) {
+        let launch = self
+            .inner
+            .store
+            .launch(labels.launch_id.as_str())
+            .await
+            .ok()
+            .flatten();
+        let tail = self
+            .inner
+            .runtime
+            .tail_logs(&c.id, STATUS_LINES)
+            .await
+            .unwrap_or_default();
+        let last_status = tail.iter().rev().find_map(|l| match parse_line(l) {
+            Some(BotEvent::Status(v)) => Some(v),
+            _ => None,
+        });
+        let bot_id = labels.who.bot_id.clone();
+        let launch_id = labels.launch_id.clone();
+        let bot = recovered_bot(labels, launch.as_ref(), last_status, &c.id);
+        self.registry().with(|b| b.insert(bot_id.clone(), bot));
+        if c.state == "running" {
+            let lines = self.inner.runtime.follow_stdout(&c.id, false);
+            self.spawn_watcher(bot_id, launch_id, lines);
+        } else {
+            let reason = self
+                .end_run(&bot_id, &c.id, Outcome::Crashed, |code| {
+                    format!(
+                        "exited while the dashboard was down (exit code {})",
+                        exit_code_text(code)
+                    )
+                })
+                .await;
+            self.fail(&bot_id, &reason);
+        }
+    }
+}
+
+/// The registry entry of a recovered bot: identity from its labels, params and accessor from
+/// its launch record (when the database still has it).
+fn recovered_bot(
+    labels: Labels,
+    launch: Option<&Launch>,
+    last_status: Option<serde_json::Value>,
+    container: &str,
+) -> Bot {
+    let params = launch
+        .and_then(|l| serde_json::from_str(&l.params).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    let allow_shared = launch.is_some_and(|l| l.allow_shared);
+    let mut bot = Bot::new(labels.who, params, allow_shared, 0);
+    bot.launch = Some(CurrentLaunch {
+        launch_id: labels.launch_id,
+        accessor: launch.map(|l| l.accessor.clone()),
+    });
+    bot.state = BotState::Running;
+    bot.reason = None;
+    bot.started_ms = launch.map_or(0, |l| l.created_ms);
+    bot.pnl = last_status.as_ref().and_then(total_pnl);
+    bot.last_status = last_status;
+    bot.container_id = Some(container.to_owned());
+    bot
+}

@@ -1,0 +1,103 @@
+//! Teardown: how a run ends, whatever ended it (a stop, a crash, a failed start, recovery).
+//! The container is read (exit code, last lines), removed, its token revoked and the run
+//! archived; nothing of a run outlives it.
+
+use super::manager::BotManager;
+use super::state::now_ms;
+use crate::domain::BotId;
+use crate::runtime::ContainerRuntime;
+use crate::store::Run;
+use crate::vault::SecretsBroker;
+
+/// Lines archived when a run ends.
+const ARCHIVED_LINES: usize = 200;
+
+/// How a run ended, as archived (`runs.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stopped,
+    Crashed,
+    /// It never became ready.
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stopped => "stopped",
+            Self::Crashed => "crashed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// An exit code in words ("137", or "unknown" when the engine did not say).
+pub fn exit_code_text(code: Option<i64>) -> String {
+    code.map_or_else(|| "unknown".into(), |c| c.to_string())
+}
+
+impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
+    /// Marks the bot failed with `reason` (logged once here).
+    pub(super) fn fail(&self, bot_id: &BotId, reason: &str) {
+        tracing::warn!(%bot_id, reason, "bot failed");
+        self.registry().update(bot_id, |b| b.fail(reason));
+    }
+
+    /// Revokes a bot token by accessor. A missed revoke is covered by the token's short TTL
+    /// and use count; it is logged loudly.
+    pub(super) async fn revoke(&self, accessor: &str) {
+        if let Err(e) = self.inner.broker.revoke(accessor).await {
+            tracing::error!(error = %e, "cannot revoke a bot token (it expires on its own)");
+        }
+    }
+
+    /// Ends a run: exit code and last lines read, container removed, token revoked, run
+    /// archived. Returns the reason built by `reason(exit_code)` (plus an out-of-memory note).
+    pub(super) async fn end_run(
+        &self,
+        bot_id: &BotId,
+        container_id: &str,
+        outcome: Outcome,
+        reason: impl FnOnce(Option<i64>) -> String,
+    ) -> String {
+        let rt = &self.inner.runtime;
+        let info = rt.inspect(container_id).await.ok();
+        let exit_code = info.as_ref().and_then(|i| i.exit_code);
+        let last_logs = rt
+            .tail_logs(container_id, ARCHIVED_LINES)
+            .await
+            .unwrap_or_default();
+        let _ = rt.remove(container_id, true).await;
+        let mut reason = reason(exit_code);
+        if info.as_ref().is_some_and(|i| i.oom_killed) {
+            reason.push_str(" (killed: out of memory)");
+        }
+        let Some((view, accessor)) = self.registry().read(bot_id, |b| {
+            (b.view(), b.launch.as_ref().and_then(|l| l.accessor.clone()))
+        }) else {
+            return reason;
+        };
+        if let Some(accessor) = accessor {
+            self.revoke(&accessor).await;
+        }
+        let run = Run {
+            bot_id: view.bot_id,
+            launch_id: view.launch_id,
+            wallet: view.wallet,
+            market: view.market,
+            bot_type: view.bot_type,
+            operator: view.operator,
+            started_ms: view.started_ms,
+            ended_ms: now_ms(),
+            outcome: outcome.as_str().to_owned(),
+            exit_code,
+            reason: reason.clone(),
+            final_pnl: view.pnl,
+            last_logs,
+        };
+        if let Err(e) = self.inner.store.archive_run(&run).await {
+            tracing::error!(error = %e, %bot_id, "cannot archive a run");
+        }
+        reason
+    }
+}
