@@ -205,7 +205,7 @@ impl Default for Settings {
                 format: LogFormat::Pretty,
                 // vaultrs and its HTTP layer log every error answer (404s included) at ERROR,
                 // with Vault's error strings; the boundary maps and logs them itself.
-                filter: "info,vaultrs=off,rustify=off".into(),
+                filter: "info".into(),
             },
             auth: AuthSettings::default(),
         }
