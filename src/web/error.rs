@@ -268,3 +268,64 @@ impl IntoResponse for WebError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    async fn body(e: WebError) -> (StatusCode, String) {
+        let r = e.into_response();
+        let status = r.status();
+        let bytes = to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn upstream_text_stays_in_the_log_and_rule_breaks_keep_their_sentence() {
+        let daemon = "Docker error: 400: Minimum memory limit allowed is 6MB";
+        for (e, status, public) in [
+            (
+                LifecycleError::StartFailed(daemon.into()),
+                StatusCode::BAD_GATEWAY,
+                START_FAILED,
+            ),
+            (
+                LifecycleError::Docker(daemon.into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                DOCKER_DOWN,
+            ),
+            (
+                LifecycleError::Vault("permission denied on secret/x".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+                VAULT_DOWN,
+            ),
+        ] {
+            let web = WebError::from(e);
+            assert_eq!(web.outcome(), Outcome::Error);
+            let id = web.request_id().unwrap().to_owned();
+            for page in [false, true] {
+                let web = WebError::from(LifecycleError::StartFailed(daemon.into()));
+                let web = if page { web.page() } else { web };
+                let (_, text) = body(web).await;
+                assert!(!text.contains("Minimum memory"), "{text}");
+            }
+            let (s, text) = body(web).await;
+            assert_eq!(s, status);
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(json["error"], public);
+            assert_eq!(json["request_id"], id.as_str());
+            assert!(!text.contains("Minimum memory") && !text.contains("permission denied"));
+        }
+        let refused = WebError::from(LifecycleError::Conflict("the wallet is busy".into()));
+        assert_eq!(refused.outcome(), Outcome::Denied);
+        assert!(refused.request_id().is_none());
+        let (s, text) = body(refused.page()).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(
+            text.contains("the wallet is busy") && text.contains("<html"),
+            "{text}"
+        );
+    }
+}
