@@ -55,7 +55,7 @@ pub struct Entry<'a> {
 
 /// Appends `entry`, stamped now. Returns its id.
 pub async fn record(pool: &SqlitePool, entry: Entry<'_>) -> anyhow::Result<i64> {
-    record_at(pool, entry, crate::auth::now_ms()).await
+    record_at(pool, entry, crate::clock::now_ms()).await
 }
 
 pub async fn record_at(pool: &SqlitePool, entry: Entry<'_>, ts_ms: i64) -> anyhow::Result<i64> {
@@ -152,7 +152,7 @@ pub fn to_csv(rows: &[Record]) -> anyhow::Result<Vec<u8>> {
     for r in rows {
         w.write_record([
             r.id.to_string(),
-            crate::auth::format_ms(r.ts_ms, true),
+            crate::clock::format_ms(r.ts_ms, true),
             r.ts_ms.to_string(),
             cell(&r.actor),
             cell(&r.action),

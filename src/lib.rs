@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod bots;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod devstack;
 pub mod domain;

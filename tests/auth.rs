@@ -1,4 +1,4 @@
-//! Black-box tests of the auth pages: the real routes and CSRF layer (`auth::test_router`),
+//! Black-box tests of the auth pages: the real routes and CSRF layer (`web::account::test_router`),
 //! an in-memory store and a hand-moved clock; no Vault, no Docker.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness helpers live outside #[test] fns
 
@@ -43,7 +43,7 @@ impl TestApp {
             clock: clock.clone(),
         };
         Self {
-            router: auth::test_router(state),
+            router: tradebot::web::account::test_router(state),
             clock,
             store,
             _dir: dir,

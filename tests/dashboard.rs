@@ -14,7 +14,7 @@ mod common;
 #[path = "common/docker.rs"]
 mod docker_harness;
 
-use app::{spawn_app, TestApp};
+use app::{spawn_app, spawn_app_with, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tradebot::domain::WalletId;
@@ -584,6 +584,47 @@ async fn with_the_proxy_down_the_dashboard_stays_up_and_says_so() {
             .unwrap()
             .contains("socket proxy is unreachable"),
         "{e}"
+    );
+    assert!(app.net.our_containers().is_empty());
+}
+
+/// A create the Docker daemon itself refuses (a memory limit under the engine's 6 MB floor,
+/// which the proxy's policy lets through): the caller gets a fixed sentence and a request id,
+/// never the daemon's words; the audit entry names the same id, and nothing is left running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_the_daemon_refuses_is_answered_without_the_daemons_text() {
+    let app = spawn_app_with("db6", &[], |s| s.bots.memory_bytes = 1024 * 1024).await;
+    let o = app.operator.clone();
+    let wallet = app.demo_wallet("db6");
+    let (s, e) = app
+        .start(&o, &start_body(&wallet, "INJ/USDT", "grid", json!({})))
+        .await;
+    assert_eq!(s, StatusCode::BAD_GATEWAY, "{e}");
+    let body = e.to_string();
+    for daemon_words in ["Minimum memory", "6MB", "memory limit", "Docker error"] {
+        assert!(!body.contains(daemon_words), "daemon text in {body}");
+    }
+    assert_eq!(e["error"], tradebot::web::error::START_FAILED, "{e}");
+    let id = e["request_id"].as_str().expect("a request id");
+    assert!(
+        id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let csv = app
+        .request(Method::GET, "/audit.csv", Some(&o))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.contains(",bot_start,") && l.contains(",error,"))
+        .unwrap_or_else(|| panic!("failed start audited: {csv}"));
+    assert!(
+        line.contains(id) && !line.contains("Minimum memory"),
+        "{line}"
     );
     assert!(app.net.our_containers().is_empty());
 }

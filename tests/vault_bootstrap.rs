@@ -89,7 +89,11 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
         ..opts.clone()
     };
     bootstrap(&settings, &rotate).await.unwrap();
-    let mode = std::fs::metadata(&secret_id_file).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&secret_id_file)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "a rotated secret_id kept a loose mode");
     assert_ne!(std::fs::read_to_string(&secret_id_file).unwrap(), secret_id);
 

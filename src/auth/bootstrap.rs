@@ -36,7 +36,7 @@ pub async fn ensure_first_admin(
     let one_time = SecretString::from(secret::one_time_password());
     let phc = password::hash(one_time.clone()).await?;
     let name: users::UserName = FIRST_ADMIN.parse().map_err(anyhow::Error::msg)?;
-    if !users::create_first(pool, &name, &phc, super::now_ms()).await? {
+    if !users::create_first(pool, &name, &phc, crate::clock::now_ms()).await? {
         return Ok(None); // another process was first
     }
     let password_file = data_dir.join(INITIAL_PASSWORD_FILE);
@@ -63,7 +63,7 @@ pub async fn ensure_first_admin(
 }
 
 /// Removes the one-time password file once the first admin has chosen a password.
-pub(crate) fn forget_initial_password(data_dir: &Path) {
+pub fn forget_initial_password(data_dir: &Path) {
     let path = data_dir.join(INITIAL_PASSWORD_FILE);
     match std::fs::remove_file(&path) {
         Ok(()) => tracing::info!("removed {} after the first password change", path.display()),

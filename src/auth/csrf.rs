@@ -11,13 +11,14 @@
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::extract::{credential, resolve, wants_json, Credential, Resolved};
-use super::{AuthState, Refusal};
+use super::rejection::{Reason, Rejection};
+use super::AuthState;
 
 /// Largest urlencoded body searched for the `csrf` field.
 pub const FORM_LIMIT: usize = 64 * 1024;
@@ -29,7 +30,7 @@ pub const HEADER: &str = "x-csrf-token";
 pub struct CsrfChecked(());
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfChecked {
-    type Rejection = Refusal;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         // Absent when the layer is missing, or on a GET: fail closed either way.
@@ -37,7 +38,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfChecked {
             .extensions
             .get::<CsrfChecked>()
             .copied()
-            .ok_or_else(|| Refusal::csrf(wants_json(parts)))
+            .ok_or_else(|| Rejection::new(Reason::Csrf, wants_json(parts)))
     }
 }
 
@@ -49,12 +50,12 @@ pub async fn csrf_layer(State(auth): State<AuthState>, req: Request, next: Next)
     let presented = !matches!(cred, Credential::None);
     let user = match resolve(&auth, &cred).await {
         Ok(user) => user,
-        Err(e) => return Refusal::internal(json, &e).into_response(),
+        Err(e) => return Rejection::new(Reason::Internal(e), json).into_response(),
     };
     if !is_safe(&parts.method) {
         if cross_site(&parts.headers, host(&parts)) {
             tracing::info!(path = parts.uri.path(), "cross-site state change refused");
-            return Refusal::csrf(json).into_response();
+            return Rejection::new(Reason::Csrf, json).into_response();
         }
         // Only a live session is an ambient credential; a stale cookie is no one, and the
         // handler will send them to /login (the login form itself must still work).
@@ -65,9 +66,7 @@ pub async fn csrf_layer(State(auth): State<AuthState>, req: Request, next: Next)
                     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
                         Ok(b) => b,
                         Err(_) => {
-                            let msg = "the form is too large";
-                            return Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, json, msg)
-                                .into_response();
+                            return Rejection::new(Reason::FormTooLarge, json).into_response();
                         }
                     };
                     let token = form_field(&bytes, "csrf");
@@ -81,7 +80,7 @@ pub async fn csrf_layer(State(auth): State<AuthState>, req: Request, next: Next)
                     path = parts.uri.path(),
                     "state change without a valid CSRF token refused"
                 );
-                return Refusal::csrf(json).into_response();
+                return Rejection::new(Reason::Csrf, json).into_response();
             }
         }
         parts.extensions.insert(CsrfChecked(()));

@@ -1,6 +1,6 @@
-//! Who is asking: the `CurrentUser` extractor (session cookie or API token), the role proofs
-//! `Viewer`/`Operator`/`Admin` that only this module can build, and `Refusal`, the one place
-//! where an auth failure becomes a response.
+//! Who is asking: the `CurrentUser` extractor (session cookie or API token) and the role proofs
+//! `Viewer`/`Operator`/`Admin` that only this module can build. A failure is a [`Rejection`];
+//! the web layer turns it into a response.
 
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
@@ -9,7 +9,8 @@ use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestP
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 
-use super::{api_tokens, sessions, AuthState, Refusal, Role};
+use super::rejection::{Reason, Rejection};
+use super::{api_tokens, sessions, AuthState, Role};
 
 /// How the request proved who it is.
 #[derive(Clone, PartialEq, Eq)]
@@ -72,32 +73,46 @@ impl CurrentUser {
     }
 
     /// Operator proof, or a refusal naming `action` ("start bots").
-    pub fn operator(&self, action: &str) -> Result<Operator, Refusal> {
+    pub fn operator(&self, action: &str) -> Result<Operator, Rejection> {
         self.at_least(Role::Operator, action)?;
         Ok(Operator(self.clone()))
     }
 
-    pub fn admin(&self, action: &str) -> Result<Admin, Refusal> {
+    pub fn admin(&self, action: &str) -> Result<Admin, Rejection> {
         self.at_least(Role::Admin, action)?;
         Ok(Admin(self.clone()))
     }
 
-    fn at_least(&self, role: Role, action: &str) -> Result<(), Refusal> {
+    fn at_least(&self, role: Role, action: &str) -> Result<(), Rejection> {
         if self.role >= role {
             return Ok(());
         }
         let msg = format!("your role {} may not {action}; ask an admin", self.role);
-        Err(Refusal::forbidden(self.json, msg).with_user(self))
+        let user = Box::new(self.clone());
+        Err(Rejection::new(
+            Reason::Forbidden { message: msg, user },
+            self.json,
+        ))
     }
 }
 
 /// Which credential a request carries. A bearer header wins over a cookie, and then only the
-/// token counts: the CSRF layer and the extractor must agree on this.
-#[derive(Debug)]
+/// token counts: the CSRF layer and the extractor must agree on this. `Debug` names the kind,
+/// never the raw cookie or token.
 pub(crate) enum Credential {
     None,
     Session(String),
     Bearer(String),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::None => f.write_str("None"),
+            Credential::Session(_) => f.write_str("Session(<redacted>)"),
+            Credential::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
 }
 
 pub(crate) fn credential(headers: &HeaderMap) -> Credential {
@@ -171,7 +186,7 @@ pub(crate) fn wants_json(parts: &Parts) -> bool {
 /// Paths a user who must change their password may still use.
 const WHILE_MUST_CHANGE: &[&str] = &["/account", "/account/password", "/logout", "/logout-all"];
 
-async fn current_user<S>(parts: &mut Parts, state: &S) -> Result<Option<CurrentUser>, Refusal>
+async fn current_user<S>(parts: &mut Parts, state: &S) -> Result<Option<CurrentUser>, Rejection>
 where
     S: Send + Sync,
     AuthState: FromRef<S>,
@@ -183,7 +198,7 @@ where
             let auth = AuthState::from_ref(state);
             resolve(&auth, &credential(&parts.headers))
                 .await
-                .map_err(|e| Refusal::internal(json, &e))?
+                .map_err(|e| Rejection::new(Reason::Internal(e), json))?
         }
     };
     Ok(user.map(|mut u| {
@@ -197,15 +212,15 @@ where
     S: Send + Sync,
     AuthState: FromRef<S>,
 {
-    type Rejection = Refusal;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let json = wants_json(parts);
         let user = current_user(parts, state)
             .await?
-            .ok_or_else(|| Refusal::unauthenticated(json))?;
+            .ok_or_else(|| Rejection::new(Reason::Unauthenticated, json))?;
         if user.must_change_password && !WHILE_MUST_CHANGE.contains(&parts.uri.path()) {
-            return Err(Refusal::must_change_password(json));
+            return Err(Rejection::new(Reason::MustChangePassword, json));
         }
         Ok(user)
     }
@@ -217,7 +232,7 @@ where
     S: Send + Sync,
     AuthState: FromRef<S>,
 {
-    type Rejection = Refusal;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -246,7 +261,7 @@ macro_rules! role_proof {
             S: Send + Sync,
             AuthState: FromRef<S>,
         {
-            type Rejection = Refusal;
+            type Rejection = Rejection;
 
             async fn from_request_parts(
                 parts: &mut Parts,
@@ -265,13 +280,13 @@ macro_rules! role_proof {
 }
 
 impl CurrentUser {
-    fn viewer_check(&self, _action: &str) -> Result<Viewer, Refusal> {
+    fn viewer_check(&self, _action: &str) -> Result<Viewer, Rejection> {
         Ok(self.viewer())
     }
-    fn operator_check(&self, action: &str) -> Result<Operator, Refusal> {
+    fn operator_check(&self, action: &str) -> Result<Operator, Rejection> {
         self.operator(action)
     }
-    fn admin_check(&self, action: &str) -> Result<Admin, Refusal> {
+    fn admin_check(&self, action: &str) -> Result<Admin, Rejection> {
         self.admin(action)
     }
 }
@@ -313,5 +328,37 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|ConnectInfo(addr)| addr.ip()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_print_redacted() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "__Host-tradebot_session=cookie-secret-1234"
+                .parse()
+                .unwrap(),
+        );
+        let session = credential(&h);
+        assert!(matches!(session, Credential::Session(_)));
+        h.insert(
+            header::AUTHORIZATION,
+            "Bearer tb_bearer-secret-5678".parse().unwrap(),
+        );
+        let bearer = credential(&h);
+        assert!(matches!(bearer, Credential::Bearer(_)));
+        for (c, secret) in [
+            (session, "cookie-secret-1234"),
+            (bearer, "bearer-secret-5678"),
+        ] {
+            let printed = format!("{c:?}");
+            assert!(!printed.contains(secret), "{printed}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Row, SqlitePool};
 
-use super::secret::{random_hex, sha256_hex};
+use super::secret::{log_id, random_hex, sha256_hex};
 use super::Role;
 use crate::config::AuthSettings;
 
@@ -15,16 +15,16 @@ pub const COOKIE_NAME: &str = "__Host-tradebot_session";
 /// every request into a database write.
 const TOUCH_EVERY_MS: i64 = 15_000;
 
-/// A session as just created: the token goes into the cookie, once.
-#[derive(Debug)]
+/// A session as just created: the token goes into the cookie, once. `Debug` shows the stored
+/// digest's first digits, never the token or the CSRF value.
 pub struct NewSession {
     pub id: String,
     pub token: SecretString,
     pub csrf: String,
 }
 
-/// The user behind a live session.
-#[derive(Debug, Clone)]
+/// The user behind a live session. `Debug` leaves out the CSRF value.
+#[derive(Clone)]
 pub struct SessionUser {
     pub session_id: String,
     pub user_id: i64,
@@ -32,6 +32,32 @@ pub struct SessionUser {
     pub role: Role,
     pub must_change_password: bool,
     pub csrf: String,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("id", &format_args!("{}..", log_id(&self.id)))
+            .field("token", &"<redacted>")
+            .field("csrf", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SessionUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionUser")
+            .field(
+                "session_id",
+                &format_args!("{}..", log_id(&self.session_id)),
+            )
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("must_change_password", &self.must_change_password)
+            .field("csrf", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +253,30 @@ mod tests {
             HeaderValue::from_static("tradebot_session=tok"),
         );
         assert_eq!(token_from(&h), None);
+    }
+
+    #[tokio::test]
+    async fn sessions_print_no_token_and_no_csrf() {
+        let store = crate::store::Store::memory().await.unwrap();
+        let pool = store.pool();
+        let uid =
+            crate::auth::users::create(pool, &"dan".parse().unwrap(), Role::Viewer, "h", false, 0)
+                .await
+                .unwrap();
+        let s = create(pool, uid, "", 0).await.unwrap();
+        let (token, csrf) = (s.token.expose_secret().to_owned(), s.csrf.clone());
+        let printed = format!("{s:?}");
+        for secret in [&token, &csrf, &s.id] {
+            assert!(!printed.contains(secret.as_str()), "{printed}");
+        }
+        assert!(printed.contains("<redacted>"), "{printed}");
+        let u = lookup(pool, &token, T, 1).await.unwrap().unwrap();
+        assert_eq!(u.csrf, csrf);
+        let printed = format!("{u:?}");
+        assert!(
+            !printed.contains(csrf.as_str()) && printed.contains("dan"),
+            "{printed}"
+        );
     }
 
     #[tokio::test]

@@ -64,11 +64,8 @@ pub struct BotView {
     pub container_id: Option<String>,
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+/// The one wall clock of the control plane (`crate::clock`), re-exported for the lifecycle.
+pub use crate::clock::now_ms;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{self, actions, Entry, Outcome};
 use crate::auth::users::{self, UserError, UserName};
-use crate::auth::{format_ms, now_ms, password, sessions, Role};
+use crate::auth::{password, sessions, Role};
+use crate::clock::{format_ms, now_ms};
 use crate::config::Settings;
 use crate::store::Store;
 

@@ -1,23 +1,88 @@
-//! The audited bot actions, shared by the JSON API and the page forms: each calls the
-//! lifecycle and appends its audit entry (with the bot's Vault accessor), whatever the outcome.
+//! The audited actions, shared by the JSON API and the page forms: each calls the lifecycle,
+//! turns its error into a [`WebError`] (once: a 5xx logs its cause there) and writes its audit
+//! entry, whatever the outcome, through [`append`], the one writer of the audit log.
 
 use serde_json::{json, Value};
 
+use super::error::WebError;
 use super::AppState;
-use crate::audit::{self, Outcome};
+use crate::audit::{self, Entry, Outcome};
 use crate::auth::{Admin, ClientIp, CurrentUser, Operator};
-use crate::bots::{BotView, LifecycleError, StopResult};
+use crate::bots::{BotView, StartRequest, StopResult};
+use crate::clock::Clock;
+use crate::domain::WalletId;
+use crate::store::Store;
+
+const BOT_START: &str = "bot_start";
+
+/// A start refused before the lifecycle saw it (unreadable or invalid input): who tried what
+/// is part of the trail too.
+pub async fn start_refused(app: &AppState, op: &Operator, ip: &ClientIp, refused: &WebError) {
+    let entry = entry(
+        op,
+        ip,
+        BOT_START,
+        "",
+        refused.audit_details(),
+        refused.outcome(),
+    );
+    append(&app.store, &Clock::System, entry).await;
+}
+
+/// The first half of a start: the bot is registered (`starting`) under a new id. Returns that
+/// id and the request's summary for the audit entry of [`launch`].
+pub async fn begin(
+    app: &AppState,
+    op: &Operator,
+    ip: &ClientIp,
+    req: StartRequest,
+) -> Result<(String, Value), WebError> {
+    let summary = json!({
+        "wallet": req.wallet.as_str(), "market": req.market.as_str(),
+        "bot_type": req.bot_type.as_str(), "params": req.params,
+        "allow_shared_wallet": req.allow_shared_wallet,
+    });
+    match app.bots.begin(req, &op.name).await {
+        Ok(id) => Ok((id, summary)),
+        Err(e) => {
+            let e = WebError::from(e);
+            record(app, op, ip, BOT_START, "", summary, Err(&e)).await;
+            Err(e)
+        }
+    }
+}
+
+/// The second half: token, container, readiness. Audited with the bot's Vault accessor and
+/// launch id, whatever the outcome.
+pub async fn launch(
+    app: &AppState,
+    op: &Operator,
+    ip: &ClientIp,
+    bot_id: &str,
+    summary: Value,
+) -> Result<BotView, WebError> {
+    // The launch reports what the audit entry records: no second question to the manager.
+    let launch = app.bots.launch(bot_id).await;
+    let result = launch.result.map_err(WebError::from);
+    let mut details = summary;
+    details["accessor"] = json!(launch.accessor);
+    details["launch_id"] = json!(launch.launch_id);
+    let ended = result.as_ref().map(drop);
+    record(app, op, ip, BOT_START, bot_id, details, ended).await;
+    result
+}
 
 pub async fn stop(
     app: &AppState,
     op: &Operator,
     ip: &ClientIp,
     id: &str,
-) -> Result<BotView, LifecycleError> {
+) -> Result<BotView, WebError> {
     let accessor = app.bots.accessor(id);
-    let result = app.bots.stop(id, &op.name).await;
+    let result = app.bots.stop(id, &op.name).await.map_err(WebError::from);
     let details = json!({ "accessor": accessor });
-    record(app, op, ip, "bot_stop", id, details, result.as_ref().err()).await;
+    let ended = result.as_ref().map(drop);
+    record(app, op, ip, "bot_stop", id, details, ended).await;
     result
 }
 
@@ -26,87 +91,97 @@ pub async fn restart(
     op: &Operator,
     ip: &ClientIp,
     id: &str,
-) -> Result<BotView, LifecycleError> {
-    let result = app.bots.restart(id, &op.name).await;
+) -> Result<BotView, WebError> {
+    let result = app.bots.restart(id, &op.name).await.map_err(WebError::from);
     let details = json!({ "accessor": app.bots.accessor(id) });
-    record(
-        app,
-        op,
-        ip,
-        "bot_restart",
-        id,
-        details,
-        result.as_ref().err(),
-    )
-    .await;
+    let ended = result.as_ref().map(drop);
+    record(app, op, ip, "bot_restart", id, details, ended).await;
     result
 }
 
 /// The kill switch: every bot, concurrently; each result reported and audited together.
 pub async fn stop_all(app: &AppState, admin: &Admin, ip: &ClientIp) -> Vec<StopResult> {
     let results = app.bots.stop_all(&admin.name).await;
-    let failed = results.iter().filter(|r| !r.ok).count();
-    let err = (failed > 0).then(|| {
-        LifecycleError::StopFailed(format!("{failed} of {} bots did not stop", results.len()))
-    });
     let details = json!({ "results": results });
-    record(app, admin, ip, "kill_all", "*", details, err.as_ref()).await;
+    let entry = entry(admin, ip, "kill_all", "*", details, batch_outcome(&results));
+    append(&app.store, &Clock::System, entry).await;
     results
 }
 
-/// Appends an audit entry for a bot action, its outcome taken from the lifecycle's error.
-pub async fn record(
+/// After a key rotation: the wallet's bots restarted one at a time, audited together.
+pub async fn rolling_restart(
     app: &AppState,
-    user: &CurrentUser,
+    op: &Operator,
     ip: &ClientIp,
-    action: &str,
-    target: &str,
-    details: Value,
-    error: Option<&LifecycleError>,
-) {
-    let (result, details) = match error {
-        None => (Outcome::Ok, details),
-        Some(e) => {
-            let mut d = details;
-            d["error"] = json!(e.to_string());
-            let refused = matches!(
-                e,
-                LifecycleError::Invalid(_)
-                    | LifecycleError::NotFound(_)
-                    | LifecycleError::Conflict(_)
-            );
-            (
-                if refused {
-                    Outcome::Denied
-                } else {
-                    Outcome::Error
-                },
-                d,
-            )
-        }
-    };
-    append(app, user, ip, action, target, details, result).await;
+    wallet: &WalletId,
+) -> Vec<StopResult> {
+    let results = app.bots.rolling_restart(wallet, &op.name).await;
+    let details = json!({ "results": results });
+    let outcome = batch_outcome(&results);
+    let entry = entry(op, ip, "rolling_restart", wallet.as_str(), details, outcome);
+    append(&app.store, &Clock::System, entry).await;
+    results
 }
 
-/// Appends one audit entry; a failing audit write is logged, never hidden.
-pub async fn append(
+/// A batch failed if one of its bots did.
+fn batch_outcome(results: &[StopResult]) -> Outcome {
+    if results.iter().all(|r| r.ok) {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    }
+}
+
+/// Appends an audit entry for a bot action; its outcome and error text come from the error.
+async fn record(
     app: &AppState,
     user: &CurrentUser,
     ip: &ClientIp,
     action: &str,
     target: &str,
+    mut details: Value,
+    ended: Result<(), &WebError>,
+) {
+    let outcome = match ended {
+        Ok(()) => Outcome::Ok,
+        Err(e) => {
+            if let (Some(d), Value::Object(err)) = (details.as_object_mut(), e.audit_details()) {
+                d.extend(err);
+            }
+            e.outcome()
+        }
+    };
+    let entry = entry(user, ip, action, target, details, outcome);
+    append(&app.store, &Clock::System, entry).await;
+}
+
+fn entry<'a>(
+    user: &'a CurrentUser,
+    ip: &ClientIp,
+    action: &'a str,
+    target: &'a str,
     details: Value,
     result: Outcome,
-) {
-    let entry = audit::Entry {
+) -> Entry<'a> {
+    Entry {
         actor: &user.name,
         action,
         target,
         ip: ip.0,
         details,
         result,
-    };
-    if let Err(e) = audit::record(app.store.pool(), entry).await {
-        tracing::error!(error = %e, action, "cannot write the audit log");
+    }
+}
+
+/// The one writer of the dashboard's audit entries, stamped by `clock`. A failing write is
+/// logged, never hidden, and does not undo the action (which already happened).
+pub async fn append(store: &Store, clock: &Clock, entry: Entry<'_>) {
+    let action = entry.action.to_owned();
+    if let Err(e) = audit::record_at(store.pool(), entry, clock.now_ms()).await {
+        tracing::error!(
+            error = format!("{e:#}"),
+            action,
+            "cannot write the audit log"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The JSON API: every action of the dashboard, for scripts (API tokens) and for the pages'
-//! scripts (session + CSRF header). Errors are `{"error": "..."}` in words; lifecycle errors
-//! become HTTP statuses in [`refusal`], the one place that decides.
+//! scripts (session + CSRF header). Errors are `{"error": "..."}` in words, built by
+//! `web::error`, the one place that turns errors into statuses.
 
 use std::sync::Arc;
 
@@ -14,11 +14,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::actions::record;
+use super::error::WebError;
 use super::{actions, AppState};
-use crate::audit::Outcome;
-use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Refusal, Viewer};
-use crate::bots::{BotView, LifecycleError, StartForm, StartRequest};
+use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Viewer};
+use crate::bots::{BotView, StartForm, StartRequest};
 use crate::domain::WalletId;
 use tradebot_contract::{params, BotType};
 
@@ -41,18 +40,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/openapi.json", get(super::openapi::document))
 }
 
-/// A lifecycle error as a response: 4xx say what to change, 5xx say what is down.
-pub fn refusal(e: &LifecycleError, json: bool) -> Refusal {
-    let status = match e {
-        LifecycleError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        LifecycleError::NotFound(_) => StatusCode::NOT_FOUND,
-        LifecycleError::Conflict(_) => StatusCode::CONFLICT,
-        LifecycleError::Vault(_) | LifecycleError::Docker(_) => StatusCode::SERVICE_UNAVAILABLE,
-        LifecycleError::StartFailed(_) | LifecycleError::StopFailed(_) => StatusCode::BAD_GATEWAY,
-    };
-    Refusal::new(status, json, e.to_string())
-}
-
 async fn list(_: Viewer, State(app): State<Arc<AppState>>) -> Json<Vec<BotView>> {
     Json(app.bots.list())
 }
@@ -73,14 +60,12 @@ fn yes() -> bool {
 pub fn parse_start(
     body: Result<Bytes, BytesRejection>,
     markets: &[String],
-) -> Result<StartRequest, Refusal> {
-    let bad = |m: String| Refusal::new(StatusCode::BAD_REQUEST, true, m);
+) -> Result<StartRequest, WebError> {
+    let bad = WebError::bad_request;
     let body = body.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(_) => Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            true,
-            format!("the request is larger than {MAX_BODY_BYTES} bytes"),
-        ),
+        BytesRejection::FailedToBufferBody(_) => {
+            WebError::too_large(format!("the request is larger than {MAX_BODY_BYTES} bytes"))
+        }
         other => bad(format!("unreadable request: {}", other.body_text())),
     })?;
     let text =
@@ -91,8 +76,7 @@ pub fn parse_start(
             first_line(&e.to_string())
         ))
     })?;
-    StartRequest::parse(form, markets)
-        .map_err(|m| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, true, m))
+    StartRequest::parse(form, markets).map_err(WebError::unprocessable)
 }
 
 fn first_line(s: &str) -> String {
@@ -111,49 +95,26 @@ async fn start(
     State(app): State<Arc<AppState>>,
     Query(q): Query<StartQuery>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let req = match parse_start(body, &app.bots.config().markets) {
         Ok(r) => r,
         Err(refused) => {
-            // Refused input is audited too: who tried what is part of the trail.
-            let details = json!({ "error": refused.message() });
-            actions::append(&app, &op, &ip, "bot_start", "", details, Outcome::Denied).await;
+            actions::start_refused(&app, &op, &ip, &refused).await;
             return Err(refused);
         }
     };
-    let summary = json!({
-        "wallet": req.wallet.as_str(), "market": req.market.as_str(),
-        "bot_type": req.bot_type.as_str(), "params": req.params,
-        "allow_shared_wallet": req.allow_shared_wallet,
-    });
-    let bot_id = match app.bots.begin(req, &op.name).await {
-        Ok(id) => id,
-        Err(e) => {
-            record(&app, &op, &ip, "bot_start", "", summary, Some(&e)).await;
-            return Err(refusal(&e, true));
-        }
-    };
+    let (bot_id, summary) = actions::begin(&app, &op, &ip, req).await?;
     let launch = {
         let app = Arc::clone(&app);
         let (op, ip, bot_id) = (op.clone(), ip, bot_id.clone());
-        async move {
-            // The launch reports what the audit entry records: no second question.
-            let launch = app.bots.launch(&bot_id).await;
-            let mut details = summary;
-            details["accessor"] = json!(launch.accessor);
-            details["launch_id"] = json!(launch.launch_id);
-            let target = bot_id.as_str();
-            let error = launch.result.as_ref().err();
-            record(&app, &op, &ip, "bot_start", target, details, error).await;
-            launch.result
-        }
+        async move { actions::launch(&app, &op, &ip, &bot_id, summary).await }
     };
     if q.wait {
-        let view = launch.await.map_err(|e| refusal(&e, true))?;
+        let view = launch.await?;
         Ok((StatusCode::CREATED, Json(view)).into_response())
     } else {
         tokio::spawn(launch);
-        let view = app.bots.get(bot_id.as_str());
+        let view = app.bots.get(&bot_id);
         Ok((StatusCode::ACCEPTED, Json(view)).into_response())
     }
 }
@@ -162,24 +123,10 @@ async fn detail(
     _: Viewer,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Refusal> {
-    let view = app.bots.get(&id).ok_or_else(|| {
-        Refusal::new(
-            StatusCode::NOT_FOUND,
-            true,
-            format!("no bot {}", short(&id)),
-        )
-    })?;
-    let runs = app
-        .store
-        .runs(&id, 20)
-        .await
-        .map_err(|e| Refusal::internal(true, &e))?;
-    let pnl = app
-        .store
-        .pnl_history(&id, 500)
-        .await
-        .map_err(|e| Refusal::internal(true, &e))?;
+) -> Result<Json<Value>, WebError> {
+    let view = app.bots.get(&id).ok_or_else(|| no_bot(&id))?;
+    let runs = app.store.runs(&id, 20).await?;
+    let pnl = app.store.pnl_history(&id, 500).await?;
     Ok(Json(json!({
         "bot": view,
         "params": app.bots.params(&id),
@@ -189,8 +136,11 @@ async fn detail(
     })))
 }
 
-fn short(s: &str) -> String {
-    s.chars().take(40).collect()
+fn no_bot(id: &str) -> WebError {
+    WebError::not_found(format!(
+        "no bot {}",
+        id.chars().take(40).collect::<String>()
+    ))
 }
 
 async fn stop(
@@ -199,11 +149,8 @@ async fn stop(
     ip: ClientIp,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<BotView>, Refusal> {
-    actions::stop(&app, &op, &ip, &id)
-        .await
-        .map(Json)
-        .map_err(|e| refusal(&e, true))
+) -> Result<Json<BotView>, WebError> {
+    actions::stop(&app, &op, &ip, &id).await.map(Json)
 }
 
 async fn restart(
@@ -212,11 +159,8 @@ async fn restart(
     ip: ClientIp,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<BotView>, Refusal> {
-    actions::restart(&app, &op, &ip, &id)
-        .await
-        .map(Json)
-        .map_err(|e| refusal(&e, true))
+) -> Result<Json<BotView>, WebError> {
+    actions::restart(&app, &op, &ip, &id).await.map(Json)
 }
 
 async fn stop_all(
@@ -246,26 +190,15 @@ async fn logs(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(q): Query<LogsQuery>,
-) -> Result<Json<Value>, Refusal> {
+) -> Result<Json<Value>, WebError> {
     let tail = q.tail.clamp(1, 1000);
-    let view = app.bots.get(&id).ok_or_else(|| {
-        Refusal::new(
-            StatusCode::NOT_FOUND,
-            true,
-            format!("no bot {}", short(&id)),
-        )
-    })?;
+    let view = app.bots.get(&id).ok_or_else(|| no_bot(&id))?;
     let lines = match view.container_id {
-        Some(_) => app
-            .bots
-            .tail_logs(&id, tail)
-            .await
-            .map_err(|e| refusal(&e, true))?,
+        Some(_) => app.bots.tail_logs(&id, tail).await?,
         None => app
             .store
             .runs(&id, 1)
-            .await
-            .map_err(|e| Refusal::internal(true, &e))?
+            .await?
             .into_iter()
             .next()
             .map(|r| r.last_logs)
@@ -287,8 +220,8 @@ async fn markets(_: Viewer, State(app): State<Arc<AppState>>) -> Json<Value> {
 }
 
 /// Wallets with the bots using them. Never key material: Vault's metadata only.
-async fn wallets(_: Viewer, State(app): State<Arc<AppState>>) -> Result<Json<Value>, Refusal> {
-    let wallets = app.bots.wallets().await.map_err(|e| refusal(&e, true))?;
+async fn wallets(_: Viewer, State(app): State<Arc<AppState>>) -> Result<Json<Value>, WebError> {
+    let wallets = app.bots.wallets().await?;
     let out: Vec<Value> = wallets
         .iter()
         .map(|w| {
@@ -310,22 +243,9 @@ async fn rolling_restart(
     ip: ClientIp,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Refusal> {
-    let wallet = WalletId::parse(&id)
-        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, true, e.to_string()))?;
-    let results = app.bots.rolling_restart(&wallet, &op.name).await;
-    let failed = results.iter().filter(|r| !r.ok).count();
-    let err = (failed > 0).then(|| LifecycleError::StartFailed("a bot did not come back".into()));
-    record(
-        &app,
-        &op,
-        &ip,
-        "rolling_restart",
-        wallet.as_str(),
-        json!({ "results": results }),
-        err.as_ref(),
-    )
-    .await;
+) -> Result<Json<Value>, WebError> {
+    let wallet = WalletId::parse(&id).map_err(|e| WebError::bad_request(e.to_string()))?;
+    let results = actions::rolling_restart(&app, &op, &ip, &wallet).await;
     Ok(Json(json!({ "wallet": wallet, "results": results })))
 }
 

@@ -1,19 +1,26 @@
-//! The HTTPS dashboard: TLS termination, the router, and the accept loop.
+//! The HTTPS dashboard: TLS termination, the router, and the accept loop. Its layers, top
+//! down: handlers (`api`, `pages`, `account`) -> audited actions (`actions`) -> the lifecycle
+//! and `auth`; errors become responses in `error`, pages get their chrome from `view`.
 
+pub mod account;
 mod actions;
 pub mod api;
 mod chart;
+pub mod error;
 pub mod health;
 pub mod healthcheck;
 mod metrics;
 mod openapi;
 mod pages;
 mod plain_http;
+mod start_form;
+mod view;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -21,7 +28,9 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::auth::AuthState;
 use crate::bots::{BotManager, ManagerConfig};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::runtime::DockerRuntime;
 use crate::store::Store;
@@ -40,6 +49,18 @@ pub struct AppState {
     pub settings: Settings,
     pub latency: metrics::Latency,
     pub health: health::Cache,
+}
+
+/// The auth extractors and account pages see only this part of the state.
+impl FromRef<Arc<AppState>> for AuthState {
+    fn from_ref(app: &Arc<AppState>) -> Self {
+        Self {
+            store: app.store.clone(),
+            settings: app.settings.auth.clone(),
+            data_dir: app.settings.data_dir.clone(),
+            clock: Clock::System,
+        }
+    }
 }
 
 /// A dashboard bound to its port, ready to serve. Tests build it on port 0.
@@ -237,8 +258,8 @@ fn router(state: Arc<AppState>) -> Router {
     use axum::http::{header, HeaderValue};
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        // auth: login/logout, account, users, audit pages and /static (src/auth).
-        .merge(crate::auth::routes())
+        // Login/logout, account, users, audit pages and the stylesheet (web::account).
+        .merge(account::routes())
         // The JSON API (every action), the bot and wallet pages, metrics.
         .merge(api::routes())
         .merge(pages::routes())

@@ -1,4 +1,4 @@
-//! The operators' pages: bots overview, start form, bot detail (live logs over server-sent
+//! The operators' pages: bots overview, bot detail (live logs over server-sent
 //! events, fills, PnL chart), wallets. Server-rendered with askama (auto-escaping); the few
 //! live parts are static/app.js, which only calls the JSON API.
 
@@ -7,19 +7,19 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
-use tradebot_contract::{params, BotType};
 
-use super::api::refusal;
+use super::error::{problem, stream_ended, WebError};
 use super::health::cached;
+use super::view::{render, Chrome};
 use super::{actions, chart, AppState};
-use crate::auth::{render, Admin, Chrome, ClientIp, CsrfChecked, Operator, Refusal, Role, Viewer};
+use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Role, Viewer};
 use crate::bots::{BotState, BotView};
 use crate::store::Run;
 
@@ -28,7 +28,7 @@ const SCRIPT: &str = include_str!("../../static/app.js");
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(overview))
-        .route("/bots/new", get(new_bot))
+        .route("/bots/new", get(super::start_form::new_bot))
         .route("/bots/stop-all", post(stop_all))
         .route("/bots/{id}", get(detail))
         .route("/bots/{id}/stop", post(stop))
@@ -109,7 +109,7 @@ struct OverviewPage {
 }
 
 async fn overview(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
-    let now = crate::bots::now_ms();
+    let now = crate::clock::now_ms();
     let bots = app.bots.list();
     let health = cached(&app).await;
     render(&OverviewPage {
@@ -122,134 +122,12 @@ async fn overview(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
     })
 }
 
-/// One parameter field of the start form.
-#[derive(Debug)]
-struct Field {
-    /// `p.spread_bps` or `p.risk.max_position`.
-    name: String,
-    label: String,
-    kind: &'static str,
-    options: Vec<String>,
-    default: String,
-    min: String,
-    max: String,
-    help: String,
-}
-
-#[derive(Debug)]
-struct TypeForm {
-    bot_type: String,
-    title: String,
-    description: String,
-    fields: Vec<Field>,
-    risk_fields: Vec<Field>,
-}
-
-fn number_text(v: Option<&Value>) -> String {
+pub(super) fn number_text(v: Option<&Value>) -> String {
     match v {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     }
-}
-
-fn fields(schema: &Value, prefix: &str) -> Vec<Field> {
-    let Some(props) = schema["properties"].as_object() else {
-        return Vec::new();
-    };
-    props
-        .iter()
-        .filter(|(_, p)| p["type"] != "object")
-        .map(|(name, p)| {
-            let options: Vec<String> = p["enum"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Field {
-                name: format!("{prefix}{name}"),
-                label: name.replace('_', " "),
-                kind: match (p["type"].as_str(), options.is_empty()) {
-                    (_, false) => "select",
-                    (Some("integer"), _) => "integer",
-                    (Some("number"), _) => "number",
-                    _ => "text",
-                },
-                options,
-                default: number_text(p.get("default")),
-                min: number_text(p.get("minimum")),
-                max: number_text(p.get("maximum")),
-                help: p["description"].as_str().unwrap_or_default().to_owned(),
-            }
-        })
-        .collect()
-}
-
-fn type_forms() -> Vec<TypeForm> {
-    BotType::ALL
-        .into_iter()
-        .map(|t| {
-            let schema = params::schema_for(t);
-            TypeForm {
-                bot_type: t.as_str().to_owned(),
-                title: schema["title"].as_str().unwrap_or(t.as_str()).to_owned(),
-                description: schema["description"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                fields: fields(&schema, "p."),
-                risk_fields: fields(&schema["properties"]["risk"], "p.risk."),
-            }
-        })
-        .collect()
-}
-
-#[derive(Debug)]
-struct WalletOption {
-    id: String,
-    label: String,
-    /// Comma-separated; the script narrows the market list to these.
-    markets: String,
-    busy: bool,
-}
-
-#[derive(Template)]
-#[template(path = "bot_new.html")]
-struct NewBotPage {
-    chrome: Chrome,
-    wallets: Vec<WalletOption>,
-    markets: Vec<String>,
-    types: Vec<TypeForm>,
-    problems: Vec<String>,
-}
-
-async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) -> Response {
-    let mut problems = cached(&app).await.problems();
-    let wallets = match app.bots.wallets().await {
-        Ok(w) => w,
-        Err(e) => {
-            problems.push(e.to_string());
-            Vec::new()
-        }
-    };
-    render(&NewBotPage {
-        chrome: Chrome::new(&user, "bots"),
-        wallets: wallets
-            .iter()
-            .map(|w| WalletOption {
-                id: w.id.to_string(),
-                label: w.label.clone(),
-                markets: w.allowed_markets.join(","),
-                busy: !app.bots.bots_on_wallet(w.id.as_str()).is_empty(),
-            })
-            .collect(),
-        markets: app.bots.config().markets.clone(),
-        types: type_forms(),
-        problems,
-    })
 }
 
 /// A resting order, from the bot's last status event.
@@ -303,20 +181,18 @@ async fn detail(
     user: Viewer,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Response, Refusal> {
-    let view = app.bots.get(&id).ok_or_else(|| {
-        Refusal::new(StatusCode::NOT_FOUND, false, "there is no such bot").with_user(&user)
-    })?;
+) -> Result<Response, WebError> {
+    let page_error = |e: WebError| e.page_for(&user);
+    let view = app
+        .bots
+        .get(&id)
+        .ok_or_else(|| page_error(WebError::not_found("there is no such bot")))?;
     let runs = app
         .store
         .runs(&id, 10)
         .await
-        .map_err(|e| Refusal::internal(false, &e))?;
-    let history = app
-        .store
-        .pnl_history(&id, 500)
-        .await
-        .map_err(|e| Refusal::internal(false, &e))?;
+        .map_err(|e| page_error(e.into()))?;
+    let history = (app.store.pnl_history(&id, 500).await).map_err(|e| page_error(e.into()))?;
     let status = view.last_status.clone().unwrap_or(Value::Null);
     let s = |k: &str| number_text(status.get(k));
     let field = |v: &Value, k: &str| number_text(v.get(k));
@@ -328,7 +204,7 @@ async fn detail(
         .map(|f| FillRow {
             time: f["ts_ms"]
                 .as_i64()
-                .map(|t| crate::auth::format_ms(t, true))
+                .map(|t| crate::clock::format_ms(t, true))
                 .unwrap_or_default(),
             side: field(f, "side"),
             price: field(f, "price"),
@@ -356,7 +232,7 @@ async fn detail(
             .as_deref()
             .map(|c| c.chars().take(12).collect())
             .unwrap_or_default(),
-        started: crate::auth::format_ms(view.started_ms, true),
+        started: crate::clock::format_ms(view.started_ms, true),
         restarts: view.restarts,
         active: view.state.is_active(),
         may_operate: user.role >= Role::Operator,
@@ -379,13 +255,13 @@ async fn detail(
         runs: runs
             .iter()
             .map(|r| RunRow {
-                ended: crate::auth::format_ms(r.ended_ms, true),
+                ended: crate::clock::format_ms(r.ended_ms, true),
                 outcome: r.outcome.clone(),
                 exit_code: r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
                 reason: r.reason.clone(),
             })
             .collect(),
-        bot: row(&view, crate::bots::now_ms()),
+        bot: row(&view, crate::clock::now_ms()),
     };
     Ok(render(&page))
 }
@@ -401,7 +277,7 @@ async fn log_stream(
             Some(lines) => Box::pin(lines.map(|l| {
                 Ok(match l {
                     Ok(line) => Event::default().data(line),
-                    Err(e) => Event::default().event("gone").data(e.to_string()),
+                    Err(e) => Event::default().event("gone").data(stream_ended(&e)),
                 })
             })),
             None => Box::pin(futures_util::stream::once(async {
@@ -416,10 +292,10 @@ async fn log_stream(
 }
 
 /// The end of a form action: back to the bot's page, or the error page with the reason.
-fn after(result: Result<(), crate::bots::LifecycleError>, to: &str, user: &Operator) -> Response {
+fn after(result: Result<(), WebError>, to: &str, user: &Operator) -> Response {
     match result {
         Ok(()) => Redirect::to(to).into_response(),
-        Err(e) => refusal(&e, false).with_user(user).into_response(),
+        Err(e) => e.page_for(user).into_response(),
     }
 }
 
@@ -477,7 +353,7 @@ struct WalletsPage {
 async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
     let (wallets, problems) = match app.bots.wallets().await {
         Ok(w) => (w, Vec::new()),
-        Err(e) => (Vec::new(), vec![e.to_string()]),
+        Err(e) => (Vec::new(), vec![problem(e)]),
     };
     render(&WalletsPage {
         chrome: Chrome::new(&user, "wallets"),
@@ -527,21 +403,5 @@ mod tests {
         assert_eq!(human_duration(7_500_000), "2h 5m");
         assert_eq!(human_duration(3 * 86_400_000 + 4 * 3_600_000), "3d 4h");
         assert_eq!(human_duration(-5), "0s");
-    }
-
-    #[test]
-    fn every_bot_type_has_a_form_with_fields_and_risk_limits() {
-        let forms = type_forms();
-        assert_eq!(forms.len(), BotType::ALL.len());
-        for f in &forms {
-            assert!(!f.fields.is_empty(), "{} has no fields", f.bot_type);
-            assert!(
-                !f.risk_fields.is_empty(),
-                "{} has no risk fields",
-                f.bot_type
-            );
-            assert!(f.fields.iter().all(|x| x.name.starts_with("p.")));
-            assert!(f.risk_fields.iter().all(|x| x.name.starts_with("p.risk.")));
-        }
     }
 }

@@ -47,6 +47,15 @@ impl Drop for TestApp {
 
 /// `tag` keeps container names, the bots network and the stack label apart between tests.
 pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
+    spawn_app_with(tag, extra_wallets, |_| {}).await
+}
+
+/// [`spawn_app`] with `tweak` applied to the dashboard's settings just before it is built.
+pub async fn spawn_app_with(
+    tag: &str,
+    extra_wallets: &[&str],
+    tweak: impl FnOnce(&mut tradebot::config::Settings),
+) -> TestApp {
     tradebot::tls::install_crypto_provider();
     let image = tokio::task::spawn_blocking(bot_image).await.unwrap();
     let bao = Bao::start_on("0.0.0.0");
@@ -89,6 +98,7 @@ pub async fn spawn_app(tag: &str, extra_wallets: &[&str]) -> TestApp {
     settings.bots.status_interval_secs = 1;
     settings.bots.markets = MARKETS.iter().map(|m| (*m).to_owned()).collect();
     settings.bots.nano_cpus = 250_000_000;
+    tweak(&mut settings);
     let kv_mount = settings.vault.kv_mount.clone();
     let app = Application::build(settings.clone()).await.unwrap();
     let url = format!("https://localhost:{}", app.local_addr().unwrap().port());

@@ -13,9 +13,11 @@ use super::{audit, internal, HumanForm};
 use crate::audit::actions;
 use crate::auth::api_tokens::{self, TokenInfo};
 use crate::auth::{
-    format_ms, password, render, sessions, users, AuthState, Chrome, ClientIp, CsrfChecked,
-    CurrentUser, Refusal, Viewer,
+    password, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser, Viewer,
 };
+use crate::clock::format_ms;
+use crate::web::error::WebError;
+use crate::web::view::{render, Chrome};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -50,7 +52,7 @@ impl From<TokenInfo> for TokenRow {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct Done {
+pub(super) struct Done {
     done: Option<String>,
 }
 
@@ -60,7 +62,7 @@ async fn account_page(
     notice: Option<&'static str>,
     error: Option<String>,
     new_token: Option<String>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let tokens = api_tokens::list(auth.store.pool(), user.id)
         .await
         .map_err(|e| internal(&e))?;
@@ -75,11 +77,11 @@ async fn account_page(
     Ok(render(&page))
 }
 
-pub(crate) async fn show(
+pub(super) async fn show(
     State(auth): State<AuthState>,
     user: CurrentUser,
     Query(done): Query<Done>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     // Fixed sentences only: nothing from the query string is reflected.
     let notice = match done.done.as_deref() {
         Some("password") => Some("Password changed. Your other sessions were signed out."),
@@ -90,19 +92,19 @@ pub(crate) async fn show(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct PasswordForm {
+pub(super) struct PasswordForm {
     current: SecretString,
     new: SecretString,
     confirm: SecretString,
 }
 
-pub(crate) async fn change_password(
+pub(super) async fn change_password(
     State(auth): State<AuthState>,
     ip: ClientIp,
     user: CurrentUser,
     _: CsrfChecked,
     HumanForm(form): HumanForm<PasswordForm>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let pool = auth.store.pool();
     let refuse = |msg: String| account_page(&auth, &user, None, Some(msg), None);
     if form.new.expose_secret() != form.confirm.expose_secret() {
@@ -126,7 +128,7 @@ pub(crate) async fn change_password(
         .await
         .map_err(|e| internal(&e))?;
     if user.must_change_password {
-        crate::auth::bootstrap::forget_initial_password(&auth.data_dir);
+        crate::auth::forget_initial_password(&auth.data_dir);
     }
     // Whoever knew the old password is signed out everywhere; this browser gets a new session.
     sessions::delete_all_for_user(pool, user.id)
@@ -153,17 +155,17 @@ pub(crate) async fn change_password(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct TokenForm {
+pub(super) struct TokenForm {
     name: String,
 }
 
-pub(crate) async fn create_token(
+pub(super) async fn create_token(
     State(auth): State<AuthState>,
     ip: ClientIp,
     user: CurrentUser,
     _: CsrfChecked,
     HumanForm(form): HumanForm<TokenForm>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let name = match api_tokens::check_name(&form.name) {
         Ok(n) => n,
         Err(msg) => return account_page(&auth, &user, None, Some(msg), None).await,
@@ -178,13 +180,13 @@ pub(crate) async fn create_token(
     account_page(&auth, &user, None, None, Some(shown)).await
 }
 
-pub(crate) async fn revoke_token(
+pub(super) async fn revoke_token(
     State(auth): State<AuthState>,
     ip: ClientIp,
     user: CurrentUser,
     _: CsrfChecked,
     Path(id): Path<i64>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let revoked = api_tokens::revoke(auth.store.pool(), user.id, id)
         .await
         .map_err(|e| internal(&e))?;
@@ -204,6 +206,6 @@ pub(crate) async fn revoke_token(
 }
 
 /// Who the caller is: `{"name": ..., "role": ...}` (for scripts checking their token).
-pub(crate) async fn me(user: Viewer) -> Json<serde_json::Value> {
+pub(super) async fn me(user: Viewer) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "name": user.name, "role": user.role }))
 }

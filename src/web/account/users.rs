@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
 use crate::auth::users::{UserError, UserName};
-use crate::auth::{
-    format_ms, password, render, sessions, users, Admin, AuthState, Chrome, ClientIp, CsrfChecked,
-    Role,
-};
+use crate::auth::{password, sessions, users, Admin, AuthState, ClientIp, CsrfChecked, Role};
+use crate::clock::format_ms;
+use crate::web::error::WebError;
+use crate::web::view::{render, Chrome};
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -39,7 +39,7 @@ async fn users_page(
     admin: &Admin,
     notice: Option<String>,
     error: Option<String>,
-) -> Result<Response, crate::auth::Refusal> {
+) -> Result<Response, WebError> {
     let list = users::list(auth.store.pool())
         .await
         .map_err(|e| internal(&e))?;
@@ -63,9 +63,9 @@ async fn users_page(
     Ok(render(&page))
 }
 
-type PageResult = Result<Response, crate::auth::Refusal>;
+type PageResult = Result<Response, WebError>;
 
-pub(crate) async fn list(State(auth): State<AuthState>, admin: Admin) -> PageResult {
+pub(super) async fn list(State(auth): State<AuthState>, admin: Admin) -> PageResult {
     users_page(&auth, &admin, None, None).await
 }
 
@@ -96,13 +96,13 @@ fn entry<'a>(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct AddForm {
+pub(super) struct AddForm {
     name: String,
     role: String,
     password: SecretString,
 }
 
-pub(crate) async fn add(
+pub(super) async fn add(
     State(auth): State<AuthState>,
     ip: ClientIp,
     admin: Admin,
@@ -136,11 +136,11 @@ pub(crate) async fn add(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct RoleForm {
+pub(super) struct RoleForm {
     role: String,
 }
 
-pub(crate) async fn set_role(
+pub(super) async fn set_role(
     State(auth): State<AuthState>,
     ip: ClientIp,
     admin: Admin,
@@ -169,7 +169,7 @@ pub(crate) async fn set_role(
     .await
 }
 
-pub(crate) async fn disable(
+pub(super) async fn disable(
     State(auth): State<AuthState>,
     ip: ClientIp,
     admin: Admin,
@@ -202,7 +202,7 @@ pub(crate) async fn disable(
     .await
 }
 
-pub(crate) async fn enable(
+pub(super) async fn enable(
     State(auth): State<AuthState>,
     ip: ClientIp,
     admin: Admin,
@@ -232,12 +232,12 @@ pub(crate) async fn enable(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct ResetForm {
+pub(super) struct ResetForm {
     password: SecretString,
 }
 
 /// Sets a temporary password the user must replace; ends their sessions.
-pub(crate) async fn reset_password(
+pub(super) async fn reset_password(
     State(auth): State<AuthState>,
     ip: ClientIp,
     admin: Admin,

@@ -8,12 +8,15 @@ use serde::Deserialize;
 
 use super::internal;
 use crate::audit::{self, Filter, Record};
-use crate::auth::{format_ms, render, AuthState, Chrome, Operator, Refusal};
+use crate::auth::{AuthState, Operator};
+use crate::clock::format_ms;
+use crate::web::error::WebError;
+use crate::web::view::{render, Chrome};
 
 /// The filter as the form sends it: empty fields mean "any"; dates are UTC `YYYY-MM-DD`
 /// (or `YYYY-MM-DDTHH:MM` from a datetime input); `until` includes its whole day.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct FilterForm {
+pub(super) struct FilterForm {
     #[serde(default)]
     actor: String,
     #[serde(default)]
@@ -108,11 +111,11 @@ struct Row {
     r: Record,
 }
 
-pub(crate) async fn page(
+pub(super) async fn page(
     State(auth): State<AuthState>,
     user: Operator,
     Query(form): Query<FilterForm>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let (rows, error) = match form.to_filter() {
         Ok(filter) => {
             let rows = audit::query(auth.store.pool(), &filter)
@@ -138,14 +141,14 @@ pub(crate) async fn page(
     Ok(render(&page))
 }
 
-pub(crate) async fn csv(
+pub(super) async fn csv(
     State(auth): State<AuthState>,
     _: Operator,
     Query(form): Query<FilterForm>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let mut filter = form
         .to_filter()
-        .map_err(|msg| Refusal::bad_request(false, msg))?;
+        .map_err(|msg| WebError::bad_request(msg).page())?;
     filter.limit = Some(10_000);
     let rows = audit::query(auth.store.pool(), &filter)
         .await

@@ -1,4 +1,4 @@
-//! Page plumbing: `Chrome` (what templates/base.html needs: the user, their role, the CSRF
+//! Page chrome and rendering: `Chrome` (what templates/base.html needs: the user, their role, the CSRF
 //! token, the active nav entry), rendering with `Cache-Control: no-store`, and the stylesheet.
 
 use std::sync::LazyLock;
@@ -7,14 +7,24 @@ use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::{CurrentUser, Role};
+use crate::auth::{CurrentUser, Role};
 
-/// The signed-in user as the layout shows them.
-#[derive(Debug, Clone)]
+/// The signed-in user as the layout shows them. `Debug` leaves out the CSRF token.
+#[derive(Clone)]
 pub struct ChromeUser {
     pub name: String,
     pub role: Role,
     csrf: String,
+}
+
+impl std::fmt::Debug for ChromeUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChromeUser")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("csrf", &"<redacted>")
+            .finish()
+    }
 }
 
 /// What every page passes to templates/base.html, as a field named `chrome`.
@@ -97,12 +107,14 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-#[derive(Template)]
+#[derive(Debug, Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub chrome: Chrome,
     pub status: u16,
     pub message: String,
+    /// 5xx: the id of the log line with the cause.
+    pub request_id: Option<String>,
 }
 
 const CSS: &str = include_str!("../../static/app.css");
@@ -110,7 +122,7 @@ const CSS: &str = include_str!("../../static/app.css");
 /// The stylesheet's URL carries a digest of its content, so it can be cached for a year and
 /// still change with each release.
 static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
-    let digest = super::secret::sha256_hex(CSS);
+    let digest = crate::auth::secret::sha256_hex(CSS);
     format!("/static/app.css?v={}", &digest[..12])
 });
 
@@ -129,4 +141,29 @@ pub async fn stylesheet() -> Response {
         CSS,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrome_prints_no_csrf_token() {
+        let user = ChromeUser {
+            name: "ann".into(),
+            role: Role::Operator,
+            csrf: "csrf-secret-9abc".into(),
+        };
+        let chrome = Chrome {
+            user: Some(user),
+            active: "bots",
+        };
+        assert_eq!(chrome.csrf(), "csrf-secret-9abc");
+        let printed = format!("{chrome:?}");
+        assert!(!printed.contains("csrf-secret-9abc"), "{printed}");
+        assert!(
+            printed.contains("<redacted>") && printed.contains("ann"),
+            "{printed}"
+        );
+    }
 }

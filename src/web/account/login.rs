@@ -10,10 +10,9 @@ use serde::Deserialize;
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
 use crate::auth::ratelimit::{self, Policy};
-use crate::auth::{
-    password, render_status, sessions, users, AuthState, Chrome, ClientIp, CsrfChecked,
-    CurrentUser, Refusal,
-};
+use crate::auth::{password, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser};
+use crate::web::error::WebError;
+use crate::web::view::{render_status, Chrome};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -32,7 +31,7 @@ fn page(status: StatusCode, name: &str, error: Option<String>) -> Response {
     render_status(status, &page)
 }
 
-pub(crate) async fn form(user: Option<CurrentUser>) -> Response {
+pub(super) async fn form(user: Option<CurrentUser>) -> Response {
     if user.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -40,18 +39,18 @@ pub(crate) async fn form(user: Option<CurrentUser>) -> Response {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct LoginForm {
+pub(super) struct LoginForm {
     name: String,
     password: SecretString,
 }
 
 const WRONG: &str = "wrong user name or password";
 
-pub(crate) async fn submit(
+pub(super) async fn submit(
     State(auth): State<AuthState>,
     ip: ClientIp,
     HumanForm(form): HumanForm<LoginForm>,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let pool = auth.store.pool();
     let now = auth.clock.now_ms();
     let policy = Policy::from(&auth.settings);
@@ -152,18 +151,18 @@ fn locked_message(until_ms: i64, now_ms: i64) -> String {
     let minutes = (until_ms - now_ms + 59_999) / 60_000;
     format!(
         "too many failed logins; try again after {} (in {minutes} minute{})",
-        crate::auth::format_ms(until_ms, false),
+        crate::clock::format_ms(until_ms, false),
         if minutes == 1 { "" } else { "s" }
     )
 }
 
 /// Ends this session.
-pub(crate) async fn logout(
+pub(super) async fn logout(
     State(auth): State<AuthState>,
     ip: ClientIp,
     user: CurrentUser,
     _: CsrfChecked,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     if let Some(id) = user.session_id() {
         sessions::delete(auth.store.pool(), id)
             .await
@@ -178,12 +177,12 @@ pub(crate) async fn logout(
 }
 
 /// Ends every session of this user, on every device.
-pub(crate) async fn logout_all(
+pub(super) async fn logout_all(
     State(auth): State<AuthState>,
     ip: ClientIp,
     user: CurrentUser,
     _: CsrfChecked,
-) -> Result<Response, Refusal> {
+) -> Result<Response, WebError> {
     let n = sessions::delete_all_for_user(auth.store.pool(), user.id)
         .await
         .map_err(|e| internal(&e))?;

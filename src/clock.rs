@@ -1,5 +1,5 @@
-//! Time as the auth code sees it: the system clock, or a hand-moved one in tests, so expiry
-//! and lockout can be tested without sleeping.
+//! Time as the control plane sees it: the system clock, or a hand-moved one in tests (so expiry
+//! and lockout can be tested without sleeping), and the one UTC format pages and exports use.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
