@@ -107,6 +107,12 @@ impl SubaccountId {
     pub fn to_hex(&self) -> String {
         format!("0x{}", hex::encode(self.0))
     }
+
+    /// The default subaccount (index bytes all zero), which trades from the bank balance
+    /// (injective-core `types.IsDefaultSubaccountID`).
+    pub fn is_default(&self) -> bool {
+        self.0[20..].iter().all(|b| *b == 0)
+    }
 }
 
 impl fmt::Display for SubaccountId {

@@ -6,24 +6,25 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use base64::Engine;
-use cosmos_sdk_proto::Any;
 use prost::Message;
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::address::{Address, SubaccountId};
 use crate::keys::{KeyError, PrivateKey};
 use crate::legacy_dec::{ChainFormat, DecError};
-use crate::models::{self, Balance, OpenOrder, OrderBook, Position, Trade};
+use crate::models::{self, OpenOrder, OrderBook, Position, Trade};
 use crate::msgs::{self, Batch, BatchOutcome, MarketKind, MarketMeta, OrderError};
 use crate::network::Network;
 use crate::ratelimit::RateLimiter;
-use crate::{errors, proto, tx};
+use crate::{proto, tx};
 
+mod balances;
+mod http;
 mod poll;
+mod send;
 pub use poll::BookEvent;
+pub use send::{expected_sequence, with_margin};
 
 /// Which market, and of which kind (the chain serves them under different paths).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -88,8 +89,10 @@ pub enum ClientError {
 /// How the gas limit is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GasStrategy {
-    /// Simulate, then multiply gas used by `multiplier` (e.g. 1.3).
-    Simulate { multiplier: Decimal },
+    /// Simulate (with a real fee, so the fee transfer is counted), then
+    /// `ceil(gas used x multiplier) + margin`: the margin covers what a simulation cannot see
+    /// (e.g. an order of ours landing between simulation and delivery of a cancel-all).
+    Simulate { multiplier: Decimal, margin: u64 },
     /// No simulation round trip: base + per order (create or cancel) + per cancel-all market.
     Table {
         base: u64,
@@ -118,6 +121,7 @@ impl Default for ClientConfig {
             subaccount_index: 0,
             gas: GasStrategy::Simulate {
                 multiplier: Decimal::new(13, 1),
+                margin: 20_000,
             },
             timeout_blocks: 30,
             confirm_interval: Duration::from_millis(700),
@@ -211,56 +215,6 @@ impl InjectiveClient {
     pub fn subaccount(&self) -> Result<SubaccountId, ClientError> {
         let signer = self.signer.as_ref().ok_or(ClientError::NoSigner)?;
         Ok(signer.trader().subaccount(self.cfg.subaccount_index))
-    }
-
-    // ------------------------------------------------------------ HTTP
-
-    async fn get<T: DeserializeOwned>(&self, base: &str, path: &str) -> Result<T, ClientError> {
-        self.limiter.acquire().await;
-        let resp = self
-            .http
-            .get(format!("{base}{path}"))
-            .send()
-            .await
-            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
-        Self::read(path, resp).await
-    }
-
-    async fn post<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> Result<T, ClientError> {
-        self.limiter.acquire().await;
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.net.lcd))
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
-        Self::read(path, resp).await
-    }
-
-    async fn read<T: DeserializeOwned>(
-        path: &str,
-        resp: reqwest::Response,
-    ) -> Result<T, ClientError> {
-        let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
-        if !status.is_success() {
-            let body = serde_json::from_str::<models::GatewayError>(&text)
-                .map_or_else(|_| text.chars().take(200).collect(), |e| e.message);
-            return Err(ClientError::Status {
-                path: path.to_owned(),
-                status: status.as_u16(),
-                body,
-            });
-        }
-        serde_json::from_str(&text).map_err(|e| ClientError::Decode(path.to_owned(), e.to_string()))
     }
 
     // ------------------------------------------------------------ market data
@@ -375,18 +329,6 @@ impl InjectiveClient {
             .into_orders(&market.id))
     }
 
-    /// Subaccount deposits in base units (see [`Balance::human`]).
-    pub async fn balances(&self) -> Result<Vec<Balance>, ClientError> {
-        let path = format!(
-            "/injective/exchange/v2/exchange/subaccountDeposits?subaccount_id={}",
-            self.subaccount()?
-        );
-        Ok(self
-            .get::<models::SubaccountDepositsResponse>(&self.net.lcd, &path)
-            .await?
-            .into_balances())
-    }
-
     pub async fn positions(&self) -> Result<Vec<Position>, ClientError> {
         let path = format!(
             "/injective/exchange/v2/subaccount_positions/{}",
@@ -451,220 +393,5 @@ impl InjectiveClient {
             ..Batch::default()
         };
         self.batch_update(&batch).await
-    }
-
-    /// Signs, broadcasts and confirms; one resync-and-retry on a sequence mismatch.
-    async fn send(
-        &self,
-        signer: &Signer,
-        msgs: Vec<Any>,
-        items: u64,
-        markets: u64,
-    ) -> Result<models::TxResponse, ClientError> {
-        let mut account = self.account.lock().await;
-        let mut resynced = false;
-        loop {
-            let state = match *account {
-                Some(s) => s,
-                None => self.fetch_account(signer.signer_address()).await?,
-            };
-            match self
-                .try_send(signer, msgs.clone(), state, items, markets)
-                .await
-            {
-                Ok((hash, next)) => {
-                    *account = Some(AccountState {
-                        sequence: next,
-                        ..state
-                    });
-                    drop(account);
-                    return self.confirm(&hash).await;
-                }
-                Err(SendError::Sequence(log)) => {
-                    *account = None;
-                    if resynced {
-                        return Err(ClientError::SequenceMismatch(log));
-                    }
-                    resynced = true;
-                    tracing::warn!(expected = ?expected_sequence(&log), "account sequence mismatch; resynchronising");
-                    if let Some(expected) = expected_sequence(&log) {
-                        *account = Some(AccountState {
-                            sequence: expected,
-                            ..state
-                        });
-                    }
-                }
-                Err(SendError::Other(e)) => {
-                    // The local sequence may be stale after an unknown failure: re-read next time.
-                    *account = None;
-                    return Err(e);
-                }
-            }
-        }
-    }
-
-    async fn fetch_account(&self, address: Address) -> Result<AccountState, ClientError> {
-        let path = format!("/cosmos/auth/v1beta1/accounts/{address}");
-        let r: models::AccountResponse = self.get(&self.net.lcd, &path).await?;
-        let (number, sequence) = r
-            .numbers()
-            .ok_or_else(|| ClientError::Decode(path, "no account numbers".into()))?;
-        Ok(AccountState { number, sequence })
-    }
-
-    async fn latest_height(&self) -> Result<u64, ClientError> {
-        let r: models::LatestBlockResponse = self
-            .get(
-                &self.net.lcd,
-                "/cosmos/base/tendermint/v1beta1/blocks/latest",
-            )
-            .await?;
-        Ok(r.block.header.height.max(0) as u64)
-    }
-
-    fn params(&self, state: AccountState, gas_limit: u64, timeout_height: u64) -> tx::TxParams {
-        let price = *self.gas_price.lock().unwrap_or_else(|e| e.into_inner());
-        tx::TxParams {
-            chain_id: self.net.chain_id.clone(),
-            account_number: state.number,
-            sequence: state.sequence,
-            gas_limit,
-            fee_amount: tx::fee_for(gas_limit, price),
-            fee_denom: self.net.fee_denom.clone(),
-            timeout_height,
-            memo: self.cfg.memo.clone(),
-        }
-    }
-
-    async fn try_send(
-        &self,
-        signer: &Signer,
-        msgs: Vec<Any>,
-        state: AccountState,
-        items: u64,
-        markets: u64,
-    ) -> Result<(String, u64), SendError> {
-        let timeout_height = self.latest_height().await? + self.cfg.timeout_blocks;
-        let gas_limit = match &self.cfg.gas {
-            GasStrategy::Table {
-                base,
-                per_order,
-                per_market,
-            } => base + per_order * items + per_market * markets,
-            GasStrategy::Simulate { multiplier } => {
-                let probe = tx::build_and_sign(
-                    &signer.key,
-                    msgs.clone(),
-                    &self.params(state, 0, timeout_height),
-                )
-                .map_err(ClientError::from)?;
-                let body = serde_json::json!({ "tx_bytes": b64(&probe.tx_bytes) });
-                let sim: models::SimulateResponse =
-                    match self.post("/cosmos/tx/v1beta1/simulate", &body).await {
-                        Ok(s) => s,
-                        Err(ClientError::Status { body, .. }) if is_sequence_log(&body) => {
-                            return Err(SendError::Sequence(body))
-                        }
-                        Err(ClientError::Status { body, .. }) if body.contains("out of gas") => {
-                            return Err(SendError::Other(ClientError::OutOfGas {
-                                gas_wanted: 0,
-                                gas_used: 0,
-                            }));
-                        }
-                        Err(e) => return Err(e.into()),
-                    };
-                (Decimal::from(sim.gas_info.gas_used.max(0)) * multiplier)
-                    .ceil()
-                    .try_into()
-                    .unwrap_or(u64::MAX)
-            }
-        };
-        let signed = tx::build_and_sign(
-            &signer.key,
-            msgs,
-            &self.params(state, gas_limit, timeout_height),
-        )
-        .map_err(ClientError::from)?;
-        let body =
-            serde_json::json!({ "tx_bytes": b64(&signed.tx_bytes), "mode": "BROADCAST_MODE_SYNC" });
-        let r: models::TxResponseEnvelope = self.post("/cosmos/tx/v1beta1/txs", &body).await?;
-        let resp = r.tx_response;
-        match (resp.codespace.as_str(), resp.code) {
-            (_, 0) => Ok((signed.hash, state.sequence + 1)),
-            ("sdk", errors::SDK_WRONG_SEQUENCE) => Err(SendError::Sequence(resp.raw_log)),
-            _ => Err(SendError::Other(tx_failure(&resp))),
-        }
-    }
-
-    /// Polls the tx by hash until it is in a block; a failed delivery is an error.
-    async fn confirm(&self, hash: &str) -> Result<models::TxResponse, ClientError> {
-        let path = format!("/cosmos/tx/v1beta1/txs/{hash}");
-        for _ in 0..self.cfg.confirm_attempts {
-            match self
-                .get::<models::TxResponseEnvelope>(&self.net.lcd, &path)
-                .await
-            {
-                Ok(r) if r.tx_response.code == 0 => return Ok(r.tx_response),
-                Ok(r) => return Err(tx_failure(&r.tx_response)),
-                // Not yet indexed (404) or a transient node error: wait for the next block.
-                Err(ClientError::Status { .. } | ClientError::Transport(..)) => {}
-                Err(e) => return Err(e),
-            }
-            tokio::time::sleep(self.cfg.confirm_interval).await;
-        }
-        Err(ClientError::NotConfirmed(hash.to_owned()))
-    }
-}
-
-enum SendError {
-    Sequence(String),
-    Other(ClientError),
-}
-
-impl From<ClientError> for SendError {
-    fn from(e: ClientError) -> Self {
-        Self::Other(e)
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn is_sequence_log(log: &str) -> bool {
-    log.contains("account sequence mismatch") || log.contains("incorrect account sequence")
-}
-
-/// "account sequence mismatch, expected 6, got 5: ..." -> 6.
-pub fn expected_sequence(log: &str) -> Option<u64> {
-    let rest = &log[log.find("expected ")? + "expected ".len()..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-fn tx_failure(resp: &models::TxResponse) -> ClientError {
-    if resp.codespace == "sdk" && resp.code == errors::SDK_OUT_OF_GAS {
-        return ClientError::OutOfGas {
-            gas_wanted: resp.gas_wanted,
-            gas_used: resp.gas_used,
-        };
-    }
-    ClientError::TxFailed {
-        code: resp.code,
-        codespace: resp.codespace.clone(),
-        description: errors::describe(&resp.codespace, resp.code)
-            .unwrap_or("unknown")
-            .to_owned(),
-        log: resp.raw_log.chars().take(300).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn parses_expected_sequence() {
-        let log = "account sequence mismatch, expected 6, got 5: incorrect account sequence";
-        assert_eq!(super::expected_sequence(log), Some(6));
-        assert_eq!(super::expected_sequence("nope"), None);
     }
 }

@@ -57,6 +57,12 @@ pub enum OrderError {
     MissingLeverage,
     #[error("client order id must be 1..=36 printable ASCII characters and unique in a batch")]
     BadCid,
+    #[error("a batch must create, cancel or cancel all at least one thing")]
+    EmptyBatch,
+    #[error("market {0} is named twice in cancel-all, or a cid is cancelled twice in it")]
+    Duplicate(String),
+    #[error("cancel by cid in market {0}, which the same batch also cancels all of")]
+    CancelInCancelAll(String),
     #[error("order for market {0} that is not of the expected kind or not loaded")]
     UnknownMarket(String),
     #[error(transparent)]
@@ -164,12 +170,21 @@ pub struct Batch {
 }
 
 /// Builds the v2 message. `markets` must hold every market the batch names.
+///
+/// The chain's `MsgBatchUpdateOrders.ValidateBasic` (injective-core
+/// `exchange/types/v2/msgs.go`) refuses the whole message (exchange code 58) when the top-level
+/// `subaccount_id` is set without a cancel-all market or missing with one, when a cancel-all
+/// market repeats, when an order is cancelled twice, when a cancel by cid names a market that is
+/// also in cancel-all, and when the message is empty. Each of those is refused here first, with
+/// an [`OrderError`], so nothing we send can fail that way; per-order checks (ticks, minimum
+/// notional, cid) follow the same rule.
 pub fn batch_update(
     sender: Address,
     subaccount: SubaccountId,
     batch: &Batch,
     markets: &[MarketMeta],
 ) -> Result<proto::MsgBatchUpdateOrders, OrderError> {
+    check_shape(batch)?;
     let find = |id: &str| {
         markets
             .iter()
@@ -179,7 +194,12 @@ pub fn batch_update(
     let subaccount_hex = subaccount.to_hex();
     let mut msg = proto::MsgBatchUpdateOrders {
         sender: sender.to_bech32(),
-        subaccount_id: subaccount_hex.clone(),
+        // Set only with cancel-all markets: the chain reads it as "cancel all for this one".
+        subaccount_id: if batch.cancel_all.is_empty() {
+            String::new()
+        } else {
+            subaccount_hex.clone()
+        },
         ..Default::default()
     };
     for id in &batch.cancel_all {
@@ -189,9 +209,6 @@ pub fn batch_update(
         }
     }
     for c in &batch.cancels {
-        if !valid_cid(&c.cid) {
-            return Err(OrderError::BadCid);
-        }
         let data = proto::OrderData {
             market_id: c.market_id.clone(),
             subaccount_id: subaccount_hex.clone(),
@@ -204,49 +221,88 @@ pub fn batch_update(
             MarketKind::Derivative => msg.derivative_orders_to_cancel.push(data),
         }
     }
+    for o in &batch.creates {
+        let market = find(&o.market_id)?;
+        push_create(&mut msg, market, o, sender, &subaccount_hex)?;
+    }
+    Ok(msg)
+}
+
+/// The message-level rules of the chain's ValidateBasic that do not need the markets.
+fn check_shape(batch: &Batch) -> Result<(), OrderError> {
+    if batch.creates.is_empty() && batch.cancels.is_empty() && batch.cancel_all.is_empty() {
+        return Err(OrderError::EmptyBatch);
+    }
+    let mut all = HashSet::new();
+    for id in &batch.cancel_all {
+        if !all.insert(id.to_ascii_lowercase()) {
+            return Err(OrderError::Duplicate(id.clone()));
+        }
+    }
+    let mut cancels = HashSet::new();
+    for c in &batch.cancels {
+        if !valid_cid(&c.cid) {
+            return Err(OrderError::BadCid);
+        }
+        if all.contains(&c.market_id.to_ascii_lowercase()) {
+            return Err(OrderError::CancelInCancelAll(c.market_id.clone()));
+        }
+        if !cancels.insert((c.market_id.to_ascii_lowercase(), c.cid.as_str())) {
+            return Err(OrderError::Duplicate(c.market_id.clone()));
+        }
+    }
     let mut cids = HashSet::new();
     for o in &batch.creates {
         if !valid_cid(&o.cid) || !cids.insert(o.cid.as_str()) {
             return Err(OrderError::BadCid);
         }
-        let market = find(&o.market_id)?;
-        market.check(o.price, o.quantity)?;
-        let order_type = match (o.side, o.post_only) {
-            (Side::Buy, false) => proto::OrderType::Buy,
-            (Side::Sell, false) => proto::OrderType::Sell,
-            (Side::Buy, true) => proto::OrderType::BuyPo,
-            (Side::Sell, true) => proto::OrderType::SellPo,
-        } as i32;
-        let info = Some(proto::OrderInfo {
-            subaccount_id: subaccount_hex.clone(),
-            // Fee recipient = ourselves: the relayer share of our fees comes back to us.
-            fee_recipient: sender.to_bech32(),
-            price: legacy_dec::to_wire(o.price)?,
-            quantity: legacy_dec::to_wire(o.quantity)?,
-            cid: o.cid.clone(),
-        });
-        match market.kind {
-            MarketKind::Spot => msg.spot_orders_to_create.push(proto::SpotOrder {
-                market_id: o.market_id.clone(),
-                order_info: info,
-                order_type,
-                ..Default::default()
-            }),
-            MarketKind::Derivative => {
-                let leverage = o.leverage.ok_or(OrderError::MissingLeverage)?;
-                let margin = market.margin(o.price, o.quantity, leverage)?;
-                msg.derivative_orders_to_create
-                    .push(proto::DerivativeOrder {
-                        market_id: o.market_id.clone(),
-                        order_info: info,
-                        order_type,
-                        margin: legacy_dec::to_wire(margin)?,
-                        ..Default::default()
-                    });
-            }
+    }
+    Ok(())
+}
+
+fn push_create(
+    msg: &mut proto::MsgBatchUpdateOrders,
+    market: &MarketMeta,
+    o: &NewOrder,
+    sender: Address,
+    subaccount_hex: &str,
+) -> Result<(), OrderError> {
+    market.check(o.price, o.quantity)?;
+    let order_type = match (o.side, o.post_only) {
+        (Side::Buy, false) => proto::OrderType::Buy,
+        (Side::Sell, false) => proto::OrderType::Sell,
+        (Side::Buy, true) => proto::OrderType::BuyPo,
+        (Side::Sell, true) => proto::OrderType::SellPo,
+    } as i32;
+    let info = Some(proto::OrderInfo {
+        subaccount_id: subaccount_hex.to_owned(),
+        // Fee recipient = ourselves: the relayer share of our fees comes back to us.
+        fee_recipient: sender.to_bech32(),
+        price: legacy_dec::to_wire(o.price)?,
+        quantity: legacy_dec::to_wire(o.quantity)?,
+        cid: o.cid.clone(),
+    });
+    match market.kind {
+        MarketKind::Spot => msg.spot_orders_to_create.push(proto::SpotOrder {
+            market_id: o.market_id.clone(),
+            order_info: info,
+            order_type,
+            ..Default::default()
+        }),
+        MarketKind::Derivative => {
+            let leverage = o.leverage.ok_or(OrderError::MissingLeverage)?;
+            let margin = market.margin(o.price, o.quantity, leverage)?;
+            msg.derivative_orders_to_create
+                .push(proto::DerivativeOrder {
+                    market_id: o.market_id.clone(),
+                    order_info: info,
+                    order_type,
+                    margin: legacy_dec::to_wire(margin)?,
+                    ..Default::default()
+                });
         }
     }
-    Ok(msg)
+    Ok(())
 }
 
 /// An order the chain accepted: it exists on the book (or filled) under this hash.

@@ -206,15 +206,17 @@ async fn sequence_mismatch_resyncs_and_retries_once() {
         &base,
         GasStrategy::Simulate {
             multiplier: Decimal::from_str("1.3").unwrap(),
+            margin: 5_000,
         },
     )
     .await;
     chain_basics(&s, 5);
+    // CheckTx refusals come back as a gateway HTTP 500 with a JSON message.
     script(
         &s,
         "POST /cosmos/tx/v1beta1/txs",
-        200,
-        r#"{"tx_response":{"txhash":"A","code":32,"codespace":"sdk","raw_log":"account sequence mismatch, expected 6, got 5: incorrect account sequence"}}"#,
+        500,
+        r#"{"code":2,"message":"account sequence mismatch, expected 6, got 5: incorrect account sequence","details":[]}"#,
     );
     script(&s, "POST /cosmos/tx/v1beta1/txs", 200, &broadcast_ok());
     // Not yet in a block, then delivered.
@@ -253,29 +255,34 @@ async fn sequence_mismatch_resyncs_and_retries_once() {
     .await
     .unwrap();
     assert_eq!(sent_sequences(&s), vec![5, 6, 7]);
-    let gas: Vec<u64> = {
+    let fees = |route: &str| -> Vec<(u64, String)> {
         let log = s.lock().unwrap().log.clone();
         log.iter()
-            .filter(|(k, _)| k == "POST /cosmos/tx/v1beta1/txs")
+            .filter(|(k, _)| k == route)
             .map(|(_, b)| {
                 let v: serde_json::Value = serde_json::from_str(b).unwrap();
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(v["tx_bytes"].as_str().unwrap())
                     .unwrap();
-                Tx::decode(bytes.as_slice())
+                let fee = Tx::decode(bytes.as_slice())
                     .unwrap()
                     .auth_info
                     .unwrap()
                     .fee
-                    .unwrap()
-                    .gas_limit
+                    .unwrap();
+                (fee.gas_limit, fee.amount[0].amount.clone())
             })
             .collect()
     };
+    let sent = fees("POST /cosmos/tx/v1beta1/txs");
     assert!(
-        gas.iter().all(|g| *g == 130_000),
-        "simulated 100000 x 1.3: {gas:?}"
+        sent.iter().all(|(g, _)| *g == 135_000),
+        "simulated 100000 x 1.3 + 5000: {sent:?}"
     );
+    // The simulation pays a real fee, so the node counts the fee transfer's gas.
+    let probes = fees("POST /cosmos/tx/v1beta1/simulate");
+    assert_eq!(probes.len(), 3);
+    assert!(probes.iter().all(|(_, amount)| amount != "0"), "{probes:?}");
 }
 
 #[tokio::test]
@@ -481,7 +488,30 @@ async fn account_state_reads() {
         Decimal::from(21)
     );
     assert_eq!(c.positions().await.unwrap().len(), 5);
-    assert!(c.balances().await.unwrap().iter().any(|b| b.denom == "inj"));
+    // The default subaccount trades from the bank: bank coins add to what orders hold.
+    let addr = bot_key().address().to_bech32();
+    script(
+        &s,
+        &format!("GET /cosmos/bank/v1beta1/balances/{addr}"),
+        200,
+        r#"{"balances":[{"denom":"inj","amount":"1000"},{"denom":"ibc/TIA","amount":"7"}],"pagination":{"next_key":null,"total":"2"}}"#,
+    );
+    let held: tradebot_injective::models::SubaccountDepositsResponse =
+        serde_json::from_str(&fixture("chainexchange__SubaccountDeposits__0_json")).unwrap();
+    let held_inj = held
+        .into_balances()
+        .into_iter()
+        .find(|b| b.denom == "inj")
+        .unwrap();
+    let all = c.balances().await.unwrap();
+    let inj = all.iter().find(|b| b.denom == "inj").unwrap();
+    assert_eq!(inj.available, held_inj.available + Decimal::from(1000));
+    assert_eq!(inj.total, held_inj.total + Decimal::from(1000));
+    let tia = all.iter().find(|b| b.denom == "ibc/TIA").unwrap();
+    assert_eq!(
+        (tia.available, tia.total),
+        (Decimal::from(7), Decimal::from(7))
+    );
     assert_eq!(
         c.refresh_gas_price().await.unwrap(),
         Decimal::from(160_000_000)

@@ -167,3 +167,320 @@ fn failed_cids_are_rejected_never_placed() {
     );
     assert_eq!(out.rejected[1].cid, "gone");
 }
+
+fn sender() -> Address {
+    Address::from_bytes([1; 20])
+}
+
+fn build(batch: &Batch) -> Result<proto::MsgBatchUpdateOrders, OrderError> {
+    batch_update(sender(), sender().subaccount(0), batch, &[spot(), perp()])
+}
+
+fn creates(orders: Vec<NewOrder>) -> Batch {
+    Batch {
+        creates: orders,
+        ..Default::default()
+    }
+}
+
+/// injective-core v2 `MsgBatchUpdateOrders.ValidateBasic`: the top-level subaccount id is the
+/// cancel-all subaccount; set without a cancel-all market (or missing with one) it is code 58.
+#[test]
+fn top_level_subaccount_only_with_cancel_all() {
+    let msg = build(&creates(vec![order(&spot(), "a", "25", "1")])).unwrap();
+    assert_eq!(msg.subaccount_id, "");
+    let cancel = Batch {
+        cancels: vec![CancelOrder {
+            market_id: spot().market_id,
+            cid: "a".into(),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(build(&cancel).unwrap().subaccount_id, "");
+    let all = Batch {
+        cancel_all: vec![spot().market_id],
+        ..Default::default()
+    };
+    let msg = build(&all).unwrap();
+    assert_eq!(msg.subaccount_id, sender().subaccount(0).to_hex());
+    assert_eq!(msg.spot_market_ids_to_cancel_all, vec![spot().market_id]);
+    assert!(msg.derivative_market_ids_to_cancel_all.is_empty());
+}
+
+#[test]
+fn message_shape_rules_of_the_chain_are_refused_locally() {
+    assert_eq!(build(&Batch::default()), Err(OrderError::EmptyBatch));
+    let twice = Batch {
+        cancel_all: vec![spot().market_id, spot().market_id.to_uppercase()],
+        ..Default::default()
+    };
+    assert!(matches!(build(&twice), Err(OrderError::Duplicate(_))));
+    let cancel = |market: &MarketMeta, cid: &str| CancelOrder {
+        market_id: market.market_id.clone(),
+        cid: cid.into(),
+    };
+    let overlap = Batch {
+        cancels: vec![cancel(&spot(), "a")],
+        cancel_all: vec![spot().market_id],
+        ..Default::default()
+    };
+    assert!(matches!(
+        build(&overlap),
+        Err(OrderError::CancelInCancelAll(_))
+    ));
+    // A cancel in another market than the cancel-all one is fine.
+    let other = Batch {
+        cancels: vec![cancel(&spot(), "a")],
+        cancel_all: vec![perp().market_id],
+        ..Default::default()
+    };
+    assert!(build(&other).is_ok());
+    let dup = Batch {
+        cancels: vec![cancel(&spot(), "a"), cancel(&spot(), "a")],
+        ..Default::default()
+    };
+    assert!(matches!(build(&dup), Err(OrderError::Duplicate(_))));
+    let same_cid_two_markets = Batch {
+        cancels: vec![cancel(&spot(), "a"), cancel(&perp(), "a")],
+        ..Default::default()
+    };
+    assert!(build(&same_cid_two_markets).is_ok());
+    let bad = Batch {
+        cancels: vec![cancel(&spot(), "")],
+        ..Default::default()
+    };
+    assert_eq!(build(&bad), Err(OrderError::BadCid));
+}
+
+#[test]
+fn cancels_name_their_market_subaccount_and_cid() {
+    let batch = Batch {
+        cancels: vec![
+            CancelOrder {
+                market_id: spot().market_id,
+                cid: "s1".into(),
+            },
+            CancelOrder {
+                market_id: perp().market_id,
+                cid: "d1".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let msg = build(&batch).unwrap();
+    let expect = |market: &MarketMeta, cid: &str| proto::OrderData {
+        market_id: market.market_id.clone(),
+        subaccount_id: sender().subaccount(0).to_hex(),
+        order_hash: String::new(),
+        order_mask: proto::ORDER_MASK_ANY,
+        cid: cid.into(),
+    };
+    assert_eq!(msg.spot_orders_to_cancel, vec![expect(&spot(), "s1")]);
+    assert_eq!(msg.derivative_orders_to_cancel, vec![expect(&perp(), "d1")]);
+}
+
+#[test]
+fn every_create_carries_its_market_info_and_type() {
+    let sell = |m: &MarketMeta, cid: &str, post_only: bool| NewOrder {
+        side: Side::Sell,
+        post_only,
+        ..order(m, cid, "20", "3")
+    };
+    let batch = creates(vec![
+        order(&spot(), "s-bpo", "25", "1"),
+        sell(&spot(), "s-s", false),
+        NewOrder {
+            post_only: false,
+            ..order(&perp(), "d-b", "20", "3")
+        },
+        sell(&perp(), "d-spo", true),
+    ]);
+    let msg = build(&batch).unwrap();
+    let info = |cid: &str, price: &str, qty: &str| proto::OrderInfo {
+        subaccount_id: sender().subaccount(0).to_hex(),
+        fee_recipient: sender().to_bech32(),
+        price: legacy_dec::to_wire(d(price)).unwrap(),
+        quantity: legacy_dec::to_wire(d(qty)).unwrap(),
+        cid: cid.into(),
+    };
+    let s = &msg.spot_orders_to_create;
+    assert_eq!(s.len(), 2);
+    assert!(s.iter().all(|o| o.market_id == spot().market_id));
+    assert_eq!(s[0].order_info, Some(info("s-bpo", "25", "1")));
+    assert_eq!(s[0].order_type, proto::OrderType::BuyPo as i32);
+    assert_eq!(s[1].order_type, proto::OrderType::Sell as i32);
+    let dv = &msg.derivative_orders_to_create;
+    assert_eq!(dv.len(), 2);
+    assert!(dv.iter().all(|o| o.market_id == perp().market_id));
+    assert_eq!(dv[0].order_info, Some(info("d-b", "20", "3")));
+    assert_eq!(dv[1].order_info, Some(info("d-spo", "20", "3")));
+    assert_eq!(dv[0].order_type, proto::OrderType::Buy as i32);
+    assert_eq!(dv[1].order_type, proto::OrderType::SellPo as i32);
+    // 20 x 3 / leverage 2 = 30.
+    assert_eq!(dv[0].margin, legacy_dec::to_wire(d("30")).unwrap());
+    assert!(dv.iter().all(|o| o.trigger_price.is_empty()));
+}
+
+#[test]
+fn derivative_orders_need_a_leverage() {
+    let no_leverage = NewOrder {
+        leverage: None,
+        ..order(&perp(), "d", "20", "1")
+    };
+    assert_eq!(
+        build(&creates(vec![no_leverage])),
+        Err(OrderError::MissingLeverage)
+    );
+    // A spot order ignores the leverage it may carry.
+    assert!(build(&creates(vec![order(&spot(), "s", "20", "1")])).is_ok());
+}
+
+#[test]
+fn margin_scales_with_price_times_quantity() {
+    let p = perp();
+    assert_eq!(p.margin(d("20"), d("3"), d("2")).unwrap(), d("30"));
+    assert_eq!(p.margin(d("20"), d("0.5"), d("4")).unwrap(), d("2.5"));
+    // Leverage is capped at 1 / initial margin ratio, where both bounds meet: 60 x 0.1 = 6.
+    let tight = MarketMeta {
+        initial_margin_ratio: Some(d("0.1")),
+        ..perp()
+    };
+    assert_eq!(tight.margin(d("20"), d("3"), d("10")).unwrap(), d("6"));
+    assert!(tight.margin(d("20"), d("3"), d("10.5")).is_err());
+    // Leverage exactly 1 and exactly the maximum are allowed.
+    assert_eq!(p.margin(d("20"), d("3"), d("1")).unwrap(), d("60"));
+    assert_eq!(p.margin(d("20"), d("3"), d("20")).unwrap(), d("3"));
+    assert_eq!(
+        spot().margin(d("1"), d("1"), d("1")),
+        Err(OrderError::MissingLeverage)
+    );
+    let zero_imr = MarketMeta {
+        initial_margin_ratio: Some(Decimal::ZERO),
+        ..perp()
+    };
+    assert_eq!(
+        zero_imr.margin(d("20"), d("3"), d("100")).unwrap(),
+        d("0.6")
+    );
+}
+
+#[test]
+fn min_notional_is_inclusive_and_uses_price_times_quantity() {
+    let m = spot();
+    // 0.5 x 2 = 1: exactly the minimum is allowed.
+    assert!(m.check(d("0.5"), d("2")).is_ok());
+    assert_eq!(
+        m.check(d("0.999"), d("1")),
+        Err(OrderError::MinNotional(d("0.999"), d("1")))
+    );
+    assert_eq!(
+        build(&creates(vec![order(&m, "x", "0.999", "1")])),
+        Err(OrderError::MinNotional(d("0.999"), d("1")))
+    );
+    assert_eq!(
+        m.check(d("0"), d("1")),
+        Err(OrderError::PriceTick(d("0"), d("0.001")))
+    );
+    let zero_tick = MarketMeta {
+        price_tick: Decimal::ZERO,
+        ..spot()
+    };
+    assert!(zero_tick.check(d("1"), d("1")).is_err());
+    assert_eq!(zero_tick.round_price(d("1.2345"), Side::Buy), d("1.2345"));
+}
+
+#[test]
+fn cid_rules() {
+    assert!(valid_cid("a"));
+    assert!(valid_cid(&"x".repeat(36)));
+    assert!(!valid_cid(&"x".repeat(37)));
+    assert!(!valid_cid(""));
+    assert!(!valid_cid("has space"));
+    assert!(!valid_cid("tab\t"));
+    assert!(!valid_cid("é"));
+    let long = order(&spot(), &"x".repeat(37), "25", "1");
+    assert_eq!(build(&creates(vec![long])), Err(OrderError::BadCid));
+}
+
+#[test]
+fn order_hash_shape() {
+    let h = format!("0x{}", "aB".repeat(32));
+    assert!(is_order_hash(&h));
+    assert!(!is_order_hash(&"ab".repeat(33)));
+    assert!(!is_order_hash(&format!("0x{}", "ab".repeat(31))));
+    assert!(!is_order_hash(&format!("0x{}a", "ab".repeat(32))));
+    assert!(!is_order_hash(&format!("0x{}zz", "ab".repeat(31))));
+    assert!(!is_order_hash(&format!("1x{}", "ab".repeat(32))));
+}
+
+#[test]
+fn derivative_outcome_and_cancel_results_are_read() {
+    let batch = Batch {
+        creates: vec![
+            order(&perp(), "ok", "20", "1"),
+            order(&perp(), "po", "20", "1"),
+        ],
+        cancels: vec![
+            CancelOrder {
+                market_id: spot().market_id,
+                cid: "c1".into(),
+            },
+            CancelOrder {
+                market_id: perp().market_id,
+                cid: "c2".into(),
+            },
+            CancelOrder {
+                market_id: perp().market_id,
+                cid: "c3".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let msg = build(&batch).unwrap();
+    let hash = format!("0x{}", "cd".repeat(32));
+    let resp = proto::MsgBatchUpdateOrdersResponse {
+        spot_cancel_success: vec![true],
+        derivative_cancel_success: vec![false],
+        derivative_order_hashes: vec![hash.clone(), "59".into()],
+        created_derivative_orders_cids: vec!["ok".into()],
+        failed_derivative_orders_cids: vec!["po".into()],
+        ..Default::default()
+    };
+    let out = read_outcome(&msg, &resp);
+    assert_eq!(
+        out.placed,
+        vec![PlacedOrder {
+            cid: "ok".into(),
+            market_id: perp().market_id,
+            order_hash: hash.clone(),
+        }]
+    );
+    assert_eq!(
+        out.rejected,
+        vec![RejectedOrder {
+            cid: "po".into(),
+            market_id: perp().market_id,
+            code: Some(59),
+            reason: "post-only order exceeds top of book price".into(),
+        }]
+    );
+    // A missing success flag counts as not cancelled.
+    assert_eq!(
+        out.cancels,
+        vec![
+            ("c1".into(), true),
+            ("c2".into(), false),
+            ("c3".into(), false)
+        ]
+    );
+    // A real hash whose cid is listed as failed is not trusted as placed.
+    let both = proto::MsgBatchUpdateOrdersResponse {
+        derivative_order_hashes: vec![hash.clone(), hash],
+        failed_derivative_orders_cids: vec!["po".into()],
+        ..Default::default()
+    };
+    let out = read_outcome(&msg, &both);
+    assert_eq!(out.placed.len(), 1);
+    assert_eq!(out.rejected[0].cid, "po");
+    assert_eq!(out.rejected[0].reason, "rejected by the exchange");
+}

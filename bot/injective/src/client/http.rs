@@ -1,0 +1,117 @@
+//! GET and POST with the rate limiter, and every answer read: success bodies as JSON, error
+//! bodies for their message even when the node's HTTP framing breaks after the JSON.
+//!
+//! The node's gRPC gateway answers failed calls (a broadcast refused in CheckTx, a failed
+//! simulation) with HTTP 500 and a JSON `{"code": N, "message": "...", "details": [...]}`. The
+//! simulate endpoint sends that body chunked, followed by a trailer carrying binary protobuf,
+//! which makes a whole-body read fail ("error decoding response body"): the body is therefore
+//! read chunk by chunk, and for an error status what arrived before the framing broke is kept.
+
+use serde::de::DeserializeOwned;
+
+use super::{ClientError, InjectiveClient};
+use crate::models::GatewayError;
+
+/// Longest error message kept from a node answer (characters).
+const MAX_MESSAGE: usize = 400;
+
+impl InjectiveClient {
+    pub(super) async fn get<T: DeserializeOwned>(
+        &self,
+        base: &str,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        self.limiter.acquire().await;
+        let resp = self
+            .http
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
+        read(path, resp).await
+    }
+
+    pub(super) async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        self.limiter.acquire().await;
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.net.lcd))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(path.to_owned(), e.without_url().to_string()))?;
+        read(path, resp).await
+    }
+}
+
+/// A success status is decoded as `T`; any other is [`ClientError::Status`] with the node's
+/// message (the gateway JSON's `message`, or the start of the body).
+async fn read<T: DeserializeOwned>(path: &str, resp: reqwest::Response) -> Result<T, ClientError> {
+    let status = resp.status();
+    let (bytes, broken) = read_body(resp).await;
+    if status.is_success() {
+        if let Some(e) = broken {
+            return Err(ClientError::Transport(path.to_owned(), e));
+        }
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::Decode(path.to_owned(), e.to_string()));
+    }
+    if bytes.is_empty() {
+        if let Some(e) = broken {
+            return Err(ClientError::Transport(path.to_owned(), e));
+        }
+    }
+    Err(ClientError::Status {
+        path: path.to_owned(),
+        status: status.as_u16(),
+        body: error_message(&bytes),
+    })
+}
+
+/// Every chunk that arrives, and the framing error that ended the read early, if any.
+async fn read_body(mut resp: reqwest::Response) -> (Vec<u8>, Option<String>) {
+    let mut bytes = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => return (bytes, None),
+            Err(e) => return (bytes, Some(e.without_url().to_string())),
+        }
+    }
+}
+
+/// The gateway's `message` from the first JSON value of `bytes` (anything after it ignored),
+/// else the start of the body as text.
+pub fn error_message(bytes: &[u8]) -> String {
+    let first = serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<GatewayError>()
+        .next();
+    match first {
+        Some(Ok(e)) if !e.message.is_empty() => e.message.chars().take(MAX_MESSAGE).collect(),
+        _ => String::from_utf8_lossy(bytes)
+            .chars()
+            .take(MAX_MESSAGE)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_message;
+
+    #[test]
+    fn gateway_message_is_read_past_trailing_bytes() {
+        let body = b"{\"code\":2,\"message\":\"account sequence mismatch, expected 7, got 6: incorrect account sequence\",\"details\":[]}\x00\x1f\x8b\xff";
+        assert_eq!(
+            error_message(body),
+            "account sequence mismatch, expected 7, got 6: incorrect account sequence"
+        );
+        assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
+        let long = "x".repeat(1000);
+        assert_eq!(error_message(long.as_bytes()).len(), 400);
+    }
+}
