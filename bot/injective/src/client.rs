@@ -57,7 +57,10 @@ pub enum ClientError {
     Status {
         path: String,
         status: u16,
+        /// The node's message (gateway JSON `message`) or the start of the body.
         body: String,
+        /// `(codespace, ABCI code)` when the gateway body named them.
+        abci: Option<(String, u32)>,
     },
     #[error("cannot decode the response of {0}: {1}")]
     Decode(String, String),

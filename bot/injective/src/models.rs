@@ -732,11 +732,31 @@ pub struct BlockHeader {
     pub height: i64,
 }
 
-/// A gRPC-gateway error body (`{"code":..,"message":..}`), as simulate failures return.
+/// A gRPC-gateway error body (`{"code":..,"message":..,"details":[..]}`), as failed broadcasts
+/// and simulations return (HTTP 500). `code` is the gRPC status, not the ABCI code: that one is
+/// in a `google.rpc.ErrorInfo` detail's metadata (`ABCICode`, `Codespace`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct GatewayError {
     #[serde(default)]
     pub code: i64,
     #[serde(default)]
     pub message: String,
+    #[serde(default)]
+    pub details: Vec<GatewayDetail>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct GatewayDetail {
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+impl GatewayError {
+    /// `(codespace, ABCI code)` from the first ErrorInfo detail that carries them.
+    pub fn abci(&self) -> Option<(String, u32)> {
+        self.details.iter().find_map(|d| {
+            let code = d.metadata.get("ABCICode")?.parse().ok()?;
+            Some((d.metadata.get("Codespace")?.clone(), code))
+        })
+    }
 }

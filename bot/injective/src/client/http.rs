@@ -65,10 +65,12 @@ async fn read<T: DeserializeOwned>(path: &str, resp: reqwest::Response) -> Resul
             return Err(ClientError::Transport(path.to_owned(), e));
         }
     }
+    let (body, abci) = error_message(&bytes);
     Err(ClientError::Status {
         path: path.to_owned(),
         status: status.as_u16(),
-        body: error_message(&bytes),
+        body,
+        abci,
     })
 }
 
@@ -84,18 +86,23 @@ async fn read_body(mut resp: reqwest::Response) -> (Vec<u8>, Option<String>) {
     }
 }
 
-/// The gateway's `message` from the first JSON value of `bytes` (anything after it ignored),
-/// else the start of the body as text.
-pub fn error_message(bytes: &[u8]) -> String {
+/// The gateway's `message` and `(codespace, ABCI code)` from the first JSON value of `bytes`
+/// (anything after it ignored), else the start of the body as text.
+pub fn error_message(bytes: &[u8]) -> (String, Option<(String, u32)>) {
     let first = serde_json::Deserializer::from_slice(bytes)
         .into_iter::<GatewayError>()
         .next();
     match first {
-        Some(Ok(e)) if !e.message.is_empty() => e.message.chars().take(MAX_MESSAGE).collect(),
-        _ => String::from_utf8_lossy(bytes)
-            .chars()
-            .take(MAX_MESSAGE)
-            .collect(),
+        Some(Ok(e)) if !e.message.is_empty() => {
+            (e.message.chars().take(MAX_MESSAGE).collect(), e.abci())
+        }
+        _ => (
+            String::from_utf8_lossy(bytes)
+                .chars()
+                .take(MAX_MESSAGE)
+                .collect(),
+            None,
+        ),
     }
 }
 
@@ -104,14 +111,16 @@ mod tests {
     use super::error_message;
 
     #[test]
-    fn gateway_message_is_read_past_trailing_bytes() {
-        let body = b"{\"code\":2,\"message\":\"account sequence mismatch, expected 7, got 6: incorrect account sequence\",\"details\":[]}\x00\x1f\x8b\xff";
-        assert_eq!(
-            error_message(body),
-            "account sequence mismatch, expected 7, got 6: incorrect account sequence"
-        );
-        assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
+    fn gateway_message_and_code_are_read_past_trailing_bytes() {
+        // As an injectived v1.20.1 simulate answered a bad tx (body, then a binary trailer).
+        let body = b"{\"code\":2, \"message\":\"invalid length; proto: invalid field number: tx parse error [x/auth/tx/decoder.go:23] With gas wanted: '0' and gas used: '1210' \", \"details\":[{\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\", \"reason\":\"tx parse error\", \"domain\":\"\", \"metadata\":{\"ABCICode\":\"2\", \"Codespace\":\"sdk\"}}]}Grpc-Trailer-Grpc-Status-Details-Bin: \x08\x02\x12\xff";
+        let (message, abci) = error_message(body);
+        assert!(message.starts_with("invalid length; proto"), "{message}");
+        assert_eq!(abci, Some(("sdk".to_owned(), 2)));
+        let plain = b"{\"code\":2,\"message\":\"account sequence mismatch, expected 7, got 6: incorrect account sequence\",\"details\":[]}";
+        assert_eq!(error_message(plain).1, None);
+        assert_eq!(error_message(b"Bad Gateway").0, "Bad Gateway");
         let long = "x".repeat(1000);
-        assert_eq!(error_message(long.as_bytes()).len(), 400);
+        assert_eq!(error_message(long.as_bytes()).0.len(), 400);
     }
 }

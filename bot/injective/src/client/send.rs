@@ -33,14 +33,30 @@ impl From<ClientError> for SendError {
         match e {
             // A gateway 500 is the node refusing the transaction; other statuses are transport.
             ClientError::Status {
-                status: 500, body, ..
-            } => refusal(&body),
+                status: 500,
+                body,
+                abci,
+                ..
+            } => refusal(&body, abci),
             e => Self::Other(e),
         }
     }
 }
 
 impl InjectiveClient {
+    /// Signs `msgs` with this client's key as its own account (never wrapped in authz
+    /// `MsgExec`, whatever the signer's granter), broadcasts and waits for the block: e.g. the
+    /// granter's `MsgGrant`. Gas and refusals as for [`InjectiveClient::batch_update`].
+    ///
+    /// Errors: [`ClientError::NoSigner`]; node refusals mapped by kind ([`ClientError::OutOfGas`],
+    /// [`ClientError::TxFailed`] with the chain's code, [`ClientError::SequenceMismatch`] after
+    /// one resync); [`ClientError::NotConfirmed`] when no block holds it in time.
+    pub async fn submit(&self, msgs: Vec<Any>) -> Result<models::TxResponse, ClientError> {
+        let signer = self.signer.as_ref().ok_or(ClientError::NoSigner)?;
+        let items = msgs.len() as u64;
+        self.send(signer, msgs, items, 0).await
+    }
+
     /// Signs, broadcasts and confirms; one resync-and-retry on a sequence mismatch.
     pub(super) async fn send(
         &self,
@@ -241,19 +257,32 @@ fn out_of_gas(log: &str) -> Option<ClientError> {
     })
 }
 
-/// A refusal that came back as text only (gateway 500): its kind from the message.
-pub(super) fn refusal(message: &str) -> SendError {
-    if is_sequence_log(message) {
+/// A refusal that came back as a gateway 500: its kind from the ABCI code the body named, else
+/// from the message text.
+pub(super) fn refusal(message: &str, abci: Option<(String, u32)>) -> SendError {
+    let sdk = |code| abci.as_ref().is_some_and(|(s, c)| s == "sdk" && *c == code);
+    if sdk(errors::SDK_WRONG_SEQUENCE) || is_sequence_log(message) {
         return SendError::Sequence(message.to_owned());
     }
     if let Some(e) = out_of_gas(message) {
         return SendError::Other(e);
     }
-    let (codespace, code, description) = errors::find_in(message).unwrap_or(("", 0, "unknown"));
+    if sdk(errors::SDK_OUT_OF_GAS) {
+        return SendError::Other(ClientError::OutOfGas {
+            gas_wanted: 0,
+            gas_used: 0,
+        });
+    }
+    let (codespace, code) = match abci {
+        Some(known) => known,
+        None => errors::find_in(message).map_or((String::new(), 0), |(s, c, _)| (s.to_owned(), c)),
+    };
     SendError::Other(ClientError::TxFailed {
+        description: errors::describe(&codespace, code)
+            .unwrap_or("unknown")
+            .to_owned(),
         code,
-        codespace: codespace.to_owned(),
-        description: description.to_owned(),
+        codespace,
         log: message.chars().take(300).collect(),
     })
 }
@@ -298,11 +327,25 @@ mod tests {
     #[test]
     fn refusals_are_classified_by_kind() {
         let seq = "account sequence mismatch, expected 9, got 8: incorrect account sequence";
-        assert!(matches!(refusal(seq), SendError::Sequence(l) if l == seq));
+        assert!(matches!(refusal(seq, None), SendError::Sequence(l) if l == seq));
+        // The ABCI code of the body wins over the text.
+        assert!(matches!(
+            refusal("whatever", Some(("sdk".into(), 32))),
+            SendError::Sequence(_)
+        ));
+        assert!(matches!(
+            refusal("whatever", Some(("sdk".into(), 11))),
+            SendError::Other(ClientError::OutOfGas { .. })
+        ));
+        assert!(matches!(
+            refusal("post-only", Some(("exchange".into(), 59))),
+            SendError::Other(ClientError::TxFailed { code: 59, ref description, .. })
+                if description == "post-only order exceeds top of book price"
+        ));
         let oog =
             "out of gas in location: ReadFlat; gasWanted: 120000, gasUsed: 120734: out of gas";
         assert!(matches!(
-            refusal(oog),
+            refusal(oog, None),
             SendError::Other(ClientError::OutOfGas {
                 gas_wanted: 120000,
                 gas_used: 120734
@@ -311,17 +354,18 @@ mod tests {
         let invalid =
             "msg contains subaccountID but no cancel all marketIDs: invalid batch msg update";
         assert!(matches!(
-            refusal(invalid),
+            refusal(invalid, None),
             SendError::Other(ClientError::TxFailed { code: 58, ref codespace, .. }) if codespace == "exchange"
         ));
         assert!(matches!(
-            refusal("who knows"),
+            refusal("who knows", None),
             SendError::Other(ClientError::TxFailed { code: 0, .. })
         ));
         let e = SendError::from(ClientError::Status {
             path: "/x".into(),
             status: 502,
             body: seq.into(),
+            abci: None,
         });
         assert!(matches!(e, SendError::Other(ClientError::Status { .. })));
     }
