@@ -228,4 +228,75 @@ mod tests {
         assert_eq!(perp.price("1000").unwrap(), d("0.001"));
         assert_eq!(perp.quantity("0.1").unwrap(), d("0.1"));
     }
+
+    #[test]
+    fn exact_wire_strings() {
+        assert_eq!(to_wire(Decimal::ZERO).unwrap(), "0");
+        assert_eq!(to_wire(d("0.000")).unwrap(), "0");
+        assert_eq!(to_wire(d("0.000000000000000001")).unwrap(), "1");
+        assert_eq!(to_wire(d("-2.5")).unwrap(), "-2500000000000000000");
+        assert_eq!(from_wire("-5").unwrap(), d("-0.000000000000000005"));
+        assert_eq!(from_wire(" 1000000000000000000 ").unwrap(), Decimal::ONE);
+        assert!(matches!(from_wire("-"), Err(DecError::Malformed(_))));
+        assert!(matches!(from_wire("12a"), Err(DecError::Malformed(_))));
+    }
+
+    #[test]
+    fn human_edges() {
+        assert_eq!(from_human("000.500").unwrap(), d("0.5"));
+        assert_eq!(from_human("1.").unwrap(), Decimal::ONE);
+        assert_eq!(from_human("-0").unwrap(), Decimal::ZERO);
+        assert!(from_human("-").is_err());
+        assert!(from_human("1.2.3").is_err());
+        assert!(from_human("1.-2").is_err());
+        assert_eq!(from_chain_json("1.5").unwrap(), d("1.5"));
+        assert_eq!(from_chain_json("-1.5").unwrap(), d("-1.5"));
+    }
+
+    #[test]
+    fn significant_digit_limits() {
+        // 28 significant digits are kept whole; a 29th fractional digit is dropped.
+        let whole = "1234567890123456789012345678";
+        assert_eq!(from_human(whole).unwrap(), d(whole));
+        assert_eq!(
+            from_human("1.234567890123456789012345678").unwrap(),
+            d("1.234567890123456789012345678")
+        );
+        assert_eq!(
+            from_human("1.2345678901234567890123456789").unwrap(),
+            d("1.234567890123456789012345678")
+        );
+        assert_eq!(
+            from_human("12345678901234567890123456789"),
+            Err(DecError::Overflow)
+        );
+    }
+
+    #[test]
+    fn shifts_are_exact_both_ways() {
+        assert_eq!(shift(d("1.5"), 3).unwrap(), d("1500"));
+        assert_eq!(shift(d("1500"), -3).unwrap(), d("1.5"));
+        assert_eq!(shift(d("7"), 0).unwrap(), d("7"));
+        assert_eq!(shift(Decimal::MAX, 1), Err(DecError::Overflow));
+    }
+
+    #[test]
+    fn quote_amounts_and_config_numbers() {
+        let spot = ChainFormat::Spot {
+            base_decimals: 18,
+            quote_decimals: 6,
+        };
+        let tia = ChainFormat::Spot {
+            base_decimals: 6,
+            quote_decimals: 6,
+        };
+        let perp = ChainFormat::Derivative { quote_decimals: 6 };
+        assert_eq!(spot.quote_amount("2500000").unwrap(), d("2.5"));
+        assert_eq!(perp.quote_amount("2500000").unwrap(), d("2.5"));
+        assert_eq!(tia.price("4.5").unwrap(), d("4.5"));
+        assert_eq!(tia.quantity("1500000").unwrap(), d("1.5"));
+        assert_eq!(perp.price("2500000").unwrap(), d("2.5"));
+        assert_eq!(parse_decimal(" 1.25 ").unwrap(), d("1.25"));
+        assert!(matches!(parse_decimal("x"), Err(DecError::Malformed(_))));
+    }
 }
