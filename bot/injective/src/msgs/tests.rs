@@ -188,6 +188,7 @@ fn creates(orders: Vec<NewOrder>) -> Batch {
 #[test]
 fn top_level_subaccount_only_with_cancel_all() {
     let msg = build(&creates(vec![order(&spot(), "a", "25", "1")])).unwrap();
+    assert_eq!(msg.sender, sender().to_bech32());
     assert_eq!(msg.subaccount_id, "");
     let cancel = Batch {
         cancels: vec![CancelOrder {
