@@ -19,9 +19,9 @@
 
 pub mod backfill;
 mod fill;
+mod ledger;
 pub mod proto;
 
-use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use tonic::transport::{Channel, Endpoint};
@@ -31,6 +31,7 @@ pub use fill::{ChainEvent, Fill, OrderFailure, OrderStatus, OrderUpdate};
 use crate::address::SubaccountId;
 use crate::msgs::MarketKind;
 use backfill::Target;
+use ledger::Ledger;
 
 /// Where to listen and for whom.
 #[derive(Debug, Clone)]
@@ -72,10 +73,7 @@ pub struct FillStream {
     channel: Channel,
     http: reqwest::Client,
     live: Option<tonic::Streaming<proto::StreamResponse>>,
-    pending: VecDeque<ChainEvent>,
-    /// Every height up to this one has been delivered (stream or backfill).
-    last_height: Option<u64>,
-    seen: HashSet<String>,
+    ledger: Ledger,
     reconnects: u64,
 }
 
@@ -83,7 +81,7 @@ impl std::fmt::Debug for FillStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FillStream")
             .field("target", &self.target)
-            .field("last_height", &self.last_height)
+            .field("last_height", &self.ledger.last_height)
             .field("reconnects", &self.reconnects)
             .finish_non_exhaustive()
     }
@@ -116,16 +114,14 @@ impl FillStream {
             kind: cfg.kind,
             subaccount_id: cfg.subaccount.to_hex(),
         };
-        let last_height = cfg.start_height.map(|h| h.saturating_sub(1));
+        let ledger = Ledger::starting_after(cfg.start_height.map(|h| h.saturating_sub(1)));
         let mut me = Self {
             cfg,
             target,
             channel,
             http,
             live: None,
-            pending: VecDeque::new(),
-            last_height,
-            seen: HashSet::new(),
+            ledger,
             reconnects: 0,
         };
         me.resubscribe().await?;
@@ -135,7 +131,7 @@ impl FillStream {
     /// The next event, oldest first; waits for the chain. Cancel-safe only between events.
     pub async fn next_event(&mut self) -> Result<ChainEvent, StreamError> {
         loop {
-            if let Some(event) = self.pending.pop_front() {
+            if let Some(event) = self.ledger.pop() {
                 return Ok(event);
             }
             let message = match self.live.as_mut() {
@@ -146,7 +142,7 @@ impl FillStream {
                 }
             };
             match message {
-                Ok(Some(block)) => self.absorb(block)?,
+                Ok(Some(block)) => self.ledger.absorb(&block)?,
                 Ok(None) => self.drop_live("the server ended the stream"),
                 Err(status) => self.drop_live(&format!("{}: {}", status.code(), status.message())),
             }
@@ -155,7 +151,7 @@ impl FillStream {
 
     /// The highest block height fully delivered, if any.
     pub fn last_height(&self) -> Option<u64> {
-        self.last_height
+        self.ledger.last_height
     }
 
     /// How many times the subscription was re-opened after a failure.
@@ -164,7 +160,7 @@ impl FillStream {
     }
 
     fn drop_live(&mut self, why: &str) {
-        tracing::warn!(reason = why, last_height = ?self.last_height, "chain stream lost; reconnecting");
+        tracing::warn!(reason = why, last_height = ?self.ledger.last_height, "chain stream lost; reconnecting");
         self.live = None;
     }
 
@@ -196,24 +192,17 @@ impl FillStream {
             .await
             .map_err(|s| StreamError::Grpc(format!("{}: {}", s.code(), s.message())))?
             .ok_or_else(|| StreamError::Grpc("the server ended the stream at once".into()))?;
-        if let Some(last) = self.last_height {
-            let to = first.block_height.saturating_sub(1);
+        if let Some(last) = self.ledger.last_height {
+            let (from, to) = (last + 1, first.block_height.saturating_sub(1));
             let missed =
-                backfill::fills_between(&self.http, &self.cfg.rpc_url, &self.target, last + 1, to)
+                backfill::fills_between(&self.http, &self.cfg.rpc_url, &self.target, from, to)
                     .await?;
-            tracing::info!(
-                from = last + 1,
-                to,
-                fills = missed.len(),
-                "chain stream backfilled"
-            );
-            for fill in missed {
-                self.push_fill(fill);
-            }
-            self.last_height = Some(to.max(last));
+            tracing::info!(from, to, fills = missed.len(), "chain stream backfilled");
+            self.ledger.backfilled(missed, to);
         }
+        self.ledger.absorb(&first)?;
         self.live = Some(live);
-        self.absorb(first)
+        Ok(())
     }
 
     fn request(&self) -> proto::StreamRequest {
@@ -238,62 +227,5 @@ impl FillStream {
                 ..Default::default()
             },
         }
-    }
-
-    /// Queues one block's events; a block at or below the last delivered height only
-    /// contributes fills not seen yet.
-    fn absorb(&mut self, block: proto::StreamResponse) -> Result<(), StreamError> {
-        let h = block.block_height;
-        let fresh = self.last_height.is_none_or(|last| h > last);
-        let mut fills = Vec::new();
-        for t in &block.spot_trades {
-            fills.push(fill::from_spot(h, t)?);
-        }
-        for t in &block.derivative_trades {
-            fills.push(fill::from_derivative(h, t)?);
-        }
-        for f in fills {
-            self.push_fill(f);
-        }
-        if fresh {
-            self.pending.extend(
-                block
-                    .spot_orders
-                    .iter()
-                    .chain(&block.derivative_orders)
-                    .filter_map(|u| fill::order_update(h, u))
-                    .map(ChainEvent::Order),
-            );
-            self.pending.extend(
-                block
-                    .order_failures
-                    .iter()
-                    .map(|f| ChainEvent::Failure(fill::failure(h, f))),
-            );
-            self.last_height = Some(h);
-        }
-        Ok(())
-    }
-
-    fn push_fill(&mut self, fill: Fill) {
-        if self.seen.insert(fill.trade_id.clone()) {
-            self.pending.push_back(ChainEvent::Fill(fill));
-        }
-        self.prune_seen();
-    }
-
-    /// Keeps the dedupe set bounded: ids of heights far below the last delivered one cannot
-    /// come back (the backfill starts after it).
-    fn prune_seen(&mut self) {
-        const KEEP: u64 = 10_000;
-        let (Some(last), true) = (self.last_height, self.seen.len() > KEEP as usize) else {
-            return;
-        };
-        let floor = last.saturating_sub(KEEP);
-        self.seen.retain(|id| {
-            id.split_once('_')
-                .and_then(|(h, _)| h.parse::<u64>().ok())
-                .is_none_or(|h| h >= floor)
-        });
     }
 }
