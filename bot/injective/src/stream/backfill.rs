@@ -140,10 +140,40 @@ pub fn fills_in_block(
     let mut n = 0u64;
     let mut out = Vec::new();
     for event in tx_events.chain(block_events) {
+        let Some(batch) = Execution::parse(&event)? else {
+            continue;
+        };
+        for trade in &batch.trades {
+            let trade_id = format!("{height}_{n}");
+            n += 1;
+            let subaccount_id = hex_of(&trade["subaccount_id"], "subaccount_id")?;
+            if batch.kind == target.kind
+                && batch.market_id == target.market_id
+                && subaccount_id == target.subaccount_id
+            {
+                out.push(batch.fill(trade, height, trade_id, subaccount_id)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One `EventBatch{Spot,Derivative}Execution`: attribute values are JSON texts.
+struct Execution {
+    kind: MarketKind,
+    market_id: String,
+    is_buy: bool,
+    execution_type: String,
+    trades: Vec<Value>,
+}
+
+impl Execution {
+    /// `None` for any other event.
+    fn parse(event: &Value) -> Result<Option<Self>, StreamError> {
         let kind = match event["type"].as_str() {
             Some(SPOT_EXECUTION) => MarketKind::Spot,
             Some(DERIVATIVE_EXECUTION) => MarketKind::Derivative,
-            _ => continue,
+            _ => return Ok(None),
         };
         let attr = |key: &str| -> Result<Value, StreamError> {
             let raw = event["attributes"]
@@ -155,54 +185,51 @@ pub fn fills_in_block(
                 .ok_or_else(|| StreamError::Decode(format!("execution event without {key}")))?;
             serde_json::from_str(raw).map_err(|e| StreamError::Decode(format!("{key}: {e}")))
         };
-        let market_id = attr("market_id")?
-            .as_str()
-            .unwrap_or_default()
-            .to_lowercase();
-        let is_buy = attr("is_buy")?.as_bool().unwrap_or(false);
-        let execution_type = attr("executionType")?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        for trade in attr("trades")?.as_array().cloned().unwrap_or_default() {
-            let trade_id = format!("{height}_{n}");
-            n += 1;
-            let subaccount_id = hex_of(&trade["subaccount_id"], "subaccount_id")?;
-            if kind != target.kind
-                || market_id != target.market_id
-                || subaccount_id != target.subaccount_id
-            {
-                continue;
-            }
-            let (price, quantity) = match kind {
-                MarketKind::Spot => (
-                    human(&trade["price"], "price")?,
-                    human(&trade["quantity"], "quantity")?,
-                ),
-                MarketKind::Derivative => {
-                    let delta = &trade["position_delta"];
-                    (
-                        human(&delta["execution_price"], "execution_price")?,
-                        human(&delta["execution_quantity"], "execution_quantity")?,
-                    )
-                }
-            };
-            out.push(Fill {
-                height,
-                trade_id,
-                market_id: market_id.clone(),
-                side: side(is_buy),
-                execution_type: execution_type.clone(),
-                price,
-                quantity,
-                fee: human(&trade["fee"], "fee")?,
-                subaccount_id,
-                order_hash: hex_of(&trade["order_hash"], "order_hash")?,
-                cid: cid(trade["cid"].as_str().unwrap_or_default()),
-            });
-        }
+        let text = |v: Value| v.as_str().unwrap_or_default().to_owned();
+        Ok(Some(Self {
+            kind,
+            market_id: text(attr("market_id")?).to_lowercase(),
+            is_buy: attr("is_buy")?.as_bool().unwrap_or(false),
+            execution_type: text(attr("executionType")?),
+            trades: attr("trades")?.as_array().cloned().unwrap_or_default(),
+        }))
     }
-    Ok(out)
+
+    /// A `TradeLog` / `DerivativeTradeLog` of this batch as a fill.
+    fn fill(
+        &self,
+        trade: &Value,
+        height: u64,
+        trade_id: String,
+        subaccount_id: String,
+    ) -> Result<Fill, StreamError> {
+        let (price, quantity) = match self.kind {
+            MarketKind::Spot => (
+                human(&trade["price"], "price")?,
+                human(&trade["quantity"], "quantity")?,
+            ),
+            MarketKind::Derivative => {
+                let delta = &trade["position_delta"];
+                (
+                    human(&delta["execution_price"], "execution_price")?,
+                    human(&delta["execution_quantity"], "execution_quantity")?,
+                )
+            }
+        };
+        Ok(Fill {
+            height,
+            trade_id,
+            market_id: self.market_id.clone(),
+            side: side(self.is_buy),
+            execution_type: self.execution_type.clone(),
+            price,
+            quantity,
+            fee: human(&trade["fee"], "fee")?,
+            subaccount_id,
+            order_hash: hex_of(&trade["order_hash"], "order_hash")?,
+            cid: cid(trade["cid"].as_str().unwrap_or_default()),
+        })
+    }
 }
 
 /// Event JSON carries LegacyDec in human form (`"30.000000000000000000"`); absent = zero.
