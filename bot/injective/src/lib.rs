@@ -15,4 +15,5 @@ pub mod msgs;
 pub mod network;
 pub mod proto;
 pub mod ratelimit;
+pub mod stream;
 pub mod tx;
