@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::detail::BotDetail;
 use super::error::WebError;
 use super::{actions, AppState};
 use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Viewer};
@@ -123,17 +124,9 @@ async fn detail(
     _: Viewer,
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, WebError> {
-    let view = app.bots.get(&id).ok_or_else(|| no_bot(&id))?;
-    let runs = app.store.runs(&id, 20).await?;
-    let pnl = app.store.pnl_history(&id, 500).await?;
-    Ok(Json(json!({
-        "bot": view,
-        "params": app.bots.params(&id),
-        "fills": app.bots.fills(&id),
-        "runs": runs,
-        "pnl_history": pnl.iter().map(|(t, p)| json!({"ts_ms": t, "pnl": p})).collect::<Vec<_>>(),
-    })))
+) -> Result<Json<BotDetail>, WebError> {
+    let detail = BotDetail::load(&app, &id, 20).await?;
+    detail.map(Json).ok_or_else(|| no_bot(&id))
 }
 
 fn no_bot(id: &str) -> WebError {

@@ -6,6 +6,7 @@ pub mod account;
 mod actions;
 pub mod api;
 mod chart;
+mod detail;
 pub mod error;
 pub mod health;
 pub mod healthcheck;

@@ -15,6 +15,7 @@ use axum::Router;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 
+use super::detail::BotDetail;
 use super::error::{problem, stream_ended, WebError};
 use super::health::cached;
 use super::view::{render, Chrome};
@@ -182,37 +183,75 @@ async fn detail(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let page_error = |e: WebError| e.page_for(&user);
-    let view = app
-        .bots
-        .get(&id)
-        .ok_or_else(|| page_error(WebError::not_found("there is no such bot")))?;
-    let runs = app
-        .store
-        .runs(&id, 10)
+    let detail = BotDetail::load(&app, &id, 10)
         .await
-        .map_err(|e| page_error(e.into()))?;
-    let history = (app.store.pnl_history(&id, 500).await).map_err(|e| page_error(e.into()))?;
-    let status = view.last_status.clone().unwrap_or(Value::Null);
-    let s = |k: &str| number_text(status.get(k));
-    let field = |v: &Value, k: &str| number_text(v.get(k));
-    let fills = app
-        .bots
-        .fills(&id)
-        .iter()
-        .rev()
-        .map(|f| FillRow {
-            time: f["ts_ms"]
-                .as_i64()
-                .map(|t| crate::clock::format_ms(t, true))
+        .map_err(|e| e.page_for(&user))?;
+    let detail =
+        detail.ok_or_else(|| WebError::not_found("there is no such bot").page_for(&user))?;
+    Ok(render(&DetailPage::new(&user, &detail)))
+}
+
+impl DetailPage {
+    /// The page's text, every figure preformatted from the one read model.
+    fn new(user: &Viewer, d: &BotDetail) -> Self {
+        let view = &d.bot;
+        let status = view.last_status.clone().unwrap_or(Value::Null);
+        let s = |k: &str| number_text(status.get(k));
+        let active = view.state.is_active();
+        Self {
+            chrome: Chrome::new(user, "bots"),
+            launch_id: view.launch_id.clone(),
+            container: view
+                .container_id
+                .as_deref()
+                .map(|c| c.chars().take(12).collect())
                 .unwrap_or_default(),
-            side: field(f, "side"),
-            price: field(f, "price"),
-            quantity: field(f, "quantity"),
-            fee: field(f, "fee"),
-        })
-        .collect();
-    let orders = status["orders"]
+            started: crate::clock::format_ms(view.started_ms, true),
+            restarts: view.restarts,
+            active,
+            may_operate: user.role >= Role::Operator,
+            open_orders: s("open_orders"),
+            realized: s("realized_pnl"),
+            unrealized: s("unrealized_pnl"),
+            params: d
+                .params
+                .as_ref()
+                .map(|p| serde_json::to_string(p).unwrap_or_default())
+                .unwrap_or_default(),
+            orders: order_rows(&status),
+            fills: d.fills.iter().rev().map(fill_row).collect(),
+            chart: chart::Chart::from_points(&d.pnl_history),
+            last_run: if active {
+                None
+            } else {
+                d.runs.first().cloned()
+            },
+            runs: d.runs.iter().map(run_row).collect(),
+            bot: row(view, crate::clock::now_ms()),
+        }
+    }
+}
+
+fn field(v: &Value, k: &str) -> String {
+    number_text(v.get(k))
+}
+
+fn fill_row(f: &Value) -> FillRow {
+    FillRow {
+        time: f["ts_ms"]
+            .as_i64()
+            .map(|t| crate::clock::format_ms(t, true))
+            .unwrap_or_default(),
+        side: field(f, "side"),
+        price: field(f, "price"),
+        quantity: field(f, "quantity"),
+        fee: field(f, "fee"),
+    }
+}
+
+/// The resting orders of the last status event.
+fn order_rows(status: &Value) -> Vec<OrderRow> {
+    status["orders"]
         .as_array()
         .map(|a| {
             a.iter()
@@ -223,47 +262,16 @@ async fn detail(
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let page = DetailPage {
-        chrome: Chrome::new(&user, "bots"),
-        launch_id: view.launch_id.clone(),
-        container: view
-            .container_id
-            .as_deref()
-            .map(|c| c.chars().take(12).collect())
-            .unwrap_or_default(),
-        started: crate::clock::format_ms(view.started_ms, true),
-        restarts: view.restarts,
-        active: view.state.is_active(),
-        may_operate: user.role >= Role::Operator,
-        open_orders: s("open_orders"),
-        realized: s("realized_pnl"),
-        unrealized: s("unrealized_pnl"),
-        params: app
-            .bots
-            .params(&id)
-            .map(|p| serde_json::to_string(&p).unwrap_or_default())
-            .unwrap_or_default(),
-        orders,
-        fills,
-        chart: chart::Chart::from_points(&history),
-        last_run: if view.state.is_active() {
-            None
-        } else {
-            runs.first().cloned()
-        },
-        runs: runs
-            .iter()
-            .map(|r| RunRow {
-                ended: crate::clock::format_ms(r.ended_ms, true),
-                outcome: r.outcome.clone(),
-                exit_code: r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
-                reason: r.reason.clone(),
-            })
-            .collect(),
-        bot: row(&view, crate::clock::now_ms()),
-    };
-    Ok(render(&page))
+        .unwrap_or_default()
+}
+
+fn run_row(r: &Run) -> RunRow {
+    RunRow {
+        ended: crate::clock::format_ms(r.ended_ms, true),
+        outcome: r.outcome.clone(),
+        exit_code: r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
+        reason: r.reason.clone(),
+    }
 }
 
 /// The bot's log, live: the last 100 lines, then each new line as an event.
