@@ -10,7 +10,7 @@ use crate::audit::{self, Entry, Outcome};
 use crate::auth::{Admin, ClientIp, CurrentUser, Operator};
 use crate::bots::{BotView, StartRequest, StopResult};
 use crate::clock::Clock;
-use crate::domain::WalletId;
+use crate::domain::{BotId, WalletId};
 use crate::store::Store;
 
 const BOT_START: &str = "bot_start";
@@ -36,7 +36,7 @@ pub async fn begin(
     op: &Operator,
     ip: &ClientIp,
     req: StartRequest,
-) -> Result<(String, Value), WebError> {
+) -> Result<(BotId, Value), WebError> {
     let summary = json!({
         "wallet": req.wallet.as_str(), "market": req.market.as_str(),
         "bot_type": req.bot_type.as_str(), "params": req.params,
@@ -58,7 +58,7 @@ pub async fn launch(
     app: &AppState,
     op: &Operator,
     ip: &ClientIp,
-    bot_id: &str,
+    bot_id: &BotId,
     summary: Value,
 ) -> Result<BotView, WebError> {
     // The launch reports what the audit entry records: no second question to the manager.
@@ -68,7 +68,7 @@ pub async fn launch(
     details["accessor"] = json!(launch.accessor);
     details["launch_id"] = json!(launch.launch_id);
     let ended = result.as_ref().map(drop);
-    record(app, op, ip, BOT_START, bot_id, details, ended).await;
+    record(app, op, ip, BOT_START, bot_id.as_str(), details, ended).await;
     result
 }
 

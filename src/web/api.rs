@@ -115,7 +115,7 @@ async fn start(
         Ok((StatusCode::CREATED, Json(view)).into_response())
     } else {
         tokio::spawn(launch);
-        let view = app.bots.get(&bot_id);
+        let view = app.bots.get(bot_id.as_str());
         Ok((StatusCode::ACCEPTED, Json(view)).into_response())
     }
 }
