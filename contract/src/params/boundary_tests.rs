@@ -323,3 +323,13 @@ fn a_size_under_one_quantity_tick_is_refused_even_without_a_minimum_notional() {
         "order_size 0.049 is worth 0.98 at price 20, under the market's minimum order value 1 USDT"
     );
 }
+
+/// The risk block the bot's risk manager is built from is the one given, for every bot type.
+#[test]
+fn each_bot_type_hands_on_its_own_risk_block() {
+    for t in bot_types() {
+        let p = BotParams::parse(t, "INJ/USDT", &json!({"risk": {"max_open_orders": 7}})).unwrap();
+        assert_eq!(p.risk().max_open_orders, 7, "{t}");
+        assert_eq!(p.risk().max_position, None, "{t}");
+    }
+}
