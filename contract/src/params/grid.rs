@@ -5,9 +5,9 @@ use rust_decimal_macros::dec;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ensure;
 use super::risk::{self, RiskParams};
 use super::schema_util::{object, prop};
+use super::{check_size, ensure};
 use crate::markets::MarketParams;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -39,6 +39,14 @@ impl Default for GridParams {
 }
 
 impl GridParams {
+    /// The lowest level's price at start: `lower_price`, or `range_pct` below the reference
+    /// price (the first mid is not known before the bot runs).
+    pub fn lowest_price(&self, m: &MarketParams) -> Decimal {
+        self.lower_price.unwrap_or_else(|| {
+            m.reference_price * (Decimal::ONE_HUNDRED - self.range_pct) / Decimal::ONE_HUNDRED
+        })
+    }
+
     pub fn check(&self, m: &MarketParams) -> Result<(), String> {
         match (self.lower_price, self.upper_price) {
             (None, None) => {}
@@ -58,12 +66,7 @@ impl GridParams {
             format!("levels must be between 2 and 100, got {}", self.levels)
         })?;
         if let Some(size) = self.size_per_level {
-            ensure(size >= m.qty_tick, || {
-                format!(
-                    "size_per_level must be at least the quantity tick {}",
-                    m.qty_tick
-                )
-            })?;
+            check_size("size_per_level", size, self.lowest_price(m), m)?;
         }
         self.risk.check()
     }

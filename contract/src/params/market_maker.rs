@@ -5,9 +5,9 @@ use rust_decimal_macros::dec;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ensure;
 use super::risk::{self, RiskParams};
 use super::schema_util::{object, prop};
+use super::{check_size, ensure};
 use crate::markets::MarketParams;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -65,12 +65,7 @@ impl MarketMakerParams {
             "refresh_tolerance_bps must be in [0, 1000]".into()
         })?;
         if let Some(size) = self.order_size {
-            ensure(size >= m.qty_tick, || {
-                format!(
-                    "order_size must be at least the quantity tick {}",
-                    m.qty_tick
-                )
-            })?;
+            check_size("order_size", size, m.reference_price, m)?;
         }
         self.risk.check()
     }

@@ -11,6 +11,7 @@ pub(crate) mod risk;
 mod schema_util;
 pub(crate) mod twap;
 
+use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -96,6 +97,25 @@ fn from_json<T: DeserializeOwned>(bot_type: &str, params: &Value) -> Result<T, S
     T::deserialize(v).map_err(|e| format!("{bot_type}: invalid params: {e}"))
 }
 
+/// Checks one order size of a strategy against the market's rules at start: at least one
+/// quantity tick, and worth at least the market's minimum notional at `price` (quote units per
+/// base unit: the reference price, or the lowest price the strategy will quote). The venue
+/// refuses anything smaller, so a bot started with it would only collect rejections.
+fn check_size(field: &str, size: Decimal, price: Decimal, m: &MarketParams) -> Result<(), String> {
+    ensure(size >= m.qty_tick, || {
+        format!("{field} must be at least the quantity tick {}", m.qty_tick)
+    })?;
+    let notional = size * price;
+    ensure(notional >= m.min_notional, || {
+        format!(
+            "{field} {size} is worth {} at price {price}, under the market's minimum order value {} {}",
+            notional.round_dp(6).normalize(),
+            m.min_notional,
+            m.quote
+        )
+    })
+}
+
 /// `Err(msg)` unless `ok`: keeps the checks one line each.
 fn ensure(ok: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
     if ok {
@@ -105,5 +125,7 @@ fn ensure(ok: bool, msg: impl FnOnce() -> String) -> Result<(), String> {
     }
 }
 
+#[cfg(test)]
+mod boundary_tests;
 #[cfg(test)]
 mod tests;

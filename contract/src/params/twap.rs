@@ -4,9 +4,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::ensure;
 use super::risk::{self, RiskParams};
 use super::schema_util::{object, prop};
+use super::{check_size, ensure};
 use crate::markets::MarketParams;
 use crate::money::Side;
 
@@ -38,20 +38,17 @@ impl Default for TwapParams {
 
 impl TwapParams {
     pub fn check(&self, m: &MarketParams) -> Result<(), String> {
-        if let Some(q) = self.total_quantity {
-            ensure(q >= m.qty_tick, || {
-                format!(
-                    "total_quantity must be at least the quantity tick {}",
-                    m.qty_tick
-                )
-            })?;
-        }
         ensure((1..=604_800).contains(&self.duration_secs), || {
             "duration_secs must be between 1 and 604800".into()
         })?;
         ensure((1..=10_000).contains(&self.slices), || {
             format!("slices must be between 1 and 10000, got {}", self.slices)
         })?;
+        if let Some(q) = self.total_quantity {
+            // Each slice is an order: it, not the total, must pass the venue's rules.
+            let slice = q / Decimal::from(self.slices);
+            check_size("each slice of total_quantity", slice, m.reference_price, m)?;
+        }
         ensure(self.limit_price.is_none_or(|p| p > Decimal::ZERO), || {
             "limit_price must be > 0".into()
         })?;
