@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::detail::BotDetail;
 use super::error::{problem, stream_ended, WebError};
 use super::health::cached;
-use super::view::{render, Chrome};
+use super::view::{number_text, render, Chrome};
 use super::{actions, chart, AppState};
 use crate::auth::{Admin, ClientIp, CsrfChecked, Operator, Role, Viewer};
 use crate::bots::{BotState, BotView};
@@ -121,14 +121,6 @@ async fn overview(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
         may_operate: user.role >= Role::Operator,
         is_admin: user.role == Role::Admin,
     })
-}
-
-pub(super) fn number_text(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.clone(),
-        _ => String::new(),
-    }
 }
 
 /// A resting order, from the bot's last status event.

@@ -11,8 +11,7 @@ use tradebot_contract::{params, BotType};
 
 use super::error::problem;
 use super::health::cached;
-use super::pages::number_text;
-use super::view::{render, Chrome};
+use super::view::{number_text, render, Chrome};
 use super::AppState;
 use crate::auth::Operator;
 

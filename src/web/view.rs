@@ -143,6 +143,16 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// A number from a bot's JSON event as page text: numbers and decimal strings as they are,
+/// anything else (missing, null) as an empty cell.
+pub(super) fn number_text(v: Option<&serde_json::Value>) -> String {
+    match v {
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
