@@ -54,6 +54,20 @@ impl Endpoint {
         }
     }
 
+    /// What follows `/containers/{id}` on the daemon for a container endpoint (`/json` for an
+    /// inspect, `/start`, ...; empty for a remove and for endpoints that act on no container).
+    pub fn container_suffix(&self) -> &'static str {
+        match self {
+            Endpoint::ContainerInspect(_) => "/json",
+            Endpoint::ContainerStart(_) => "/start",
+            Endpoint::ContainerStop(_) => "/stop",
+            Endpoint::ContainerKill(_) => "/kill",
+            Endpoint::ContainerWait(_) => "/wait",
+            Endpoint::ContainerLogs(_) => "/logs",
+            _ => "",
+        }
+    }
+
     /// Query parameters this endpoint accepts; others are refused.
     pub fn allowed_query(&self) -> &'static [&'static str] {
         match self {
