@@ -84,64 +84,86 @@ pub async fn vault_up(settings: &Settings, unseal: &UnsealDir) -> anyhow::Result
     let address = settings.vault.address.trim_end_matches('/');
     let status = wait_for_vault(&client, address).await?;
     if !status.initialized {
-        if unseal.unseal_key().exists() {
-            bail!(
-                "Vault is not initialised but {} exists: refusing to overwrite dev unseal material",
-                unseal.0.display()
-            );
-        }
-        let response = client
-            .put(format!("{address}/v1/sys/init"))
-            .json(&serde_json::json!({ "secret_shares": 1, "secret_threshold": 1 }))
-            .send()
-            .await
-            .context("Vault init request failed")?;
-        if !response.status().is_success() {
-            bail!("Vault refused init ({})", response.status());
-        }
-        let init: InitResponse = response
-            .json()
-            .await
-            .context("unreadable Vault init response")?;
-        let key = init
-            .keys_base64
-            .first()
-            .context("Vault init returned no unseal key")?;
-        write_private_line(&unseal.unseal_key(), key.expose_secret())?;
-        write_private_line(&unseal.root_token(), init.root_token.expose_secret())?;
-        println!(
-            "vault: initialised (dev: one unseal key share, kept in {})",
-            unseal.0.display()
-        );
+        vault_init(&client, address, unseal).await?;
     }
     let status = seal_status(&client, address).await?;
     if status.sealed {
-        let key = fs::read_to_string(unseal.unseal_key()).with_context(|| {
-            format!(
-                "Vault is sealed and {} is unreadable",
-                unseal.unseal_key().display()
-            )
-        })?;
-        let key = SecretString::from(key.trim().to_owned());
-        let response = client
-            .put(format!("{address}/v1/sys/unseal"))
-            .json(&serde_json::json!({ "key": key.expose_secret() }))
-            .send()
-            .await
-            .context("Vault unseal request failed")?;
-        if !response.status().is_success() {
-            bail!("Vault refused the unseal key ({})", response.status());
-        }
-        let after: SealStatus = response
-            .json()
-            .await
-            .context("unreadable Vault unseal response")?;
-        if after.sealed {
-            bail!("Vault is still sealed after unseal");
-        }
+        vault_unseal(&client, address, unseal).await?;
         println!("vault: unsealed");
     } else {
         println!("vault: already unsealed");
+    }
+    Ok(())
+}
+
+/// `sys/init` with one key share; the unseal key and root token go to `unseal` (mode 0600).
+/// Errors: unseal material already there (never overwritten), Vault refused or answered badly.
+async fn vault_init(
+    client: &reqwest::Client,
+    address: &str,
+    unseal: &UnsealDir,
+) -> anyhow::Result<()> {
+    if unseal.unseal_key().exists() {
+        bail!(
+            "Vault is not initialised but {} exists: refusing to overwrite dev unseal material",
+            unseal.0.display()
+        );
+    }
+    let response = client
+        .put(format!("{address}/v1/sys/init"))
+        .json(&serde_json::json!({ "secret_shares": 1, "secret_threshold": 1 }))
+        .send()
+        .await
+        .context("Vault init request failed")?;
+    if !response.status().is_success() {
+        bail!("Vault refused init ({})", response.status());
+    }
+    let init: InitResponse = response
+        .json()
+        .await
+        .context("unreadable Vault init response")?;
+    let key = init
+        .keys_base64
+        .first()
+        .context("Vault init returned no unseal key")?;
+    write_private_line(&unseal.unseal_key(), key.expose_secret())?;
+    write_private_line(&unseal.root_token(), init.root_token.expose_secret())?;
+    println!(
+        "vault: initialised (dev: one unseal key share, kept in {})",
+        unseal.0.display()
+    );
+    Ok(())
+}
+
+/// `sys/unseal` with the key kept in `unseal`. Errors: the key file is unreadable, Vault
+/// refused the key or is still sealed after it.
+async fn vault_unseal(
+    client: &reqwest::Client,
+    address: &str,
+    unseal: &UnsealDir,
+) -> anyhow::Result<()> {
+    let key = fs::read_to_string(unseal.unseal_key()).with_context(|| {
+        format!(
+            "Vault is sealed and {} is unreadable",
+            unseal.unseal_key().display()
+        )
+    })?;
+    let key = SecretString::from(key.trim().to_owned());
+    let response = client
+        .put(format!("{address}/v1/sys/unseal"))
+        .json(&serde_json::json!({ "key": key.expose_secret() }))
+        .send()
+        .await
+        .context("Vault unseal request failed")?;
+    if !response.status().is_success() {
+        bail!("Vault refused the unseal key ({})", response.status());
+    }
+    let after: SealStatus = response
+        .json()
+        .await
+        .context("unreadable Vault unseal response")?;
+    if after.sealed {
+        bail!("Vault is still sealed after unseal");
     }
     Ok(())
 }

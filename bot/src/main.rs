@@ -75,6 +75,7 @@ fn bad_spec(message: &str) -> ExitCode {
     ExitCode::from(EXIT_BAD_SPEC)
 }
 
+/// The `run` command: SIGTERM listener, wallet key, venue, then the engine until it stops.
 async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
     // Listen before anything slow, so an early SIGTERM still gets an orderly stop.
     let mut term = match sigterm() {
@@ -84,28 +85,9 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let key: Option<WalletKey> = match (&spec.vault, no_vault) {
-        (_, true) if spec.exchange == ExchangeKind::Paper => {
-            eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");
-            None
-        }
-        (Some(access), false) => match secure_start(access).await {
-            Ok(key) => Some(key),
-            Err(e) => {
-                let message = e.to_string();
-                emit(&Event::Error {
-                    bot_id: spec.bot_id.as_str(),
-                    class: e.class(),
-                    message: &message,
-                });
-                eprintln!("tradebot-bot: {message}");
-                return ExitCode::from(e.exit_code());
-            }
-        },
-        _ => {
-            eprintln!("tradebot-bot: the spec has no vault section (or --dangerous-no-vault with a real exchange)");
-            return ExitCode::from(EXIT_BAD_SPEC);
-        }
+    let key = match wallet_key(&spec, no_vault).await {
+        Ok(key) => key,
+        Err(code) => return code,
     };
     // BotSpec::parse already validated both; these cannot fail here, but stay checked.
     let built = spec
@@ -129,15 +111,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
                     )
                     .await
                 }
-                Err(message) => {
-                    emit(&Event::Error {
-                        bot_id: spec.bot_id.as_str(),
-                        class: "exchange",
-                        message: &message,
-                    });
-                    eprintln!("tradebot-bot: {message}");
-                    ExitCode::FAILURE
-                }
+                Err(message) => venue_unreachable(&spec, &message),
             }
         }
         (Some(_), None) => bad_spec("exchange injective needs the wallet key from Vault"),
@@ -157,6 +131,46 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             }
         }
     }
+}
+
+/// The wallet key through the secure start-up, or none for paper with `--dangerous-no-vault`.
+/// Errors: the exit code to leave with (the start-up's own code, after an `error` event; or
+/// `EXIT_BAD_SPEC` when the spec has no vault section or asks for a real venue without Vault).
+async fn wallet_key(spec: &BotSpec, no_vault: bool) -> Result<Option<WalletKey>, ExitCode> {
+    match (&spec.vault, no_vault) {
+        (_, true) if spec.exchange == ExchangeKind::Paper => {
+            eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");
+            Ok(None)
+        }
+        (Some(access), false) => match secure_start(access).await {
+            Ok(key) => Ok(Some(key)),
+            Err(e) => {
+                let message = e.to_string();
+                emit(&Event::Error {
+                    bot_id: spec.bot_id.as_str(),
+                    class: e.class(),
+                    message: &message,
+                });
+                eprintln!("tradebot-bot: {message}");
+                Err(ExitCode::from(e.exit_code()))
+            }
+        },
+        _ => {
+            eprintln!("tradebot-bot: the spec has no vault section (or --dangerous-no-vault with a real exchange)");
+            Err(ExitCode::from(EXIT_BAD_SPEC))
+        }
+    }
+}
+
+/// A venue that could not be reached at start-up: an `error` event (class `exchange`), exit 1.
+fn venue_unreachable(spec: &BotSpec, message: &str) -> ExitCode {
+    emit(&Event::Error {
+        bot_id: spec.bot_id.as_str(),
+        class: "exchange",
+        message,
+    });
+    eprintln!("tradebot-bot: {message}");
+    ExitCode::FAILURE
 }
 
 async fn drive<E: Exchange>(

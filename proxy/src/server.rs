@@ -22,6 +22,9 @@ use crate::routes::{route_target, truncate, Endpoint, Routed};
 
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
+/// The daemon-side path, query (decoded pairs) and JSON body of an allowed request.
+type Upstream = (String, Vec<(String, String)>, Option<String>);
+
 /// Everything a request handler needs.
 #[derive(Debug)]
 pub struct Proxy {
@@ -118,7 +121,30 @@ impl Proxy {
             .read_body(req, matches!(endpoint, Endpoint::ContainerCreate))
             .await?;
 
-        let (path, query, body) = match &endpoint {
+        let (path, query, body) =
+            self.upstream_request(&endpoint, query, target.as_deref(), &body)?;
+        let uri = format!("{prefix}{path}{}", encode_query(&query));
+        let response = self.forward(method, &uri, body).await?;
+        let response = if matches!(endpoint, Endpoint::ContainerInspect(_)) {
+            self.redact_inspect(response).await?
+        } else {
+            response
+        };
+        Ok((endpoint.name(), response))
+    }
+
+    /// The daemon-side path, query and body for an allowed request: list and event queries
+    /// scoped to managed containers, a create body checked (and rewritten) by the policy, a
+    /// container id replaced by the resolved `target`. Errors: 403 with the policy's reason.
+    fn upstream_request(
+        &self,
+        endpoint: &Endpoint,
+        query: Vec<(String, String)>,
+        target: Option<&str>,
+        body: &[u8],
+    ) -> Result<Upstream, (StatusCode, String)> {
+        let forbidden = |d: Denied| (StatusCode::FORBIDDEN, d.0);
+        Ok(match endpoint {
             Endpoint::Ping => ("/_ping".to_owned(), query, None),
             Endpoint::Version => ("/version".to_owned(), query, None),
             Endpoint::ContainerList => (
@@ -136,7 +162,7 @@ impl Proxy {
                     .iter()
                     .find(|(k, _)| k == "name")
                     .map(|(_, v)| v.as_str());
-                let checked = self.policy.check_create(&body, name).map_err(forbidden)?;
+                let checked = self.policy.check_create(body, name).map_err(forbidden)?;
                 tracing::info!(decision = "check", endpoint = "containers.create", summary = %checked.summary);
                 (
                     "/containers/create".to_owned(),
@@ -145,27 +171,11 @@ impl Proxy {
                 )
             }
             other => {
-                let id = target.as_deref().unwrap_or_default();
-                let suffix = match other {
-                    Endpoint::ContainerInspect(_) => "/json",
-                    Endpoint::ContainerStart(_) => "/start",
-                    Endpoint::ContainerStop(_) => "/stop",
-                    Endpoint::ContainerKill(_) => "/kill",
-                    Endpoint::ContainerWait(_) => "/wait",
-                    Endpoint::ContainerLogs(_) => "/logs",
-                    _ => "",
-                };
+                let id = target.unwrap_or_default();
+                let suffix = other.container_suffix();
                 (format!("/containers/{id}{suffix}"), query, None)
             }
-        };
-        let uri = format!("{prefix}{path}{}", encode_query(&query));
-        let response = self.forward(method, &uri, body).await?;
-        let response = if matches!(endpoint, Endpoint::ContainerInspect(_)) {
-            self.redact_inspect(response).await?
-        } else {
-            response
-        };
-        Ok((endpoint.name(), response))
+        })
     }
 
     fn authenticate(&self, req: &Request<Incoming>) -> Result<(), (StatusCode, String)> {

@@ -52,80 +52,93 @@ pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
             settings.data_dir.display()
         )
     })?;
-    let pool = store.pool();
     match cmd {
-        UsersCommand::Add { name, role } => {
-            let pw = read_new_password(&format!("Password for {name}: "))?;
-            let phc = password::hash(pw).await?;
-            users::create(pool, &name, role, &phc, false, now_ms())
-                .await
-                .map_err(human)?;
-            record(
-                &store,
-                actions::USER_ADD,
-                &name,
-                serde_json::json!({ "role": role }),
-            )
-            .await?;
-            println!("added {name} ({role})");
-        }
-        UsersCommand::List => {
-            println!("{:<32} {:<9} {:<8} created", "name", "role", "state");
-            for u in users::list(pool).await? {
-                let state = if u.disabled { "disabled" } else { "active" };
-                let note = if u.must_change_password {
-                    "  (must change password)"
-                } else {
-                    ""
-                };
-                println!(
-                    "{:<32} {:<9} {:<8} {}{note}",
-                    u.name,
-                    u.role,
-                    state,
-                    format_ms(u.created_ms, false)
-                );
-            }
-        }
-        UsersCommand::SetRole { name, role } => {
-            let from = users::set_role(pool, name.as_str(), role)
-                .await
-                .map_err(human)?;
-            let details = serde_json::json!({ "from": from, "to": role });
-            record(&store, actions::USER_ROLE_CHANGE, &name, details).await?;
-            println!("{name}: {from} -> {role}");
-        }
-        UsersCommand::Disable { name } => {
-            users::set_disabled(pool, name.as_str(), true)
-                .await
-                .map_err(human)?;
-            record(
-                &store,
-                actions::USER_DISABLE,
-                &name,
-                serde_json::Value::Null,
-            )
-            .await?;
-            println!("{name} is disabled and signed out");
-        }
-        UsersCommand::ResetPassword { name } => {
-            let (user, _) = users::by_name(pool, name.as_str())
-                .await?
-                .ok_or_else(|| human(UserError::NotFound(name.to_string())))?;
-            let pw = read_new_password(&format!("Temporary password for {name}: "))?;
-            let phc = password::hash(pw).await?;
-            users::set_password(pool, user.id, &phc, true).await?;
-            sessions::delete_all_for_user(pool, user.id).await?;
-            record(
-                &store,
-                actions::PASSWORD_RESET,
-                &name,
-                serde_json::Value::Null,
-            )
-            .await?;
-            println!("{name} must choose a new password at next login");
-        }
+        UsersCommand::Add { name, role } => add(&store, &name, role).await,
+        UsersCommand::List => list(&store).await,
+        UsersCommand::SetRole { name, role } => set_role(&store, &name, role).await,
+        UsersCommand::Disable { name } => disable(&store, &name).await,
+        UsersCommand::ResetPassword { name } => reset_password(&store, &name).await,
     }
+}
+
+/// `users add`: a new account with a password read from the terminal or stdin.
+async fn add(store: &Store, name: &UserName, role: Role) -> anyhow::Result<()> {
+    let pw = read_new_password(&format!("Password for {name}: "))?;
+    let phc = password::hash(pw).await?;
+    users::create(store.pool(), name, role, &phc, false, now_ms())
+        .await
+        .map_err(human)?;
+    record(
+        store,
+        actions::USER_ADD,
+        name,
+        serde_json::json!({ "role": role }),
+    )
+    .await?;
+    println!("added {name} ({role})");
+    Ok(())
+}
+
+/// `users list`: one line per account (name, role, state, creation time).
+async fn list(store: &Store) -> anyhow::Result<()> {
+    println!("{:<32} {:<9} {:<8} created", "name", "role", "state");
+    for u in users::list(store.pool()).await? {
+        let state = if u.disabled { "disabled" } else { "active" };
+        let note = if u.must_change_password {
+            "  (must change password)"
+        } else {
+            ""
+        };
+        println!(
+            "{:<32} {:<9} {:<8} {}{note}",
+            u.name,
+            u.role,
+            state,
+            format_ms(u.created_ms, false)
+        );
+    }
+    Ok(())
+}
+
+/// `users set-role`: the new role, audited with the old one.
+async fn set_role(store: &Store, name: &UserName, role: Role) -> anyhow::Result<()> {
+    let from = users::set_role(store.pool(), name.as_str(), role)
+        .await
+        .map_err(human)?;
+    let details = serde_json::json!({ "from": from, "to": role });
+    record(store, actions::USER_ROLE_CHANGE, name, details).await?;
+    println!("{name}: {from} -> {role}");
+    Ok(())
+}
+
+/// `users disable`: the account is disabled and its sessions end.
+async fn disable(store: &Store, name: &UserName) -> anyhow::Result<()> {
+    users::set_disabled(store.pool(), name.as_str(), true)
+        .await
+        .map_err(human)?;
+    record(store, actions::USER_DISABLE, name, serde_json::Value::Null).await?;
+    println!("{name} is disabled and signed out");
+    Ok(())
+}
+
+/// `users reset-password`: a temporary password the user must change; their sessions end.
+async fn reset_password(store: &Store, name: &UserName) -> anyhow::Result<()> {
+    let pool = store.pool();
+    let (user, _) = users::by_name(pool, name.as_str())
+        .await?
+        .ok_or_else(|| human(UserError::NotFound(name.to_string())))?;
+    let pw = read_new_password(&format!("Temporary password for {name}: "))?;
+    let phc = password::hash(pw).await?;
+    users::set_password(pool, user.id, &phc, true).await?;
+    sessions::delete_all_for_user(pool, user.id).await?;
+    record(
+        store,
+        actions::PASSWORD_RESET,
+        name,
+        serde_json::Value::Null,
+    )
+    .await?;
+    println!("{name} must choose a new password at next login");
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! the current state first and writes only what differs, so a second run reports no change.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -291,6 +291,8 @@ fn role_matches(current: &Value, wanted: &Value) -> bool {
     })
 }
 
+/// The approle auth method at `mount` and the dashboard's role, created or corrected, then the
+/// role's credential files when `opts.approle_dir` is set.
 async fn dashboard_approle(
     vault: &VaultClient,
     mount: &str,
@@ -327,9 +329,22 @@ async fn dashboard_approle(
             .changes
             .push(format!("AppRole role {DASHBOARD_ROLE}"));
     }
-    let Some(dir) = &opts.approle_dir else {
-        return Ok(());
-    };
+    match &opts.approle_dir {
+        Some(dir) => approle_credentials(vault, &path, dir, opts.rotate_secret_id, report).await,
+        None => Ok(()),
+    }
+}
+
+/// The dashboard's AppRole credentials as files in `dir` (mode 0600): `role_id` rewritten when
+/// it differs from Vault's, `secret_id` issued when missing or when `rotate_secret_id` is set.
+/// `path` is the role's, `auth/<mount>/role/<role>`. Errors: Vault refused, or returned no id.
+async fn approle_credentials(
+    vault: &VaultClient,
+    path: &str,
+    dir: &Path,
+    rotate_secret_id: bool,
+    report: &mut BootstrapReport,
+) -> anyhow::Result<()> {
     let role_id = vault
         .read(&format!("{path}/role-id"))
         .await?
@@ -343,7 +358,7 @@ async fn dashboard_approle(
             .push(format!("wrote {}", role_id_file.display()));
     }
     let secret_id_file = dir.join("secret_id");
-    if opts.rotate_secret_id || !secret_id_file.is_file() {
+    if rotate_secret_id || !secret_id_file.is_file() {
         let secret_id: SecretString = vault
             .write(&format!("{path}/secret-id"), &json!({}))
             .await?

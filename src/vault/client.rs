@@ -137,6 +137,8 @@ impl VaultClient {
             .map(|_| ())
     }
 
+    /// One Vault HTTP call (`/v1/<path>`, the token and wrap-TTL headers, a JSON body), its
+    /// answer read by [`answer`]. Errors: Vault unreachable, or as [`answer`].
     async fn call(
         &self,
         method: Method,
@@ -159,42 +161,47 @@ impl VaultClient {
             .send()
             .await
             .map_err(|e| unreachable(&self.address, &e))?;
-        let status = response.status().as_u16();
-        match status {
-            204 => Ok(None),
-            404 => {
-                // 404 with errors is "not found" for reads; a body without errors is data.
-                Ok(None)
-            }
-            200..=299 => {
-                response
-                    .json::<Value>()
-                    .await
-                    .map(Some)
-                    .map_err(|_| VaultError::Unexpected {
-                        status,
-                        what: "unreadable response body",
-                    })
-            }
-            _ => {
-                let detail = response
-                    .json::<Value>()
-                    .await
-                    .ok()
-                    .and_then(|v| v["errors"].as_array().cloned())
-                    .map(|errs| {
-                        errs.iter()
-                            .filter_map(|e| e.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-                    .unwrap_or_default();
-                Err(VaultError::Rejected {
-                    status,
-                    path: redact_path(path),
-                    detail,
+        answer(response, path).await
+    }
+}
+
+/// A Vault answer as JSON: `None` for 204 and 404 (nothing there), the body for other 2xx.
+/// Errors: `Unexpected` for an unreadable 2xx body; `Rejected` with the status, the path
+/// (redacted) and Vault's `errors` list joined by `; ` for any other status.
+async fn answer(response: reqwest::Response, path: &str) -> Result<Option<Value>, VaultError> {
+    let status = response.status().as_u16();
+    match status {
+        204 => Ok(None),
+        404 => {
+            // 404 with errors is "not found" for reads; a body without errors is data.
+            Ok(None)
+        }
+        200..=299 => response
+            .json::<Value>()
+            .await
+            .map(Some)
+            .map_err(|_| VaultError::Unexpected {
+                status,
+                what: "unreadable response body",
+            }),
+        _ => {
+            let detail = response
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v["errors"].as_array().cloned())
+                .map(|errs| {
+                    errs.iter()
+                        .filter_map(|e| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 })
-            }
+                .unwrap_or_default();
+            Err(VaultError::Rejected {
+                status,
+                path: redact_path(path),
+                detail,
+            })
         }
     }
 }

@@ -71,72 +71,87 @@ impl MarketMakerParams {
     }
 }
 
+/// The form schema (JSON Schema subset: type, default, minimum, maximum, description per
+/// field) of the market maker's parameters, risk limits included.
 pub fn schema() -> Value {
+    let mut properties = quoting_props();
+    properties.extend(sizing_props());
+    properties.push(("risk", risk::schema()));
     object(
         "Market maker",
         "Quotes both sides around mid; skews against its inventory; spot and perpetual markets.",
-        vec![
-            (
-                "spread_bps",
-                prop(
-                    "number",
-                    json!(20),
-                    Some(0.0),
-                    Some(5000.0),
-                    "Distance between best bid and best ask quotes, basis points of mid",
-                ),
-            ),
-            (
-                "levels",
-                prop(
-                    "integer",
-                    json!(2),
-                    Some(1.0),
-                    Some(20.0),
-                    "Orders per side",
-                ),
-            ),
-            (
-                "level_spacing_bps",
-                prop(
-                    "number",
-                    json!(10),
-                    Some(0.0),
-                    Some(1000.0),
-                    "Extra distance between levels, basis points",
-                ),
-            ),
-            (
-                "order_size",
-                prop(
-                    "number",
-                    Value::Null,
-                    Some(0.0),
-                    None,
-                    "Base quantity per order (default: 20 USDT worth)",
-                ),
-            ),
-            (
-                "inventory_skew_bps",
-                prop(
-                    "number",
-                    json!(10),
-                    Some(0.0),
-                    Some(1000.0),
-                    "Quote shift against inventory at the position limit, basis points",
-                ),
-            ),
-            (
-                "refresh_tolerance_bps",
-                prop(
-                    "number",
-                    json!(5),
-                    Some(0.0),
-                    Some(1000.0),
-                    "Requote only when mid moved more than this, basis points",
-                ),
-            ),
-            ("risk", risk::schema()),
-        ],
+        properties,
     )
+}
+
+/// Where the quotes sit: spread, levels per side and their spacing.
+fn quoting_props() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "spread_bps",
+            prop(
+                "number",
+                json!(20),
+                Some(0.0),
+                Some(5000.0),
+                "Distance between best bid and best ask quotes, basis points of mid",
+            ),
+        ),
+        (
+            "levels",
+            prop(
+                "integer",
+                json!(2),
+                Some(1.0),
+                Some(20.0),
+                "Orders per side",
+            ),
+        ),
+        (
+            "level_spacing_bps",
+            prop(
+                "number",
+                json!(10),
+                Some(0.0),
+                Some(1000.0),
+                "Extra distance between levels, basis points",
+            ),
+        ),
+    ]
+}
+
+/// How much is quoted and when it moves: order size, inventory skew, requote tolerance.
+fn sizing_props() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "order_size",
+            prop(
+                "number",
+                Value::Null,
+                Some(0.0),
+                None,
+                "Base quantity per order (default: 20 USDT worth)",
+            ),
+        ),
+        (
+            "inventory_skew_bps",
+            prop(
+                "number",
+                json!(10),
+                Some(0.0),
+                Some(1000.0),
+                "Quote shift against inventory at the position limit, basis points",
+            ),
+        ),
+        (
+            "refresh_tolerance_bps",
+            prop(
+                "number",
+                json!(5),
+                Some(0.0),
+                Some(1000.0),
+                "Requote only when mid moved more than this, basis points",
+            ),
+        ),
+    ]
 }

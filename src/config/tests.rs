@@ -1,0 +1,144 @@
+use std::io::Write;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn defaults_are_valid() {
+    let s = Settings::load_from(None, Vec::new()).unwrap();
+    assert_eq!(s.http.bind.port(), 8443);
+    assert_eq!(s.vault.kv_mount, "wallets");
+}
+
+#[test]
+fn env_overrides_nested_keys() {
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("TRADEBOT_VAULT__ADDRESS", "https://v.example:8200"),
+            ("TRADEBOT_LOG__FORMAT", "json"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.vault.address, "https://v.example:8200");
+    assert_eq!(s.log.format, LogFormat::Json);
+}
+
+#[test]
+fn secret_comes_from_file_and_never_prints() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "s.very-secret-token-value").unwrap();
+    let path = f.path().to_str().unwrap().to_owned();
+    let s = Settings::load_from(None, env(&[("TRADEBOT_VAULT__TOKEN_FILE", &path)])).unwrap();
+    assert_eq!(
+        s.vault.token.as_ref().unwrap().expose_secret(),
+        "s.very-secret-token-value"
+    );
+    let debug = format!("{s:?}");
+    assert!(
+        !debug.contains("very-secret"),
+        "Debug leaked the token: {debug}"
+    );
+}
+
+#[test]
+fn every_secret_key_has_a_file_variant() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "from-the-file").unwrap();
+    let path = f.path().to_str().unwrap().to_owned();
+    for key in SECRET_KEYS {
+        let var = format!("{}_FILE", env_key(key));
+        assert_eq!(file_env_key(&var).as_deref(), Some(*key));
+        let s = Settings::load_from(None, env(&[(&var, &path)])).unwrap();
+        let value = match *key {
+            "vault.token" => s.vault.token.as_ref().map(|t| t.expose_secret().to_owned()),
+            other => panic!("secret key {other} has no reader in this test"),
+        };
+        assert_eq!(value.as_deref(), Some("from-the-file"), "{key}");
+    }
+}
+
+#[test]
+fn a_secret_set_both_ways_is_refused_in_one_line() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    writeln!(f, "from-the-file").unwrap();
+    let path = f.path().to_str().unwrap().to_owned();
+    for key in SECRET_KEYS {
+        let file_var = format!("{}_FILE", env_key(key));
+        let directs =
+            std::iter::once(env_key(key)).chain(aliases(key).iter().map(|a| (*a).to_owned()));
+        for direct in directs {
+            let err = Settings::load_from(
+                None,
+                env(&[(&direct, "direct-secret-value"), (&file_var, &path)]),
+            )
+            .unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(&direct) && msg.contains(&file_var), "{msg}");
+            assert!(
+                !msg.contains('\n') && !msg.contains("secret-value"),
+                "{msg}"
+            );
+        }
+        // Either one alone is fine.
+        Settings::load_from(None, env(&[(&env_key(key), "direct")])).unwrap();
+    }
+}
+
+#[test]
+fn unreadable_secret_file_is_one_clear_line() {
+    let err = Settings::load_from(
+        None,
+        env(&[("TRADEBOT_VAULT__TOKEN_FILE", "/nonexistent/x")]),
+    )
+    .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("TRADEBOT_VAULT__TOKEN_FILE"), "{msg}");
+    assert!(!msg.contains('\n'));
+}
+
+#[test]
+fn plain_http_vault_is_refused_unless_dangerous_flag() {
+    let err = Settings::load_from(
+        None,
+        env(&[("TRADEBOT_VAULT__ADDRESS", "http://vault:8200")]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("plain http"));
+    Settings::load_from(
+        None,
+        env(&[
+            ("TRADEBOT_VAULT__ADDRESS", "http://vault:8200"),
+            ("TRADEBOT_VAULT__DANGEROUS_ALLOW_PLAIN_HTTP", "true"),
+        ]),
+    )
+    .unwrap();
+}
+
+#[test]
+fn half_configured_tls_is_refused() {
+    let err =
+        Settings::load_from(None, env(&[("TRADEBOT_HTTP__CERT_FILE", "/x.pem")])).unwrap_err();
+    assert!(err.to_string().contains("together"));
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let err = Settings::load_from(None, env(&[("TRADEBOT_HTTP__BINDD", "x")])).unwrap_err();
+    assert!(err.to_string().contains("bindd"), "{err}");
+}
+
+#[test]
+fn bad_subnet_is_refused() {
+    let err = Settings::load_from(None, env(&[("TRADEBOT_VAULT__BOTS_SUBNET", "10.0.0.0/40")]))
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("bots_subnet"));
+}
