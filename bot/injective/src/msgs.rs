@@ -9,6 +9,10 @@ use crate::address::{Address, SubaccountId};
 use crate::legacy_dec::{self, DecError};
 use crate::proto;
 
+mod outcome;
+
+pub use outcome::{read_outcome, BatchOutcome, PlacedOrder, RejectedOrder};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     Buy,
@@ -185,12 +189,6 @@ pub fn batch_update(
     markets: &[MarketMeta],
 ) -> Result<proto::MsgBatchUpdateOrders, OrderError> {
     check_shape(batch)?;
-    let find = |id: &str| {
-        markets
-            .iter()
-            .find(|m| m.market_id == id)
-            .ok_or_else(|| OrderError::UnknownMarket(id.to_owned()))
-    };
     let subaccount_hex = subaccount.to_hex();
     let mut msg = proto::MsgBatchUpdateOrders {
         sender: sender.to_bech32(),
@@ -202,30 +200,59 @@ pub fn batch_update(
         },
         ..Default::default()
     };
-    for id in &batch.cancel_all {
-        match find(id)?.kind {
+    push_cancel_all(&mut msg, &batch.cancel_all, markets)?;
+    push_cancels(&mut msg, &batch.cancels, markets, &subaccount_hex)?;
+    for o in &batch.creates {
+        let market = find_market(markets, &o.market_id)?;
+        push_create(&mut msg, market, o, sender, &subaccount_hex)?;
+    }
+    Ok(msg)
+}
+
+/// The market `id` among `markets`; [`OrderError::UnknownMarket`] when absent.
+fn find_market<'a>(markets: &'a [MarketMeta], id: &str) -> Result<&'a MarketMeta, OrderError> {
+    markets
+        .iter()
+        .find(|m| m.market_id == id)
+        .ok_or_else(|| OrderError::UnknownMarket(id.to_owned()))
+}
+
+/// Adds the cancel-all markets to the spot or derivative list by the market's kind.
+fn push_cancel_all(
+    msg: &mut proto::MsgBatchUpdateOrders,
+    ids: &[String],
+    markets: &[MarketMeta],
+) -> Result<(), OrderError> {
+    for id in ids {
+        match find_market(markets, id)?.kind {
             MarketKind::Spot => msg.spot_market_ids_to_cancel_all.push(id.clone()),
             MarketKind::Derivative => msg.derivative_market_ids_to_cancel_all.push(id.clone()),
         }
     }
-    for c in &batch.cancels {
+    Ok(())
+}
+
+/// Adds cancels by cid (any order mask) of the subaccount `subaccount_hex`, by market kind.
+fn push_cancels(
+    msg: &mut proto::MsgBatchUpdateOrders,
+    cancels: &[CancelOrder],
+    markets: &[MarketMeta],
+    subaccount_hex: &str,
+) -> Result<(), OrderError> {
+    for c in cancels {
         let data = proto::OrderData {
             market_id: c.market_id.clone(),
-            subaccount_id: subaccount_hex.clone(),
+            subaccount_id: subaccount_hex.to_owned(),
             order_hash: String::new(),
             order_mask: proto::ORDER_MASK_ANY,
             cid: c.cid.clone(),
         };
-        match find(&c.market_id)?.kind {
+        match find_market(markets, &c.market_id)?.kind {
             MarketKind::Spot => msg.spot_orders_to_cancel.push(data),
             MarketKind::Derivative => msg.derivative_orders_to_cancel.push(data),
         }
     }
-    for o in &batch.creates {
-        let market = find(&o.market_id)?;
-        push_create(&mut msg, market, o, sender, &subaccount_hex)?;
-    }
-    Ok(msg)
+    Ok(())
 }
 
 /// The message-level rules of the chain's ValidateBasic that do not need the markets.
@@ -303,113 +330,6 @@ fn push_create(
         }
     }
     Ok(())
-}
-
-/// An order the chain accepted: it exists on the book (or filled) under this hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlacedOrder {
-    pub cid: String,
-    pub market_id: String,
-    pub order_hash: String,
-}
-
-/// An order the chain refused inside an otherwise successful transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RejectedOrder {
-    pub cid: String,
-    pub market_id: String,
-    /// ABCI exchange error code when the chain gave one.
-    pub code: Option<u32>,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BatchOutcome {
-    pub placed: Vec<PlacedOrder>,
-    pub rejected: Vec<RejectedOrder>,
-    /// (cid, cancelled?) for every cancel in the batch, in order.
-    pub cancels: Vec<(String, bool)>,
-}
-
-/// Reads per-order results. The order-hash slot of a failed order carries its error code and
-/// its cid is listed in `failed_*_cids`; an order is reported placed only with a real hash.
-pub fn read_outcome(
-    sent: &proto::MsgBatchUpdateOrders,
-    resp: &proto::MsgBatchUpdateOrdersResponse,
-) -> BatchOutcome {
-    let mut out = BatchOutcome::default();
-    let spot = sent
-        .spot_orders_to_create
-        .iter()
-        .map(|o| (o.market_id.as_str(), o.order_info.as_ref()));
-    classify(
-        spot,
-        &resp.spot_order_hashes,
-        &resp.failed_spot_orders_cids,
-        &mut out,
-    );
-    let deriv = sent
-        .derivative_orders_to_create
-        .iter()
-        .map(|o| (o.market_id.as_str(), o.order_info.as_ref()));
-    classify(
-        deriv,
-        &resp.derivative_order_hashes,
-        &resp.failed_derivative_orders_cids,
-        &mut out,
-    );
-    let cancels = sent
-        .spot_orders_to_cancel
-        .iter()
-        .zip(pad(&resp.spot_cancel_success));
-    let dcancels = sent
-        .derivative_orders_to_cancel
-        .iter()
-        .zip(pad(&resp.derivative_cancel_success));
-    for (order, ok) in cancels.chain(dcancels) {
-        out.cancels.push((order.cid.clone(), ok));
-    }
-    out
-}
-
-fn pad(v: &[bool]) -> impl Iterator<Item = bool> + '_ {
-    v.iter().copied().chain(std::iter::repeat(false))
-}
-
-fn is_order_hash(s: &str) -> bool {
-    s.len() == 66 && s.starts_with("0x") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn classify<'a>(
-    sent: impl Iterator<Item = (&'a str, Option<&'a proto::OrderInfo>)>,
-    hashes: &[String],
-    failed: &[String],
-    out: &mut BatchOutcome,
-) {
-    for (i, (market_id, info)) in sent.enumerate() {
-        let cid = info.map(|i| i.cid.clone()).unwrap_or_default();
-        let slot = hashes.get(i).map_or("", String::as_str);
-        if is_order_hash(slot) && !failed.contains(&cid) {
-            out.placed.push(PlacedOrder {
-                cid,
-                market_id: market_id.to_owned(),
-                order_hash: slot.to_owned(),
-            });
-            continue;
-        }
-        let code = slot.parse::<u32>().ok();
-        let reason = match code.and_then(|c| crate::errors::describe("exchange", c)) {
-            Some(text) => text.to_owned(),
-            None if failed.contains(&cid) => "rejected by the exchange".to_owned(),
-            None => "no order hash in the response".to_owned(),
-        };
-        out.rejected.push(RejectedOrder {
-            cid,
-            market_id: market_id.to_owned(),
-            code,
-            reason,
-        });
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 use std::str::FromStr;
 
+use super::outcome::is_order_hash;
 use super::*;
 
 fn d(s: &str) -> Decimal {
