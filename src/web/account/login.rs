@@ -46,48 +46,84 @@ pub(super) struct LoginForm {
 
 const WRONG: &str = "wrong user name or password";
 
+/// One login attempt: its rate-limit keys (the user's, plus the client address's when known)
+/// and the normalised name the audit log records.
+struct Attempt {
+    policy: Policy,
+    now: i64,
+    user_key: String,
+    keys: Vec<String>,
+    name: String,
+    ip: ClientIp,
+}
+
+impl Attempt {
+    fn new(auth: &AuthState, ip: ClientIp, form_name: &str) -> Self {
+        let user_key = ratelimit::user_key(form_name);
+        // Without a known address there is no per-address counter (it would lock out everyone).
+        let keys = std::iter::once(user_key.clone())
+            .chain(ip.0.map(ratelimit::ip_key))
+            .collect();
+        Attempt {
+            policy: Policy::from(&auth.settings),
+            now: auth.clock.now_ms(),
+            user_key,
+            keys,
+            name: form_name.trim().to_ascii_lowercase(),
+            ip,
+        }
+    }
+
+    /// The end of the lock on any of this attempt's keys, if one is locked now.
+    async fn lock(&self, auth: &AuthState) -> Result<Option<i64>, WebError> {
+        ratelimit::lock_of(auth.store.pool(), self.policy, &self.keys, self.now)
+            .await
+            .map_err(|e| internal(&e))
+    }
+
+    /// The audit entry of a refused attempt, with `reason` as its detail.
+    fn failed(&self, reason: &'static str) -> Entry<'_> {
+        Entry {
+            actor: &self.name,
+            action: actions::LOGIN_FAILED,
+            target: "",
+            ip: self.ip.0,
+            details: serde_json::json!({ "reason": reason }),
+            result: Outcome::Denied,
+        }
+    }
+}
+
 pub(super) async fn submit(
     State(auth): State<AuthState>,
     ip: ClientIp,
     HumanForm(form): HumanForm<LoginForm>,
 ) -> Result<Response, WebError> {
-    let pool = auth.store.pool();
-    let now = auth.clock.now_ms();
-    let policy = Policy::from(&auth.settings);
-    let user_key = ratelimit::user_key(&form.name);
-    // Without a known address there is no per-address counter (it would lock out everyone).
-    let keys: Vec<String> = std::iter::once(user_key.clone())
-        .chain(ip.0.map(ratelimit::ip_key))
-        .collect();
-    let name = form.name.trim().to_ascii_lowercase();
-    let failed = |detail: &'static str| Entry {
-        actor: "",
-        action: actions::LOGIN_FAILED,
-        target: "",
-        ip: ip.0,
-        details: serde_json::json!({ "reason": detail }),
-        result: Outcome::Denied,
-    };
-    if let Some(until) = ratelimit::lock_of(pool, policy, &keys, now)
-        .await
-        .map_err(|e| internal(&e))?
-    {
-        audit(
-            &auth,
-            Entry {
-                actor: &name,
-                ..failed("locked")
-            },
-        )
-        .await;
+    let attempt = Attempt::new(&auth, ip, &form.name);
+    if let Some(until) = attempt.lock(&auth).await? {
+        audit(&auth, attempt.failed("locked")).await;
+        let message = locked_message(until, attempt.now);
         return Ok(page(
             StatusCode::TOO_MANY_REQUESTS,
             &form.name,
-            Some(locked_message(until, now)),
+            Some(message),
         ));
     }
+    match authenticate(&auth, &attempt.name, form.password).await? {
+        Some(user) => sign_in(&auth, &attempt, user).await,
+        None => refuse(&auth, &attempt, &form.name).await,
+    }
+}
+
+/// The enabled user `name` when `password` is theirs. Unknown users cost one Argon2
+/// verification too, so timing does not tell who exists.
+async fn authenticate(
+    auth: &AuthState,
+    name: &str,
+    password: SecretString,
+) -> Result<Option<users::User>, WebError> {
     let account = match name.parse::<users::UserName>() {
-        Ok(n) => users::by_name(pool, n.as_str())
+        Ok(n) => users::by_name(auth.store.pool(), n.as_str())
             .await
             .map_err(|e| internal(&e))?,
         Err(_) => None,
@@ -96,33 +132,41 @@ pub(super) async fn submit(
         Some((user, phc)) => (Some(user), Some(phc)),
         None => (None, None),
     };
-    // Unknown users cost one Argon2 verification too, so timing does not tell who exists.
-    let ok = password::verify(form.password, phc).await;
-    let user = match user {
-        Some(u) if ok && !u.disabled => u,
-        _ => {
-            ratelimit::record_failure(pool, &keys, now)
-                .await
-                .map_err(|e| internal(&e))?;
-            audit(
-                &auth,
-                Entry {
-                    actor: &name,
-                    ..failed("wrong password or unknown user")
-                },
-            )
-            .await;
-            let lock = ratelimit::lock_of(pool, policy, &keys, now)
-                .await
-                .map_err(|e| internal(&e))?;
-            let message = lock.map_or_else(|| WRONG.to_owned(), |until| locked_message(until, now));
-            return Ok(page(StatusCode::UNAUTHORIZED, &form.name, Some(message)));
-        }
-    };
-    ratelimit::clear(pool, &user_key)
+    let ok = password::verify(password, phc).await;
+    Ok(user.filter(|u| ok && !u.disabled))
+}
+
+/// A wrong password, unknown or disabled user: counts the failure, then answers 401 with the
+/// lock it may have caused.
+async fn refuse(
+    auth: &AuthState,
+    attempt: &Attempt,
+    form_name: &str,
+) -> Result<Response, WebError> {
+    ratelimit::record_failure(auth.store.pool(), &attempt.keys, attempt.now)
         .await
         .map_err(|e| internal(&e))?;
-    let session = sessions::create(pool, user.id, &ip.text(), now)
+    audit(auth, attempt.failed("wrong password or unknown user")).await;
+    let lock = attempt.lock(auth).await?;
+    let message = lock.map_or_else(
+        || WRONG.to_owned(),
+        |until| locked_message(until, attempt.now),
+    );
+    Ok(page(StatusCode::UNAUTHORIZED, form_name, Some(message)))
+}
+
+/// Clears the user's failure count, opens a session and redirects with its cookie (to
+/// /account when the password must be changed first).
+async fn sign_in(
+    auth: &AuthState,
+    attempt: &Attempt,
+    user: users::User,
+) -> Result<Response, WebError> {
+    let pool = auth.store.pool();
+    ratelimit::clear(pool, &attempt.user_key)
+        .await
+        .map_err(|e| internal(&e))?;
+    let session = sessions::create(pool, user.id, &attempt.ip.text(), attempt.now)
         .await
         .map_err(|e| internal(&e))?;
     tracing::info!(user = %user.name, session = crate::auth::secret::log_id(&session.id), "signed in");
@@ -130,11 +174,11 @@ pub(super) async fn submit(
         actor: &user.name,
         action: actions::LOGIN,
         target: &user.name,
-        ip: ip.0,
+        ip: attempt.ip.0,
         details: serde_json::Value::Null,
         result: Outcome::Ok,
     };
-    audit(&auth, ok_entry).await;
+    audit(auth, ok_entry).await;
     let to = if user.must_change_password {
         "/account"
     } else {
