@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::Viewer;
-use crate::bots::BotState;
+use crate::bots::{BotState, BotView, Counters};
 
 /// Upper bounds (seconds) of the request latency buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -52,7 +52,21 @@ pub async fn track(State(app): State<Arc<AppState>>, req: Request, next: Next) -
 
 pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
     let mut out = String::new();
-    let bots = app.bots.list();
+    write_bots(&mut out, &app.bots.list());
+    write_counters(&mut out, app.bots.counters());
+    write_latency(&mut out, &app.latency);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// `tradebot_bots{state}`: a gauge of the bots in each state, every state listed.
+fn write_bots(out: &mut String, bots: &[BotView]) {
     let _ = writeln!(
         out,
         "# HELP tradebot_bots Bots by state.\n# TYPE tradebot_bots gauge"
@@ -62,7 +76,10 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
         let name = state.as_str();
         let _ = writeln!(out, "tradebot_bots{{state=\"{name}\"}} {n}");
     }
-    let c = app.bots.counters();
+}
+
+/// The manager's launch, failure, crash and token counters.
+fn write_counters(out: &mut String, c: &Counters) {
     for (name, help, v) in [
         (
             "tradebot_bot_starts_total",
@@ -91,7 +108,10 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
             v.load(Ordering::Relaxed)
         );
     }
-    let l = &app.latency;
+}
+
+/// The dashboard request latency histogram (seconds; buckets in [`BUCKETS`]).
+fn write_latency(out: &mut String, l: &Latency) {
     let _ = writeln!(out, "# HELP tradebot_http_request_duration_seconds Dashboard request latency.\n# TYPE tradebot_http_request_duration_seconds histogram");
     for (i, le) in BUCKETS.iter().enumerate() {
         let _ = writeln!(
@@ -109,12 +129,4 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
     let sum = l.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
     let _ = writeln!(out, "tradebot_http_request_duration_seconds_sum {sum}");
     let _ = writeln!(out, "tradebot_http_request_duration_seconds_count {count}");
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        out,
-    )
-        .into_response()
 }
