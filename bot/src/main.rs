@@ -21,7 +21,7 @@ use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
 use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
 use tradebot_bot::spec::{BotSpec, ExchangeKind};
-use tradebot_bot::startup::{secure_start, WalletKey};
+use tradebot_bot::startup::{secure_start, PrivateKey};
 
 /// Exit code for a spec (or backtest arguments) that cannot be used.
 const EXIT_BAD_SPEC: u8 = 2;
@@ -84,7 +84,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let key: Option<WalletKey> = match (&spec.vault, no_vault) {
+    let key: Option<PrivateKey> = match (&spec.vault, no_vault) {
         (_, true) if spec.exchange == ExchangeKind::Paper => {
             eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");
             None
@@ -117,9 +117,8 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
     };
     match (&spec.injective, key) {
         (Some(inj), Some(key)) => {
-            let exchange = InjectiveExchange::from_spec(inj, &market, &key).await;
-            // The signer holds its own zeroizing copy inside the client; wipe this one now.
-            drop(key);
+            // The key moves into the client's signer: one copy, locked, wiped when the client goes.
+            let exchange = InjectiveExchange::from_spec(inj, &market, key).await;
             match exchange {
                 Ok(ex) => {
                     drive(
