@@ -73,17 +73,12 @@ impl DashboardSession {
     /// nominal lease any more (max TTL near) or renewal fails, log in again. Returns the new lease.
     pub async fn refresh(&self) -> Result<Duration, VaultError> {
         let Current { client, lease } = self.snapshot();
-        let renewed = client
-            .write(
-                "auth/token/renew-self",
-                &serde_json::json!({ "increment": format!("{}s", lease.as_secs()) }),
-            )
-            .await;
+        let increment = format!("{}s", lease.as_secs());
+        let renewed = vaultrs::token::renew_self(client.api(), Some(&increment)).await;
+        // vaultrs' AuthInfo carries the token: only the granted lease is kept from it.
         let granted = renewed
             .ok()
-            .flatten()
-            .and_then(|v| v["auth"]["lease_duration"].as_u64())
-            .map(Duration::from_secs);
+            .map(|auth| Duration::from_secs(auth.lease_duration));
         match granted {
             Some(new) if new >= lease / 2 && !new.is_zero() => {
                 tracing::debug!(lease_s = new.as_secs(), "renewed the Vault session");

@@ -1,6 +1,7 @@
 //! Vault broker: the only module that talks to Vault. Everything else uses the types exported
 //! here (`VaultError`, `DashboardSession`, `bootstrap`, key lifecycle).
 
+mod admin;
 mod bootstrap;
 mod broker;
 mod client;

@@ -38,7 +38,13 @@ pub struct WalletMeta {
 
 /// Wallet ids present in the mount (entries that are not valid ids are skipped).
 pub async fn list_ids(vault: &VaultClient, mount: &str) -> Result<Vec<WalletId>, VaultError> {
-    let keys = vault.list(&format!("{mount}/metadata")).await?;
+    let path = format!("{mount}/metadata");
+    let keys = found(
+        vault.address(),
+        &path,
+        vaultrs::kv2::list(vault.api(), mount, "").await,
+    )?
+    .unwrap_or_default();
     Ok(keys
         .iter()
         .filter_map(|k| WalletId::parse(k).ok())

@@ -1,0 +1,193 @@
+//! The administrative Vault calls of `vault bootstrap`, typed and on vaultrs: ACL policies,
+//! secret-engine and auth-method mounts, the KV v2 engine configuration, the dashboard's
+//! AppRole role, its role id and secret ids. Paths follow Vault's HTTP API
+//! (<https://developer.hashicorp.com/vault/api-docs/system>); errors map to [`VaultError`]
+//! through `from_vaultrs`, so no Vault answer body reaches a caller beyond Vault's error strings.
+
+use std::collections::HashMap;
+
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::Value;
+use vaultrs::api::auth::approle::requests::SetAppRoleRequest;
+use vaultrs::api::kv2::requests::SetConfigurationRequest;
+use vaultrs::api::sys::requests::EnableEngineRequest;
+
+use super::client::{found, from_vaultrs, VaultClient};
+use super::VaultError;
+
+/// One mounted secret engine as `sys/mounts` lists it: its type (`kv`, ...) and options
+/// (`version` = `"2"` for KV v2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: String,
+    pub options: HashMap<String, String>,
+}
+
+/// The ACL policy text named `name`, or None if there is no such policy.
+pub async fn policy(vault: &VaultClient, name: &str) -> Result<Option<String>, VaultError> {
+    let path = format!("sys/policies/acl/{name}");
+    let r = vaultrs::sys::policy::read(vault.api(), name).await;
+    Ok(found(vault.address(), &path, r)?.map(|p| p.rules))
+}
+
+/// Creates or replaces the ACL policy `name` with `rules` (HCL text).
+pub async fn set_policy(vault: &VaultClient, name: &str, rules: &str) -> Result<(), VaultError> {
+    vaultrs::sys::policy::set(vault.api(), name, rules)
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("sys/policies/acl/{name}"), e))
+}
+
+/// Secret engines by mount path without the trailing `/` (`secret`, `sys`, ...).
+pub async fn mounts(vault: &VaultClient) -> Result<HashMap<String, Mount>, VaultError> {
+    let list = vaultrs::sys::mount::list(vault.api())
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), "sys/mounts", e))?;
+    Ok(list
+        .into_iter()
+        .map(|(path, m)| {
+            let mount = Mount {
+                kind: m.mount_type,
+                options: m.options.unwrap_or_default(),
+            };
+            (path.trim_end_matches('/').to_owned(), mount)
+        })
+        .collect())
+}
+
+/// Mounts a KV version 2 engine at `mount`.
+pub async fn enable_kv2(vault: &VaultClient, mount: &str) -> Result<(), VaultError> {
+    let mut request = EnableEngineRequest::builder();
+    request.options(HashMap::from([("version".to_owned(), "2".to_owned())]));
+    vaultrs::sys::mount::enable(vault.api(), mount, "kv", Some(&mut request))
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("sys/mounts/{mount}"), e))
+}
+
+/// Auth method mount paths without the trailing `/` (`token`, `approle`, ...).
+pub async fn auth_methods(vault: &VaultClient) -> Result<Vec<String>, VaultError> {
+    let list = vaultrs::sys::auth::list(vault.api())
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), "sys/auth", e))?;
+    Ok(list
+        .into_keys()
+        .map(|p| p.trim_end_matches('/').to_owned())
+        .collect())
+}
+
+/// Enables the auth method `kind` (`approle`, ...) at `mount`.
+pub async fn enable_auth(vault: &VaultClient, mount: &str, kind: &str) -> Result<(), VaultError> {
+    vaultrs::sys::auth::enable(vault.api(), mount, kind, None)
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("sys/auth/{mount}"), e))
+}
+
+/// Whether the KV v2 engine at `mount` requires check-and-set on every write.
+pub async fn kv_cas_required(vault: &VaultClient, mount: &str) -> Result<bool, VaultError> {
+    vaultrs::kv2::config::read(vault.api(), mount)
+        .await
+        .map(|c| c.cas_required)
+        .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/config"), e))
+}
+
+/// Makes every write to the KV v2 engine at `mount` check-and-set, keeping `max_versions`
+/// versions of each secret.
+pub async fn require_cas(
+    vault: &VaultClient,
+    mount: &str,
+    max_versions: u64,
+) -> Result<(), VaultError> {
+    let mut request = SetConfigurationRequest::builder();
+    request.cas_required(true).max_versions(max_versions);
+    vaultrs::kv2::config::set(vault.api(), mount, Some(&mut request))
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/config"), e))
+}
+
+/// The settings of an AppRole role that bootstrap manages. Serialized with Vault's field names
+/// and its read-back forms (TTLs in seconds), so it compares with [`approle_role`]'s answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppRoleSpec {
+    pub token_policies: Vec<String>,
+    pub token_no_default_policy: bool,
+    /// Seconds.
+    pub token_ttl: u64,
+    /// Seconds.
+    pub token_max_ttl: u64,
+    /// `service` or `batch`.
+    pub token_type: String,
+    /// 0 = unlimited.
+    pub secret_id_num_uses: u64,
+    /// Seconds; 0 = no expiry.
+    pub secret_id_ttl: u64,
+}
+
+/// The AppRole role `role` under `auth/<mount>` as Vault echoes it (a JSON object with Vault's
+/// field names), or None if it does not exist.
+pub async fn approle_role(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+) -> Result<Option<Value>, VaultError> {
+    let path = format!("auth/{mount}/role/{role}");
+    let r = vaultrs::auth::approle::role::read(vault.api(), mount, role).await;
+    found(vault.address(), &path, r)?
+        .map(|r| serde_json::to_value(r))
+        .transpose()
+        .map_err(|_| VaultError::Unexpected {
+            status: 200,
+            what: "AppRole role did not serialize",
+        })
+}
+
+/// Creates or updates the AppRole role `role` under `auth/<mount>` with `spec`.
+pub async fn set_approle_role(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+    spec: &AppRoleSpec,
+) -> Result<(), VaultError> {
+    let secs = |s: u64| format!("{s}s");
+    let mut request = SetAppRoleRequest::builder();
+    request
+        .token_policies(spec.token_policies.clone())
+        .token_no_default_policy(spec.token_no_default_policy)
+        .token_ttl(secs(spec.token_ttl))
+        .token_max_ttl(secs(spec.token_max_ttl))
+        .token_type(spec.token_type.clone())
+        .secret_id_num_uses(spec.secret_id_num_uses)
+        .secret_id_ttl(secs(spec.secret_id_ttl));
+    vaultrs::auth::approle::role::set(vault.api(), mount, role, Some(&mut request))
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("auth/{mount}/role/{role}"), e))
+}
+
+/// The role id of AppRole role `role`, or None if the role does not exist.
+pub async fn role_id(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+) -> Result<Option<String>, VaultError> {
+    let path = format!("auth/{mount}/role/{role}/role-id");
+    let r = vaultrs::auth::approle::role::read_id(vault.api(), mount, role).await;
+    Ok(found(vault.address(), &path, r)?.map(|r| r.role_id))
+}
+
+/// Issues a new secret id for AppRole role `role`. vaultrs' response holds it as a plain
+/// `String` that prints in Debug: it goes straight into a [`SecretString`].
+pub async fn new_secret_id(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+) -> Result<SecretString, VaultError> {
+    vaultrs::auth::approle::role::secret::generate(vault.api(), mount, role, None)
+        .await
+        .map(|r| SecretString::from(r.secret_id))
+        .map_err(|e| {
+            from_vaultrs(
+                vault.address(),
+                &format!("auth/{mount}/role/{role}/secret-id"),
+                e,
+            )
+        })
+}
