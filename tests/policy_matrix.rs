@@ -249,6 +249,7 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     assert!(broker.wallet(&ghost).await.unwrap().is_none());
     vaultrs_unwrap_drops_the_auth_block(&broker, &bao.address).await;
     vaultrs_wrap_hard_codes_its_ttl(&bao.address).await;
+    vaultrs_token_role_has_no_policy_glob(&bao.address).await;
     let ids = Identities {
         http,
         address: bao.address.clone(),
@@ -366,5 +367,37 @@ async fn vaultrs_wrap_hard_codes_its_ttl(address: &str) {
     assert_eq!(
         wrapped.info.ttl, 600,
         "vaultrs' wrap TTL is no longer fixed at 10 minutes; the plain-HTTP exception can go"
+    );
+}
+
+/// Why the token role `bot` is written with plain HTTP: vaultrs' `SetTokenRoleRequest` has no
+/// `allowed_policies_glob`, and `allowed_policies` takes `bot-*` literally, so a role written
+/// through vaultrs refuses the per-wallet policy `bot-<wallet>`; its `ReadTokenRoleResponse`
+/// has neither the glob nor `token_bound_cidrs`, so bootstrap could not check the role either.
+async fn vaultrs_token_role_has_no_policy_glob(address: &str) {
+    let client = vaultrs_client(address, ROOT_TOKEN);
+    let mut role = vaultrs::api::token::requests::SetTokenRoleRequest::builder();
+    role.allowed_policies(vec!["bot-*".to_owned()]).orphan(true);
+    vaultrs::token::role::set(&client, "vaultrs-glob", Some(&mut role))
+        .await
+        .unwrap();
+    let mut token = vaultrs::api::token::requests::CreateRoleTokenRequest::builder();
+    token.policies(vec!["bot-alpha".to_owned()]);
+    let minted = vaultrs::token::new_role(&client, "vaultrs-glob", Some(&mut token)).await;
+    match minted {
+        Err(vaultrs::error::ClientError::APIError { code: 400, errors }) => assert!(
+            errors.iter().any(|e| e.contains("allowed policies")),
+            "refused for another reason: {errors:?}"
+        ),
+        other => panic!(
+            "a vaultrs-written role now accepts bot-<wallet>; the plain-HTTP exception can go: {}",
+            other.is_ok()
+        ),
+    }
+    let ours = vaultrs::token::role::read(&client, "bot").await.unwrap();
+    let shown = serde_json::to_value(&ours).unwrap();
+    assert!(
+        shown.get("allowed_policies_glob").is_none() && shown.get("token_bound_cidrs").is_none(),
+        "vaultrs now reads the glob and bound CIDRs of a token role: {shown}"
     );
 }
