@@ -132,7 +132,7 @@ pub async fn approle_role(
     let path = format!("auth/{mount}/role/{role}");
     let r = vaultrs::auth::approle::role::read(vault.api(), mount, role).await;
     found(vault.address(), &path, r)?
-        .map(|r| serde_json::to_value(r))
+        .map(serde_json::to_value)
         .transpose()
         .map_err(|_| VaultError::Unexpected {
             status: 200,
