@@ -1,5 +1,6 @@
 //! The one connection to Vault: a vaultrs client for the calls vaultrs gets right (AppRole
-//! login, KV v2, token lookup/revoke by accessor; see `kv.rs`, `broker.rs`, `http.rs`) and plain
+//! login, KV v2, token lookup/revoke by accessor and renewal, bootstrap's policies, mounts and
+//! AppRole role; see `wallets.rs`, `broker.rs`, `http.rs`, `admin.rs`) and plain
 //! HTTPS over the same connection pool for the calls where vaultrs is wrong:
 //!
 //! - wrapped token-create: vaultrs' `api::wrap` hard-codes the wrap TTL ("10m") and returns no
@@ -7,8 +8,8 @@
 //! - unwrap: vaultrs' `sys::wrapping::unwrap` keeps only `data` and drops the `auth` block of a
 //!   wrapped token-create answer (burning the wrapping token). `tests/policy_matrix.rs` shows both
 //!   faults against a real OpenBao.
-//! - bootstrap's administration (policies, mounts, roles) still goes through the plain calls
-//!   below; see docs/DEPENDENCIES.md.
+//! - the token role `bot`: vaultrs' `SetTokenRoleRequest` has no `allowed_policies_glob` (also
+//!   shown in `tests/policy_matrix.rs`); the audit device: vaultrs 0.8 has no `sys/audit` API.
 //!
 //! vaultrs' client and settings print the token in `Debug`, and its errors can carry response
 //! bodies: both stay inside this module's wrapper, whose `Debug` prints no secret, and every
