@@ -8,13 +8,16 @@
 //! - [`spec`]: [`BotSpec`], built by the dashboard, parsed by the bot (env `TRADEBOT_BOT_SPEC`).
 //! - [`events`]: the event lines a bot writes on stdout and the dashboard reads
 //!   (docs/BOT_EVENTS.md).
+//! - [`key`]: the wallet key, one type for the dashboard (generate, import, address), the bot
+//!   (read from Vault, locked in RAM) and the Injective connector (signing).
 //!
-//! Both sides depend on this crate and on nothing of each other. It carries no runtime, no
-//! HTTP client and no cryptography.
+//! Both sides depend on this crate and on nothing of each other. It carries no runtime and no
+//! HTTP client; its only cryptography is the wallet key's.
 
 mod bot_type;
 pub mod events;
 pub mod ids;
+pub mod key;
 pub mod markets;
 pub mod money;
 pub mod params;
