@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::address::{Address, SubaccountId};
-use crate::keys::{KeyError, PrivateKey};
+use crate::keys::{InjectiveKey, KeyError, PrivateKey};
 use crate::legacy_dec::{ChainFormat, DecError};
 use crate::models::{self, OpenOrder, OrderBook, Position, Trade};
 use crate::msgs::{self, Batch, BatchOutcome, MarketKind, MarketMeta, OrderError};

@@ -1,94 +1,34 @@
 //! secp256k1 keys as Injective uses them: Ethereum-style keys whose signatures are over keccak256.
 //!
-//! The private key lives only inside k256's `SigningKey`, which zeroizes its scalar on drop. The
-//! wrapper exists so that no `Debug`, `Display` or serde impl can ever print it.
+//! The private key is the contract crate's [`PrivateKey`] (locked, wiped on drop, never
+//! printed); this module adds what the connector needs in its own types: [`InjectiveKey`] (the
+//! key's [`PublicKey`] and [`Address`]) and public-key checks and recovery.
 
-use k256::ecdsa::{signature::hazmat::PrehashVerifier, Signature, SigningKey, VerifyingKey};
-use sha3::{Digest, Keccak256};
-use zeroize::Zeroizing;
+use k256::ecdsa::{signature::hazmat::PrehashVerifier, Signature, VerifyingKey};
 
 use crate::address::Address;
 
-/// Why a key could not be used. Never carries key material.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum KeyError {
-    #[error("private key must be 64 hex characters (32 bytes), optionally prefixed by 0x")]
-    BadPrivateKeyFormat,
-    #[error("private key is not a valid secp256k1 scalar")]
-    InvalidScalar,
-    #[error("public key is not a valid compressed secp256k1 point")]
-    BadPublicKey,
-    #[error("signature could not be produced")]
-    SigningFailed,
+/// The wallet key: the one private-key type of the project, defined in the contract crate
+/// (`tradebot_contract::key`) and used as is by the connector, the bot and the dashboard. It
+/// signs keccak256 prehashes with low S (`sign_keccak`, `sign_keccak_recoverable`).
+pub use tradebot_contract::key::{keccak256, KeyError, PrivateKey};
+
+/// What the connector reads off a [`PrivateKey`], in its own types. Import it with the key:
+/// `use tradebot_injective::keys::{InjectiveKey, PrivateKey};`.
+pub trait InjectiveKey {
+    /// The public key, as a transaction's signer info carries it.
+    fn public_key(&self) -> PublicKey;
+    /// The account: its `inj1` address, or `0x` hex, and its subaccounts.
+    fn address(&self) -> Address;
 }
 
-/// keccak256, the prehash of every Injective signature and of Ethereum addresses.
-pub fn keccak256(data: &[u8]) -> [u8; 32] {
-    Keccak256::digest(data).into()
-}
-
-/// A trading or granter key. Zeroized on drop (by `SigningKey`), never printed.
-pub struct PrivateKey(SigningKey);
-
-impl PrivateKey {
-    /// Parses 32 bytes of hex (`0x` prefix and surrounding whitespace allowed). The decoded
-    /// bytes are held in a zeroizing buffer until k256 takes them.
-    pub fn from_hex(text: &str) -> Result<Self, KeyError> {
-        let text = text.trim();
-        let text = text.strip_prefix("0x").unwrap_or(text);
-        if text.len() != 64 {
-            return Err(KeyError::BadPrivateKeyFormat);
-        }
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text, bytes.as_mut_slice())
-            .map_err(|_| KeyError::BadPrivateKeyFormat)?;
-        Self::from_bytes(&bytes)
+impl InjectiveKey for PrivateKey {
+    fn public_key(&self) -> PublicKey {
+        PublicKey(*self.verifying_key())
     }
 
-    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        SigningKey::from_slice(bytes)
-            .map(Self)
-            .map_err(|_| KeyError::InvalidScalar)
-    }
-
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey(*self.0.verifying_key())
-    }
-
-    pub fn address(&self) -> Address {
-        self.public_key().address()
-    }
-
-    /// Signs keccak256(`message`) with an RFC 6979 nonce; returns r||s with s normalised low
-    /// (Cosmos rejects high-S) and the recovery id (for go-ethereum style 65-byte signatures).
-    pub fn sign_keccak_recoverable(&self, message: &[u8]) -> Result<([u8; 64], u8), KeyError> {
-        let digest = keccak256(message);
-        let (sig, mut recid) = self
-            .0
-            .sign_prehash_recoverable(&digest)
-            .map_err(|_| KeyError::SigningFailed)?;
-        let sig = match sig.normalize_s() {
-            Some(low) => {
-                // Negating s flips the parity of R's y-coordinate for recovery.
-                recid = k256::ecdsa::RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced());
-                low
-            }
-            None => sig,
-        };
-        let mut out = [0u8; 64];
-        out.copy_from_slice(&sig.to_bytes());
-        Ok((out, recid.to_byte()))
-    }
-
-    /// The 64-byte r||s signature Cosmos transactions carry.
-    pub fn sign_keccak(&self, message: &[u8]) -> Result<[u8; 64], KeyError> {
-        self.sign_keccak_recoverable(message).map(|(sig, _)| sig)
-    }
-}
-
-impl std::fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PrivateKey(<redacted>)")
+    fn address(&self) -> Address {
+        Address::from_bytes(self.address_bytes())
     }
 }
 
@@ -115,11 +55,7 @@ impl PublicKey {
 
     /// Ethereum address: last 20 bytes of keccak256 over the uncompressed point without its 0x04.
     pub fn address(&self) -> Address {
-        let point = self.0.to_encoded_point(false);
-        let hash = keccak256(&point.as_bytes()[1..]);
-        let mut out = [0u8; 20];
-        out.copy_from_slice(&hash[12..]);
-        Address::from_bytes(out)
+        Address::from_bytes(tradebot_contract::key::address_of(&self.0))
     }
 
     /// Verifies a 64-byte r||s signature over keccak256(`message`).

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use crate::address::Address;
-use crate::keys::{KeyError, PrivateKey, PublicKey};
+use crate::keys::{InjectiveKey, KeyError, PrivateKey, PublicKey};
 use crate::proto;
 
 /// Everything besides the messages that a signature commits to.

@@ -48,6 +48,59 @@ fn bad_key_is_one_line_and_not_echoed() {
     assert!(!stderr.contains("e6888cb1"));
 }
 
+/// BIP-39's first test phrase; m/44'/60'/0'/0/0 gives 0x9858EfFD232B4033E47d90003D41EC34EcaEda94
+/// (injective-ts PrivateKey.spec.ts, in tests/fixtures/vectors.json).
+const ABANDON: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+#[test]
+fn address_from_a_mnemonic_on_stdin() {
+    let out = run(&["address", "--mnemonic"], &format!("{ABANDON}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("inj1npvwllfr9dqr8erajqqr6s0vxnk2ak55re90dz"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0x9858effd232b4033e47d90003d41ec34ecaeda94"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("abandon") && !text(&out.stderr).contains("abandon"));
+}
+
+#[test]
+fn bad_mnemonics_are_one_line_and_not_echoed() {
+    let words: Vec<&str> = ABANDON.split(' ').collect();
+    let mut typo = words.clone();
+    typo[3] = "abandom";
+    for (bad, reason) in [
+        (words[..11].join(" "), "has 11"),
+        (typo.join(" "), "word 4"),
+        (["abandon"; 12].join(" "), "checksum"),
+    ] {
+        let out = run(&["address", "--mnemonic"], &bad);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(reason), "{stderr}");
+        assert!(
+            !stderr.contains("abando") && out.stdout.is_empty(),
+            "{stderr}"
+        );
+    }
+    // A hex key is not taken for a mnemonic, nor a mnemonic for a hex key.
+    assert_eq!(run(&["address", "--mnemonic"], KEY).status.code(), Some(1));
+    assert_eq!(run(&["address"], ABANDON).status.code(), Some(1));
+}
+
+#[test]
+fn a_mnemonic_is_never_taken_from_argv() {
+    let out = run(&["address", "--mnemonic", ABANDON], "");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn dry_run_prints_sign_doc_and_hash() {
     let args = [

@@ -11,7 +11,7 @@ mod devnet;
 use devnet::{devnet, Account};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
-use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 
 // Market ids are keccak hashes of the denoms (and, for a perpetual, of ticker and oracle): the
 // same on every fresh chain. Source: injective-core, exchange/types/market.go.

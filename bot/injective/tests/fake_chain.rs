@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use tradebot_injective::client::{
     BookEvent, ClientConfig, ClientError, GasStrategy, InjectiveClient, MarketRef, Signer,
 };
-use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{Batch, NewOrder, Side};
 use tradebot_injective::network::Network;
 use tradebot_injective::proto;

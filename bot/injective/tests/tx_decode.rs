@@ -12,7 +12,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, SignDoc, Tx, Tx
 use prost::Message;
 use rust_decimal::Decimal;
 use tradebot_injective::address::Address;
-use tradebot_injective::keys::{PrivateKey, PublicKey};
+use tradebot_injective::keys::{InjectiveKey, PrivateKey, PublicKey};
 use tradebot_injective::msgs::{self, Batch, MarketKind, MarketMeta, NewOrder, Side};
 use tradebot_injective::{proto, tx};
 

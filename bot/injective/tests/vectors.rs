@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tradebot_injective::address::Address;
-use tradebot_injective::keys::{PrivateKey, PublicKey};
+use tradebot_injective::keys::{InjectiveKey, PrivateKey, PublicKey};
 use tradebot_injective::legacy_dec;
 
 fn vectors() -> Value {
@@ -57,6 +57,31 @@ fn every_key_maps_to_its_addresses() {
                 );
             }
         }
+    }
+}
+
+/// Every key vector that comes with a mnemonic: a BIP-39 phrase derives the published key at
+/// its path; a phrase that is not BIP-39 (sdk-python's, noted in the fixture) is refused.
+#[test]
+fn mnemonic_vectors_derive_the_published_keys() {
+    let v = vectors();
+    let with_mnemonic: Vec<&Value> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k.get("mnemonic").is_some())
+        .collect();
+    assert_eq!(with_mnemonic.len(), 3);
+    for k in with_mnemonic {
+        assert_eq!(s(k, "hd_path"), tradebot_contract::key::ETHEREUM_PATH);
+        let derived = PrivateKey::from_mnemonic(s(k, "mnemonic"));
+        if s(k, "source").contains("NOT BIP39-checksum-valid") {
+            assert!(derived.is_err(), "{}", s(k, "source"));
+            continue;
+        }
+        let key = derived.unwrap();
+        assert_eq!(key.to_hex().as_str(), s(k, "private_key_hex"));
+        assert_eq!(key.address().to_bech32(), s(k, "inj_address"));
     }
 }
 

@@ -25,12 +25,12 @@ impl PrivateKey {
         words.make_ascii_lowercase();
         // English words are ASCII, so NFKD normalisation (which would copy the text into a
         // buffer that is not wiped) is the identity on every phrase that can parse.
-        let mnemonic =
-            Mnemonic::parse_in_normalized(Language::English, &words).map_err(refusal)?;
+        let mnemonic = Mnemonic::parse_in_normalized(Language::English, &words).map_err(refusal)?;
         let seed = Zeroizing::new(mnemonic.to_seed_normalized(""));
         drop(mnemonic);
         let path: DerivationPath = ETHEREUM_PATH.parse().map_err(|_| KeyError::Mnemonic)?;
-        let xprv = XPrv::derive_from_path(seed.as_ref(), &path).map_err(|_| KeyError::OutOfRange)?;
+        let xprv =
+            XPrv::derive_from_path(seed.as_ref(), &path).map_err(|_| KeyError::OutOfRange)?;
         let mut secret = LockedBytes::zeroed();
         let bytes = Zeroizing::new(xprv.to_bytes());
         secret.as_mut().copy_from_slice(bytes.as_ref());

@@ -19,8 +19,8 @@ use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
 pub use self::address::{address_of, eip55, inj_bech32, keccak256, INJ_HRP};
-pub use self::mnemonic::ETHEREUM_PATH;
 use self::locked::LockedBytes;
+pub use self::mnemonic::ETHEREUM_PATH;
 
 /// Why a key could not be built or used. Never carries key material or mnemonic words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -60,7 +60,11 @@ fn generated_keys_roundtrip_through_hex_and_bytes() {
     assert_eq!(key.eth_address(), again.eth_address());
     let copy = PrivateKey::from_bytes(key.expose_secret()).unwrap();
     assert_eq!(copy.to_hex().as_str(), hex.as_str());
-    assert_ne!(PrivateKey::generate().to_hex(), hex, "two draws gave one key");
+    assert_ne!(
+        PrivateKey::generate().to_hex(),
+        hex,
+        "two draws gave one key"
+    );
 }
 
 #[test]
@@ -135,7 +139,10 @@ fn bad_mnemonics_are_refused_by_kind_without_echo() {
         let err = PrivateKey::from_mnemonic(bad).unwrap_err();
         assert_eq!(err, expected, "{bad}");
         let text = err.to_string();
-        assert!(!text.contains("abandon") && !text.contains("places"), "{text}");
+        assert!(
+            !text.contains("abandon") && !text.contains("places"),
+            "{text}"
+        );
         assert_eq!(text.lines().count(), 1);
     }
 }
@@ -151,6 +158,10 @@ fn signatures_are_low_s_and_recover_to_the_key() {
         let id = RecoveryId::from_byte(recid).unwrap();
         let rec = VerifyingKey::recover_from_prehash(&keccak256(&msg), &parsed, id).unwrap();
         assert_eq!(&rec, key.verifying_key());
-        assert_eq!(key.sign_keccak(&msg).unwrap(), sig, "RFC 6979 is deterministic");
+        assert_eq!(
+            key.sign_keccak(&msg).unwrap(),
+            sig,
+            "RFC 6979 is deterministic"
+        );
     }
 }

@@ -10,7 +10,7 @@ use prost::Message;
 use rust_decimal::Decimal;
 use tradebot_injective::address::Address;
 use tradebot_injective::authz::{grant_msg, GrantSpec};
-use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{self, Batch, MarketKind, MarketMeta, NewOrder, Side};
 use tradebot_injective::network::Network;
 use tradebot_injective::{proto, tx};
@@ -43,10 +43,14 @@ struct TxArgs {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Print the addresses of a hex private key read from stdin.
+    /// Print the addresses of a private key read from stdin: hex, or with --mnemonic a BIP-39
+    /// mnemonic (English, no passphrase) derived at m/44'/60'/0'/0/0.
     Address {
         #[arg(long, default_value_t = 0)]
         subaccount: u32,
+        /// Read a BIP-39 mnemonic instead of a hex key.
+        #[arg(long)]
+        mnemonic: bool,
     },
     /// Build and sign (never broadcast) a post-only limit order; print SignDoc, bytes and hash.
     DryRun {
@@ -98,22 +102,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line from stdin; on a terminal without echo. The buffer is zeroized on drop.
+/// A hex key on one line of stdin; on a terminal without echo.
 fn read_key() -> Result<PrivateKey, String> {
-    let line = if std::io::stdin().is_terminal() {
-        eprint!("private key (hex): ");
-        Zeroizing::new(
-            rpassword::read_password().map_err(|_| "cannot read the key from the terminal")?,
-        )
-    } else {
-        let mut buf = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut buf)
-            .map_err(|_| "cannot read the key from stdin")?;
-        buf
-    };
+    let line = read_secret_line("private key (hex): ")?;
     PrivateKey::from_hex(&line).map_err(|e| e.to_string())
+}
+
+/// A BIP-39 mnemonic on one line of stdin; on a terminal without echo.
+fn read_mnemonic() -> Result<PrivateKey, String> {
+    let line = read_secret_line("mnemonic (words separated by spaces): ")?;
+    PrivateKey::from_mnemonic(&line).map_err(|e| e.to_string())
+}
+
+/// One line from stdin (a terminal gets `prompt` and no echo), in a buffer zeroized on drop.
+fn read_secret_line(prompt: &str) -> Result<Zeroizing<String>, String> {
+    if std::io::stdin().is_terminal() {
+        eprint!("{prompt}");
+        let line = rpassword::read_password().map_err(|_| "cannot read from the terminal")?;
+        return Ok(Zeroizing::new(line));
+    }
+    let mut buf = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut buf)
+        .map_err(|_| "cannot read stdin")?;
+    Ok(buf)
 }
 
 fn network(name: &str) -> Result<Network, String> {
@@ -155,8 +168,15 @@ fn print_signed(signed: &tx::SignedTx) {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.cmd {
-        Cmd::Address { subaccount } => {
-            let key = read_key()?;
+        Cmd::Address {
+            subaccount,
+            mnemonic,
+        } => {
+            let key = if mnemonic {
+                read_mnemonic()?
+            } else {
+                read_key()?
+            };
             let a = key.address();
             println!(
                 "inj: {a}\neth: {}\nsubaccount {subaccount}: {}",
