@@ -8,7 +8,6 @@ pub mod clock;
 pub mod config;
 pub mod devstack;
 pub mod domain;
-pub mod keys;
 pub mod private_file;
 pub mod runtime;
 pub mod store;

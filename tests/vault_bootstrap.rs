@@ -285,6 +285,80 @@ fn keys_cli_lifecycle_and_bad_input() {
     );
 }
 
+/// BIP-39's first test phrase; at m/44'/60'/0'/0/0 it is the account
+/// 0x9858EfFD232B4033E47d90003D41EC34EcaEda94 (injective-ts PrivateKey.spec.ts, kept in
+/// bot/injective/tests/fixtures/vectors.json; the same address in many Ethereum wallet tests).
+const ABANDON: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+#[test]
+fn keys_cli_imports_a_mnemonic_and_refuses_bad_ones_without_writing() {
+    let bao = Bao::start();
+    let (ok, out, err) = cli(&bao, &["vault", "bootstrap"], None);
+    assert!(ok, "{out}{err}");
+
+    let import = [
+        "keys",
+        "import",
+        "--wallet",
+        "desk-m",
+        "--new",
+        "--mnemonic",
+    ];
+    let (ok, out, err) = cli(&bao, &import, Some(&format!("{ABANDON}\n")));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("version 1, address 0x9858EfFD232B4033E47d90003D41EC34EcaEda94"),
+        "{out}"
+    );
+    assert!(!out.contains("abandon") && !err.contains("abandon"));
+    let before = cli(&bao, &["keys", "list"], None).1;
+    assert!(before.contains("0x9858EfFD232B4033E47d90003D41EC34EcaEda94"));
+
+    let words: Vec<&str> = ABANDON.split(' ').collect();
+    let mut typo = words.clone();
+    typo[6] = "abandom";
+    let hex = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
+    let new_wallet = [
+        "keys",
+        "import",
+        "--wallet",
+        "desk-n",
+        "--new",
+        "--mnemonic",
+    ];
+    let next_version = ["keys", "import", "--wallet", "desk-m", "--mnemonic"];
+    for (args, stdin, expect) in [
+        (&new_wallet[..], words[..11].join(" "), "has 11"),
+        (&new_wallet, typo.join(" "), "word 7"),
+        (&new_wallet, ["abandon"; 12].join(" "), "checksum"),
+        (&new_wallet, String::new(), "has 0"),
+        (&new_wallet, hex.to_owned(), "has 1"),
+        (&next_version[..], typo.join(" "), "word 7"),
+    ] {
+        let (ok, out, err) = cli(&bao, args, Some(&stdin));
+        assert!(!ok, "{args:?} succeeded: {out}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        // One error line (vaultrs' own log lines about the 404 of a new wallet aside).
+        let reasons = err.lines().filter(|l| l.starts_with("tradebot: ")).count();
+        assert_eq!(reasons, 1, "{err}");
+        assert!(!err.contains("abando") && !err.contains(hex), "{err}");
+    }
+    // A mnemonic without --mnemonic is not a hex key either.
+    let (ok, _, err) = cli(
+        &bao,
+        &["keys", "import", "--wallet", "desk-n", "--new"],
+        Some(ABANDON),
+    );
+    assert!(!ok && err.contains("64 hexadecimal") && !err.contains("abandon"));
+    assert_eq!(
+        cli(&bao, &["keys", "list"], None).1,
+        before,
+        "a refused import changed Vault"
+    );
+    assert!(!bao.audit_log().contains("abandon"));
+}
+
 /// The dashboard's session survives its token's TTL and max TTL: renewed, then re-logged-in.
 /// A second session without keep-alive, opened at the same moment, is dead by then (so the
 /// check can fail).

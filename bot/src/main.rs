@@ -21,7 +21,7 @@ use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
 use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
 use tradebot_bot::spec::{BotSpec, ExchangeKind};
-use tradebot_bot::startup::{secure_start, WalletKey};
+use tradebot_bot::startup::{secure_start, PrivateKey};
 
 /// Exit code for a spec (or backtest arguments) that cannot be used.
 const EXIT_BAD_SPEC: u8 = 2;
@@ -99,9 +99,8 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
     };
     match (&spec.injective, key) {
         (Some(inj), Some(key)) => {
-            let exchange = InjectiveExchange::from_spec(inj, &market, &key).await;
-            // The signer holds its own zeroizing copy inside the client; wipe this one now.
-            drop(key);
+            // The key moves into the client's signer: one copy, locked, wiped when the client goes.
+            let exchange = InjectiveExchange::from_spec(inj, &market, key).await;
             match exchange {
                 Ok(ex) => {
                     drive(
@@ -136,7 +135,7 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
 /// The wallet key through the secure start-up, or none for paper with `--dangerous-no-vault`.
 /// Errors: the exit code to leave with (the start-up's own code, after an `error` event; or
 /// `EXIT_BAD_SPEC` when the spec has no vault section or asks for a real venue without Vault).
-async fn wallet_key(spec: &BotSpec, no_vault: bool) -> Result<Option<WalletKey>, ExitCode> {
+async fn wallet_key(spec: &BotSpec, no_vault: bool) -> Result<Option<PrivateKey>, ExitCode> {
     match (&spec.vault, no_vault) {
         (_, true) if spec.exchange == ExchangeKind::Paper => {
             eprintln!("tradebot-bot: DANGEROUS: --dangerous-no-vault: running without a wallet key (paper only)");

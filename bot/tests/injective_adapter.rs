@@ -25,7 +25,7 @@ use tradebot_bot::exchange::Exchange;
 use tradebot_bot::markets::market;
 use tradebot_bot::params::BotParams;
 use tradebot_injective::client::{ClientConfig, GasStrategy, InjectiveClient, Signer};
-use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::legacy_dec;
 use tradebot_injective::network::Network;
 use tradebot_injective::proto::{self, MsgBatchUpdateOrders, OrderType};

@@ -1,5 +1,6 @@
 //! `tradebot keys ...`: the wallet key lifecycle, the devops interface. Keys are generated in
-//! process or read from stdin (never argv, never echoed); only addresses are printed.
+//! process or read from stdin as hex or a BIP-39 mnemonic (never argv, never echoed); only
+//! addresses are printed.
 
 use std::io::{IsTerminal, Read};
 
@@ -8,9 +9,9 @@ use clap::Subcommand;
 
 use crate::config::Settings;
 use crate::domain::WalletId;
-use crate::keys::PrivateKey;
 use crate::vault::wallets::{self, WalletMeta};
 use crate::vault::{policy, VaultClient, VaultError};
+use tradebot_contract::key::PrivateKey;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -24,14 +25,18 @@ pub enum KeysCommand {
         #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
         markets: Vec<String>,
     },
-    /// Import a key (hex) from stdin. Without --new the wallet must exist and the key becomes
-    /// its next version.
+    /// Import a key from stdin: hex, or with --mnemonic a BIP-39 mnemonic (English, no
+    /// passphrase) derived at m/44'/60'/0'/0/0. Without --new the wallet must exist and the key
+    /// becomes its next version.
     Import {
         #[arg(long)]
         wallet: WalletId,
         /// Create the wallet (refused if it exists).
         #[arg(long)]
         new: bool,
+        /// Read a BIP-39 mnemonic instead of a hex key.
+        #[arg(long)]
+        mnemonic: bool,
         #[arg(long, default_value = "")]
         label: String,
         #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
@@ -90,6 +95,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
         KeysCommand::Import {
             wallet,
             new,
+            mnemonic,
             label,
             markets,
         } => {
@@ -101,7 +107,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
                 (false, None) => bail!("wallet {wallet} does not exist: add --new to create it"),
                 _ => {}
             }
-            let key = read_key_from_stdin()?;
+            let key = read_key_from_stdin(mnemonic)?;
             let meta = new
                 .then(|| {
                     check_markets(markets).map(|allowed_markets| WalletMeta {
@@ -122,7 +128,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
             ensure_bot_policy(&vault, &wallet).await?;
             println!(
                 "wallet {wallet}: key imported as version {version}, address {}",
-                key.address()
+                key.eth_address()
             );
         }
         KeysCommand::List => {
@@ -152,7 +158,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
             let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
             println!(
                 "wallet {wallet}: rotated to version {version}, address {}",
-                key.address()
+                key.eth_address()
             );
             println!("next: fund the new address, restart the wallet's bots, then `tradebot keys destroy-version --wallet {wallet} --version {current}`");
         }
@@ -169,7 +175,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
                     )
                 })?;
             let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
-            println!("wallet {wallet}: version {to_version} is current again as version {version}, address {}", key.address());
+            println!("wallet {wallet}: version {to_version} is current again as version {version}, address {}", key.eth_address());
         }
         KeysCommand::DestroyVersion { wallet, version } => {
             let current = existing_version(&vault, mount, &wallet).await?;
@@ -258,20 +264,35 @@ fn check_markets(markets: Vec<String>) -> anyhow::Result<Vec<String>> {
     Ok(markets)
 }
 
-/// Reads a hex key from stdin; on a terminal, without echo.
-fn read_key_from_stdin() -> anyhow::Result<PrivateKey> {
+/// The most read from stdin for a key (a 24-word mnemonic is under 250 bytes).
+const STDIN_LIMIT: u64 = 4096;
+
+/// Reads a key from stdin, hex or (with `mnemonic`) a BIP-39 phrase; on a terminal without
+/// echo. The text stays in a zeroizing buffer; errors never echo it.
+fn read_key_from_stdin(mnemonic: bool) -> anyhow::Result<PrivateKey> {
+    let what = if mnemonic { "mnemonic" } else { "key" };
     let text = if std::io::stdin().is_terminal() {
+        let prompt = if mnemonic {
+            "mnemonic (words separated by spaces, not echoed): "
+        } else {
+            "private key (hex, not echoed): "
+        };
         zeroize::Zeroizing::new(
-            rpassword::prompt_password("private key (hex, not echoed): ")
-                .context("cannot read the key")?,
+            rpassword::prompt_password(prompt)
+                .with_context(|| format!("cannot read the {what}"))?,
         )
     } else {
-        let mut buf = zeroize::Zeroizing::new(String::new());
+        // Room for the whole read up front: a growing String would leave unwiped copies.
+        let mut buf = zeroize::Zeroizing::new(String::with_capacity(STDIN_LIMIT as usize));
         std::io::stdin()
-            .take(4096)
+            .take(STDIN_LIMIT)
             .read_to_string(&mut buf)
-            .context("cannot read the key from stdin")?;
+            .with_context(|| format!("cannot read the {what} from stdin"))?;
         buf
     };
-    Ok(PrivateKey::from_hex(&text)?)
+    Ok(if mnemonic {
+        PrivateKey::from_mnemonic(&text)?
+    } else {
+        PrivateKey::from_hex(&text)?
+    })
 }

@@ -12,7 +12,7 @@ use vaultrs::api::kv2::responses::ReadSecretMetadataResponse;
 use super::client::{found, from_vaultrs, VaultClient};
 use super::VaultError;
 use crate::domain::WalletId;
-use crate::keys::PrivateKey;
+use tradebot_contract::key::PrivateKey;
 
 /// What operators may know about a wallet. Never key material.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -154,7 +154,7 @@ pub async fn write_key(
             .map(|w| (w.label, w.allowed_markets.join(",")))
             .unwrap_or_default(),
     };
-    let mut custom = HashMap::from([("address".to_owned(), key.address())]);
+    let mut custom = HashMap::from([("address".to_owned(), key.eth_address())]);
     // Vault refuses empty custom-metadata values.
     custom.insert(
         "label".to_owned(),
@@ -187,7 +187,7 @@ pub async fn generate(
 ) -> Result<String, VaultError> {
     let key = PrivateKey::generate();
     write_key(vault, mount, wallet, &key, 0, Some(meta)).await?;
-    Ok(key.address())
+    Ok(key.eth_address())
 }
 
 /// Reads version `version` (or the current one) of a wallet's key.

@@ -9,8 +9,6 @@
 mod harden;
 mod vault;
 
-use zeroize::Zeroizing;
-
 pub use harden::harden_process;
 
 /// Env variable holding the wrapping token; removed from the environment once read.
@@ -21,42 +19,9 @@ pub const EXPECTED_CREATION_PATH: &str = "auth/token/create/bot";
 /// Where and how the bot reaches Vault (the spec's `vault` section, from the contract).
 pub use tradebot_contract::spec::VaultAccess;
 
-/// A wallet's 32-byte secp256k1 private key: wiped on drop, locked in RAM where the
-/// environment permits (RLIMIT_MEMLOCK), never printed.
-pub struct WalletKey {
-    bytes: Box<Zeroizing<[u8; 32]>>,
-    _lock: Option<region::LockGuard>,
-}
-
-impl WalletKey {
-    /// Decodes hex straight into the final, locked buffer (no intermediate copy of the bytes).
-    fn from_hex(hex_text: &str) -> Result<Self, StartupError> {
-        let mut bytes = Box::new(Zeroizing::new([0u8; 32]));
-        let lock = region::lock(bytes.as_ptr(), 32).ok();
-        let text = hex_text.trim();
-        let text = text.strip_prefix("0x").unwrap_or(text);
-        hex::decode_to_slice(text, bytes.as_mut_slice()).map_err(|_| StartupError::MalformedKey)?;
-        if bytes.iter().all(|b| *b == 0) {
-            return Err(StartupError::MalformedKey);
-        }
-        Ok(Self { bytes, _lock: lock })
-    }
-
-    pub fn expose_secret(&self) -> &[u8; 32] {
-        &self.bytes
-    }
-
-    /// Whether the key page is locked in RAM (false where RLIMIT_MEMLOCK forbids it).
-    pub fn is_locked(&self) -> bool {
-        self._lock.is_some()
-    }
-}
-
-impl std::fmt::Debug for WalletKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WalletKey(<redacted>)")
-    }
-}
+/// The wallet key: the project's one private-key type (the contract's), read from Vault
+/// straight into its locked, zeroizing page.
+pub use tradebot_contract::key::PrivateKey;
 
 /// Why start-up failed. Each class has its own exit code; messages never hold a secret.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +63,7 @@ impl StartupError {
 }
 
 /// Runs the whole secure start-up. Call it first thing in `main`, before spawning anything.
-pub async fn secure_start(access: &VaultAccess) -> Result<WalletKey, StartupError> {
+pub async fn secure_start(access: &VaultAccess) -> Result<PrivateKey, StartupError> {
     harden_process();
     let token = take_wrapping_token()?;
     vault::introduce(access, token).await
@@ -126,12 +91,12 @@ mod tests {
     #[test]
     fn key_parsing_and_redaction() {
         let hex = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
-        let key = WalletKey::from_hex(hex).unwrap();
+        let key = vault::wallet_key(hex).unwrap();
         assert_eq!(hex::encode(key.expose_secret()), hex);
         assert!(!format!("{key:?}").contains("5d38"));
         for bad in ["", "zz", &"0".repeat(64), &"f".repeat(63)] {
             assert!(
-                matches!(WalletKey::from_hex(bad), Err(StartupError::MalformedKey)),
+                matches!(vault::wallet_key(bad), Err(StartupError::MalformedKey)),
                 "{bad}"
             );
         }

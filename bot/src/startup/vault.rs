@@ -8,12 +8,12 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
-use super::{StartupError, VaultAccess, WalletKey, EXPECTED_CREATION_PATH};
+use super::{PrivateKey, StartupError, VaultAccess, EXPECTED_CREATION_PATH};
 
 pub(super) async fn introduce(
     access: &VaultAccess,
     wrapping: SecretString,
-) -> Result<WalletKey, StartupError> {
+) -> Result<PrivateKey, StartupError> {
     let client = client(access.ca_cert_pem.as_deref())?;
     let base = access.address.trim_end_matches('/');
 
@@ -95,14 +95,14 @@ async fn read_key(
     access: &VaultAccess,
     http: &reqwest::Client,
     bot_token: &SecretString,
-) -> Result<WalletKey, StartupError> {
+) -> Result<PrivateKey, StartupError> {
     let vault = vaultrs_client(&access.address, http, bot_token)?;
     let read =
         vaultrs::kv2::read::<KeyData>(&vault, &access.kv_mount, access.wallet_id.as_str()).await;
     // vaultrs' client prints its token in Debug: it is dropped here, never logged.
     drop(vault);
     match read {
-        Ok(data) => WalletKey::from_hex(data.private_key.expose_secret()),
+        Ok(data) => wallet_key(data.private_key.expose_secret()),
         Err(vaultrs::error::ClientError::APIError { code: 403, .. }) => Err(
             StartupError::AccessDenied(format!("reading wallet {} was refused", access.wallet_id)),
         ),
@@ -115,6 +115,12 @@ async fn read_key(
             "key read failed: {e}"
         ))),
     }
+}
+
+/// The key of a wallet entry (hex) in its locked buffer; any fault is [`StartupError::MalformedKey`]
+/// (the reason is not kept: it would say nothing the operator can act on without the key).
+pub(super) fn wallet_key(hex_text: &str) -> Result<PrivateKey, StartupError> {
+    PrivateKey::from_hex(hex_text).map_err(|_| StartupError::MalformedKey)
 }
 
 /// A vaultrs client over `http` (which trusts exactly the configured CA) with `token`; every

@@ -1,7 +1,7 @@
 //! Ops CLI. Keys are read from stdin (no echo on a terminal), never from argv or the
 //! environment, and never printed. Bad input exits non-zero with a one-line reason.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
 use base64::Engine;
@@ -121,9 +121,11 @@ fn read_secret_line(prompt: &str) -> Result<Zeroizing<String>, String> {
         let line = rpassword::read_password().map_err(|_| "cannot read from the terminal")?;
         return Ok(Zeroizing::new(line));
     }
-    let mut buf = Zeroizing::new(String::new());
+    // Room for any key line up front: a growing String would leave unwiped copies behind.
+    let mut buf = Zeroizing::new(String::with_capacity(4096));
     std::io::stdin()
         .lock()
+        .take(4096)
         .read_line(&mut buf)
         .map_err(|_| "cannot read stdin")?;
     Ok(buf)

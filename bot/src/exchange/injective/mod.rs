@@ -40,7 +40,6 @@ use super::{
 use crate::clock::now_ms;
 use crate::domain::{OrderRequest, Side};
 use crate::markets::MarketParams;
-use crate::startup::WalletKey;
 
 /// Book levels per side asked of the LCD (the strategies use the top only).
 const BOOK_DEPTH: u32 = 5;
@@ -70,15 +69,14 @@ impl std::fmt::Debug for InjectiveExchange {
 }
 
 impl InjectiveExchange {
-    /// Builds the signer from the wallet key (no copy of the key bytes: k256 reads them from
-    /// the key's own zeroizing buffer) and connects. Errors are one line, free of key material.
+    /// Builds the signer from the wallet key (moved in: the key read from Vault stays the only
+    /// copy, on its locked page) and connects. Errors are one line, free of key material.
     pub async fn from_spec(
         spec: &InjectiveSpec,
         named: &MarketParams,
-        key: &WalletKey,
+        key: PrivateKey,
     ) -> Result<Self, String> {
         let net = spec.network()?;
-        let key = PrivateKey::from_bytes(key.expose_secret()).map_err(|e| e.to_string())?;
         let signer = match spec.granter()? {
             Some(granter) => Signer::delegated(key, granter),
             None => Signer::direct(key),
