@@ -21,7 +21,7 @@ use tradebot_injective::authz::{self, GrantSpec};
 use tradebot_injective::client::{
     ClientConfig, ClientError, GasStrategy, InjectiveClient, MarketRef, Signer,
 };
-use tradebot_injective::keys::PrivateKey;
+use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{Batch, BatchOutcome, CancelOrder, NewOrder, OrderError, Side};
 use tradebot_injective::network::Network;
 use tradebot_injective::proto;
