@@ -82,118 +82,164 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
             wallet,
             label,
             markets,
-        } => {
-            refuse_existing(&vault, mount, &wallet).await?;
-            let meta = WalletMeta {
-                label,
-                allowed_markets: check_markets(markets)?,
-            };
-            let address = wallets::generate(&vault, mount, &wallet, &meta).await?;
-            ensure_bot_policy(&vault, &wallet).await?;
-            println!("wallet {wallet}: key generated, version 1, address {address}");
-        }
+        } => generate(&vault, mount, &wallet, label, markets).await,
         KeysCommand::Import {
             wallet,
             new,
             mnemonic,
             label,
             markets,
-        } => {
-            let current = wallets::current_version(&vault, mount, &wallet).await?;
-            match (new, current) {
-                (true, Some(_)) => {
-                    bail!("wallet {wallet} already exists: import without --new to add a version")
-                }
-                (false, None) => bail!("wallet {wallet} does not exist: add --new to create it"),
-                _ => {}
-            }
-            let key = read_key_from_stdin(mnemonic)?;
-            let meta = new
-                .then(|| {
-                    check_markets(markets).map(|allowed_markets| WalletMeta {
-                        label,
-                        allowed_markets,
-                    })
-                })
-                .transpose()?;
-            let version = wallets::write_key(
-                &vault,
-                mount,
-                &wallet,
-                &key,
-                current.unwrap_or(0),
-                meta.as_ref(),
-            )
-            .await?;
-            ensure_bot_policy(&vault, &wallet).await?;
-            println!(
-                "wallet {wallet}: key imported as version {version}, address {}",
-                key.eth_address()
-            );
-        }
-        KeysCommand::List => {
-            let all = wallets::list(&vault, mount).await?;
-            if all.is_empty() {
-                println!("no wallets");
-            }
-            println!(
-                "{:<16} {:<44} {:>7} {:<22} {:<30} label",
-                "wallet", "address", "version", "updated", "markets"
-            );
-            for w in all {
-                println!(
-                    "{:<16} {:<44} {:>7} {:<22} {:<30} {}",
-                    w.id,
-                    w.address,
-                    w.current_version,
-                    w.updated_time.get(..19).unwrap_or(&w.updated_time),
-                    w.allowed_markets.join(","),
-                    w.label
-                );
-            }
-        }
-        KeysCommand::Rotate { wallet } => {
-            let current = existing_version(&vault, mount, &wallet).await?;
-            let key = PrivateKey::generate();
-            let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
-            println!(
-                "wallet {wallet}: rotated to version {version}, address {}",
-                key.eth_address()
-            );
-            println!("next: fund the new address, restart the wallet's bots, then `tradebot keys destroy-version --wallet {wallet} --version {current}`");
-        }
+        } => import(&vault, mount, &wallet, new, mnemonic, label, markets).await,
+        KeysCommand::List => list(&vault, mount).await,
+        KeysCommand::Rotate { wallet } => rotate(&vault, mount, &wallet).await,
         KeysCommand::Rollback { wallet, to_version } => {
-            let current = existing_version(&vault, mount, &wallet).await?;
-            if to_version == current {
-                bail!("version {to_version} is already current");
-            }
-            let key = wallets::read_key(&vault, mount, &wallet, Some(to_version))
-                .await?
-                .with_context(|| {
-                    format!(
-                        "version {to_version} of wallet {wallet} does not exist or was destroyed"
-                    )
-                })?;
-            let version = wallets::write_key(&vault, mount, &wallet, &key, current, None).await?;
-            println!("wallet {wallet}: version {to_version} is current again as version {version}, address {}", key.eth_address());
+            rollback(&vault, mount, &wallet, to_version).await
         }
         KeysCommand::DestroyVersion { wallet, version } => {
-            let current = existing_version(&vault, mount, &wallet).await?;
-            if version == current {
-                bail!("version {version} is the current key of wallet {wallet}: rotate or roll back first");
-            }
-            if version == 0 || version > current {
-                bail!("wallet {wallet} has no version {version}");
-            }
-            vault
-                .write(
-                    &format!("{mount}/destroy/{wallet}"),
-                    &serde_json::json!({ "versions": [version] }),
-                )
-                .await?;
-            println!("wallet {wallet}: version {version} destroyed");
+            destroy_version(&vault, mount, &wallet, version).await
         }
     }
+}
+
+async fn generate(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+    label: String,
+    markets: Vec<String>,
+) -> anyhow::Result<()> {
+    refuse_existing(vault, mount, wallet).await?;
+    let meta = WalletMeta {
+        label,
+        allowed_markets: check_markets(markets)?,
+    };
+    let address = wallets::generate(vault, mount, wallet, &meta).await?;
+    ensure_bot_policy(vault, wallet).await?;
+    println!("wallet {wallet}: key generated, version 1, address {address}");
+    Ok(())
+}
+
+async fn import(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+    new: bool,
+    mnemonic: bool,
+    label: String,
+    markets: Vec<String>,
+) -> anyhow::Result<()> {
+    let current = wallets::current_version(vault, mount, wallet).await?;
+    match (new, current) {
+        (true, Some(_)) => {
+            bail!("wallet {wallet} already exists: import without --new to add a version")
+        }
+        (false, None) => bail!("wallet {wallet} does not exist: add --new to create it"),
+        _ => {}
+    }
+    let key = read_key_from_stdin(mnemonic)?;
+    let meta = new
+        .then(|| {
+            check_markets(markets).map(|allowed_markets| WalletMeta {
+                label,
+                allowed_markets,
+            })
+        })
+        .transpose()?;
+    let version = wallets::write_key(
+        vault,
+        mount,
+        wallet,
+        &key,
+        current.unwrap_or(0),
+        meta.as_ref(),
+    )
+    .await?;
+    ensure_bot_policy(vault, wallet).await?;
+    println!(
+        "wallet {wallet}: key imported as version {version}, address {}",
+        key.eth_address()
+    );
+    Ok(())
+}
+
+async fn list(vault: &VaultClient, mount: &str) -> anyhow::Result<()> {
+    let all = wallets::list(vault, mount).await?;
+    if all.is_empty() {
+        println!("no wallets");
+    }
+    println!(
+        "{:<16} {:<44} {:>7} {:<22} {:<30} label",
+        "wallet", "address", "version", "updated", "markets"
+    );
+    for w in all {
+        println!(
+            "{:<16} {:<44} {:>7} {:<22} {:<30} {}",
+            w.id,
+            w.address,
+            w.current_version,
+            w.updated_time.get(..19).unwrap_or(&w.updated_time),
+            w.allowed_markets.join(","),
+            w.label
+        );
+    }
+    Ok(())
+}
+
+async fn rotate(vault: &VaultClient, mount: &str, wallet: &WalletId) -> anyhow::Result<()> {
+    let current = existing_version(vault, mount, wallet).await?;
+    let key = PrivateKey::generate();
+    let version = wallets::write_key(vault, mount, wallet, &key, current, None).await?;
+    println!(
+        "wallet {wallet}: rotated to version {version}, address {}",
+        key.eth_address()
+    );
+    println!("next: fund the new address, restart the wallet's bots, then `tradebot keys destroy-version --wallet {wallet} --version {current}`");
+    Ok(())
+}
+
+async fn rollback(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+    to_version: u64,
+) -> anyhow::Result<()> {
+    let current = existing_version(vault, mount, wallet).await?;
+    if to_version == current {
+        bail!("version {to_version} is already current");
+    }
+    let key = wallets::read_key(vault, mount, wallet, Some(to_version))
+        .await?
+        .with_context(|| {
+            format!("version {to_version} of wallet {wallet} does not exist or was destroyed")
+        })?;
+    let version = wallets::write_key(vault, mount, wallet, &key, current, None).await?;
+    println!(
+        "wallet {wallet}: version {to_version} is current again as version {version}, address {}",
+        key.eth_address()
+    );
+    Ok(())
+}
+
+async fn destroy_version(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+    version: u64,
+) -> anyhow::Result<()> {
+    let current = existing_version(vault, mount, wallet).await?;
+    if version == current {
+        bail!("version {version} is the current key of wallet {wallet}: rotate or roll back first");
+    }
+    if version == 0 || version > current {
+        bail!("wallet {wallet} has no version {version}");
+    }
+    vault
+        .write(
+            &format!("{mount}/destroy/{wallet}"),
+            &serde_json::json!({ "versions": [version] }),
+        )
+        .await?;
+    println!("wallet {wallet}: version {version} destroyed");
     Ok(())
 }
 

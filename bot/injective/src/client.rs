@@ -10,8 +10,8 @@ use prost::Message;
 use rust_decimal::Decimal;
 use tokio::sync::Mutex as AsyncMutex;
 
-use crate::address::{Address, SubaccountId};
-use crate::keys::{InjectiveKey, KeyError, PrivateKey};
+use crate::address::SubaccountId;
+use crate::keys::KeyError;
 use crate::legacy_dec::{ChainFormat, DecError};
 use crate::models::{self, OpenOrder, OrderBook, Position, Trade};
 use crate::msgs::{self, Batch, BatchOutcome, MarketKind, MarketMeta, OrderError};
@@ -23,8 +23,10 @@ mod balances;
 mod http;
 mod poll;
 mod send;
+mod signer;
 pub use poll::BookEvent;
 pub use send::{expected_sequence, with_margin};
+pub use signer::Signer;
 
 /// Which market, and of which kind (the chain serves them under different paths).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -134,34 +136,6 @@ impl Default for ClientConfig {
             backoff_max: Duration::from_secs(30),
             memo: String::new(),
         }
-    }
-}
-
-/// The key that signs, and whose funds it trades. With a granter, messages act for the granter
-/// and are wrapped in authz MsgExec; the bot key itself holds nothing worth stealing.
-#[derive(Debug)]
-pub struct Signer {
-    key: PrivateKey,
-    granter: Option<Address>,
-}
-
-impl Signer {
-    pub fn direct(key: PrivateKey) -> Self {
-        Self { key, granter: None }
-    }
-    pub fn delegated(key: PrivateKey, granter: Address) -> Self {
-        Self {
-            key,
-            granter: Some(granter),
-        }
-    }
-    /// The account whose subaccount trades.
-    pub fn trader(&self) -> Address {
-        self.granter.unwrap_or_else(|| self.key.address())
-    }
-    /// The account that signs and pays fees.
-    pub fn signer_address(&self) -> Address {
-        self.key.address()
     }
 }
 

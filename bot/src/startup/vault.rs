@@ -18,8 +18,36 @@ pub(super) async fn introduce(
     let base = access.address.trim_end_matches('/');
 
     // 1. Lookup: who created this wrapping token? Fails if it was already unwrapped.
-    let lookup = post(
+    check_creation_path(&client, base, &wrapping).await?;
+    // 2. Unwrap, once. A failure here is never retried.
+    let bot_token = unwrap_once(&client, base, wrapping).await?;
+    // 3. Read the key (vaultrs, KV v2) into a secret, then into the locked, zeroizing buffer.
+    let key = read_key(access, &client, &bot_token).await;
+
+    // 4. Revoke the bot token whatever happened: it has done its one job.
+    let revoked = post(
         &client,
+        &format!("{base}/v1/auth/token/revoke-self"),
+        Some(&bot_token),
+        &json!({}),
+    )
+    .await;
+    if !matches!(revoked, Ok((204 | 200, _))) {
+        tracing::warn!("revoke-self failed; the token's TTL and use limit still bound it");
+    }
+    key
+}
+
+/// Looks the wrapping token up (without using it) and refuses it unless the dashboard's
+/// token role created it: a token that is unknown, already used or minted elsewhere is
+/// tampering (exit code 10).
+async fn check_creation_path(
+    client: &reqwest::Client,
+    base: &str,
+    wrapping: &SecretString,
+) -> Result<(), StartupError> {
+    let lookup = post(
+        client,
         &format!("{base}/v1/sys/wrapping/lookup"),
         None,
         &json!({ "token": wrapping.expose_secret() }),
@@ -39,10 +67,17 @@ pub(super) async fn introduce(
             "the wrapping token was created by {creation_path:?}, not {EXPECTED_CREATION_PATH}"
         )));
     }
+    Ok(())
+}
 
-    // 2. Unwrap, once. A failure here is never retried.
+/// Unwraps the token (consuming it) and returns the bot token from the answer's `auth` block.
+async fn unwrap_once(
+    client: &reqwest::Client,
+    base: &str,
+    wrapping: SecretString,
+) -> Result<SecretString, StartupError> {
     let (status, mut unwrapped) = post(
-        &client,
+        client,
         &format!("{base}/v1/sys/wrapping/unwrap"),
         Some(&wrapping),
         &json!({}),
@@ -54,24 +89,8 @@ pub(super) async fn introduce(
             "unwrap answered {status} (someone may have unwrapped it first)"
         )));
     }
-    let bot_token = take_token(&mut unwrapped)
-        .ok_or_else(|| StartupError::Tampering("the unwrapped answer holds no token".into()))?;
-
-    // 3. Read the key (vaultrs, KV v2) into a secret, then into the locked, zeroizing buffer.
-    let key = read_key(access, &client, &bot_token).await;
-
-    // 4. Revoke the bot token whatever happened: it has done its one job.
-    let revoked = post(
-        &client,
-        &format!("{base}/v1/auth/token/revoke-self"),
-        Some(&bot_token),
-        &json!({}),
-    )
-    .await;
-    if !matches!(revoked, Ok((204 | 200, _))) {
-        tracing::warn!("revoke-self failed; the token's TTL and use limit still bound it");
-    }
-    key
+    take_token(&mut unwrapped)
+        .ok_or_else(|| StartupError::Tampering("the unwrapped answer holds no token".into()))
 }
 
 /// Takes the bot token out of an unwrap answer and wipes every string of the answer in place,

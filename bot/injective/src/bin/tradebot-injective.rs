@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use base64::Engine;
 use clap::{Parser, Subcommand};
+use cosmos_sdk_proto::cosmos::authz::v1beta1::MsgGrant;
 use prost::Message;
 use rust_decimal::Decimal;
 use tradebot_injective::address::Address;
@@ -53,43 +54,49 @@ enum Cmd {
         mnemonic: bool,
     },
     /// Build and sign (never broadcast) a post-only limit order; print SignDoc, bytes and hash.
-    DryRun {
-        #[command(flatten)]
-        tx: TxArgs,
-        #[arg(long)]
-        market: String,
-        #[arg(long, default_value = "buy")]
-        side: String,
-        #[arg(long)]
-        price: Decimal,
-        #[arg(long)]
-        quantity: Decimal,
-        /// Trade the granter's subaccount through authz MsgExec.
-        #[arg(long)]
-        granter: Option<Address>,
-    },
+    DryRun(DryRunArgs),
     /// Grant a bot key trade-only rights (BatchUpdateOrdersAuthz) on the granter's markets.
     /// With --unsigned, prints the MsgGrant for signing elsewhere; otherwise reads the granter's
     /// key from stdin and prints a signed tx to broadcast.
-    Grant {
-        #[arg(long)]
-        grantee: Address,
-        /// Required with --unsigned (otherwise derived from the key).
-        #[arg(long)]
-        granter: Option<Address>,
-        #[arg(long = "spot-market")]
-        spot_markets: Vec<String>,
-        #[arg(long = "derivative-market")]
-        derivative_markets: Vec<String>,
-        #[arg(long, default_value_t = 30)]
-        expires_in_days: u32,
-        #[arg(long, default_value_t = 0)]
-        subaccount: u32,
-        #[arg(long)]
-        unsigned: bool,
-        #[command(flatten)]
-        tx: TxArgs,
-    },
+    Grant(GrantArgs),
+}
+
+#[derive(clap::Args)]
+struct DryRunArgs {
+    #[command(flatten)]
+    tx: TxArgs,
+    #[arg(long)]
+    market: String,
+    #[arg(long, default_value = "buy")]
+    side: String,
+    #[arg(long)]
+    price: Decimal,
+    #[arg(long)]
+    quantity: Decimal,
+    /// Trade the granter's subaccount through authz MsgExec.
+    #[arg(long)]
+    granter: Option<Address>,
+}
+
+#[derive(clap::Args)]
+struct GrantArgs {
+    #[arg(long)]
+    grantee: Address,
+    /// Required with --unsigned (otherwise derived from the key).
+    #[arg(long)]
+    granter: Option<Address>,
+    #[arg(long = "spot-market")]
+    spot_markets: Vec<String>,
+    #[arg(long = "derivative-market")]
+    derivative_markets: Vec<String>,
+    #[arg(long, default_value_t = 30)]
+    expires_in_days: u32,
+    #[arg(long, default_value_t = 0)]
+    subaccount: u32,
+    #[arg(long)]
+    unsigned: bool,
+    #[command(flatten)]
+    tx: TxArgs,
 }
 
 fn main() -> ExitCode {
@@ -173,134 +180,131 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Address {
             subaccount,
             mnemonic,
-        } => {
-            let key = if mnemonic {
-                read_mnemonic()?
-            } else {
-                read_key()?
-            };
-            let a = key.address();
-            println!(
-                "inj: {a}\neth: {}\nsubaccount {subaccount}: {}",
-                a.to_eth_hex(),
-                a.subaccount(subaccount)
-            );
-            Ok(())
+        } => address(subaccount, mnemonic),
+        Cmd::DryRun(args) => dry_run(args),
+        Cmd::Grant(args) => grant(args),
+    }
+}
+
+fn address(subaccount: u32, mnemonic: bool) -> Result<(), String> {
+    let key = if mnemonic {
+        read_mnemonic()?
+    } else {
+        read_key()?
+    };
+    let a = key.address();
+    println!(
+        "inj: {a}\neth: {}\nsubaccount {subaccount}: {}",
+        a.to_eth_hex(),
+        a.subaccount(subaccount)
+    );
+    Ok(())
+}
+
+/// Offline: the market is not read, so ticks are taken from the order itself. A real run reads
+/// them from the chain and checks them.
+fn offline_meta(market: &str, price: Decimal, quantity: Decimal) -> MarketMeta {
+    MarketMeta {
+        market_id: market.to_owned(),
+        kind: MarketKind::Spot,
+        ticker: String::new(),
+        base_denom: None,
+        quote_denom: String::new(),
+        base_decimals: None,
+        quote_decimals: 18,
+        price_tick: Decimal::new(1, price.scale()),
+        quantity_tick: Decimal::new(1, quantity.scale()),
+        min_notional: Decimal::ZERO,
+        maker_fee_rate: Decimal::ZERO,
+        taker_fee_rate: Decimal::ZERO,
+        initial_margin_ratio: None,
+        active: true,
+    }
+}
+
+fn dry_run(a: DryRunArgs) -> Result<(), String> {
+    let net = network(&a.tx.network)?;
+    let side = match a.side.as_str() {
+        "buy" => Side::Buy,
+        "sell" => Side::Sell,
+        other => return Err(format!("side must be buy or sell, not {other:?}")),
+    };
+    let key = read_key()?;
+    let trader = a.granter.unwrap_or_else(|| key.address());
+    let meta = offline_meta(&a.market, a.price, a.quantity);
+    let order = NewOrder {
+        market_id: a.market,
+        side,
+        price: a.price,
+        quantity: a.quantity,
+        post_only: true,
+        cid: "dry-run-1".into(),
+        leverage: None,
+    };
+    let batch = Batch {
+        creates: vec![order],
+        ..Batch::default()
+    };
+    let msg = msgs::batch_update(trader, trader.subaccount(0), &batch, &[meta])
+        .map_err(|e| e.to_string())?;
+    let any = proto::to_any(&msg);
+    let any = if a.granter.is_some() {
+        tx::exec(key.address(), vec![any])
+    } else {
+        any
+    };
+    let signed =
+        tx::build_and_sign(&key, vec![any], &params(&net, &a.tx)?).map_err(|e| e.to_string())?;
+    print_signed(&signed);
+    Ok(())
+}
+
+fn grant(a: GrantArgs) -> Result<(), String> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let expires_at = now + i64::from(a.expires_in_days) * 86_400;
+    let key = if a.unsigned { None } else { Some(read_key()?) };
+    let granter = match (&key, a.granter) {
+        (Some(k), Some(g)) if k.address() != g => {
+            return Err("--granter does not match the key on stdin".into())
         }
-        Cmd::DryRun {
-            tx: t,
-            market,
-            side,
-            price,
-            quantity,
-            granter,
-        } => {
-            let net = network(&t.network)?;
-            let side = match side.as_str() {
-                "buy" => Side::Buy,
-                "sell" => Side::Sell,
-                other => return Err(format!("side must be buy or sell, not {other:?}")),
-            };
-            let key = read_key()?;
-            let trader = granter.unwrap_or_else(|| key.address());
-            // Offline: the market is not read, so ticks are taken from the order itself. A real
-            // run reads them from the chain and checks them.
-            let meta = MarketMeta {
-                market_id: market.clone(),
-                kind: MarketKind::Spot,
-                ticker: String::new(),
-                base_denom: None,
-                quote_denom: String::new(),
-                base_decimals: None,
-                quote_decimals: 18,
-                price_tick: Decimal::new(1, price.scale()),
-                quantity_tick: Decimal::new(1, quantity.scale()),
-                min_notional: Decimal::ZERO,
-                maker_fee_rate: Decimal::ZERO,
-                taker_fee_rate: Decimal::ZERO,
-                initial_margin_ratio: None,
-                active: true,
-            };
-            let order = NewOrder {
-                market_id: market,
-                side,
-                price,
-                quantity,
-                post_only: true,
-                cid: "dry-run-1".into(),
-                leverage: None,
-            };
-            let batch = Batch {
-                creates: vec![order],
-                ..Batch::default()
-            };
-            let msg = msgs::batch_update(trader, trader.subaccount(0), &batch, &[meta])
-                .map_err(|e| e.to_string())?;
-            let any = proto::to_any(&msg);
-            let any = if granter.is_some() {
-                tx::exec(key.address(), vec![any])
-            } else {
-                any
-            };
-            let signed = tx::build_and_sign(&key, vec![any], &params(&net, &t)?)
+        (Some(k), _) => k.address(),
+        (None, Some(g)) => g,
+        (None, None) => return Err("--unsigned needs --granter".into()),
+    };
+    let spec = GrantSpec {
+        granter,
+        grantee: a.grantee,
+        subaccount: granter.subaccount(a.subaccount),
+        spot_markets: a.spot_markets,
+        derivative_markets: a.derivative_markets,
+        expires_at,
+    };
+    let msg = grant_msg(&spec).map_err(|e| e.to_string())?;
+    let any = proto::to_any(&msg);
+    match key {
+        None => print_unsigned_grant(&spec, &msg, &any.type_url),
+        Some(k) => {
+            let net = network(&a.tx.network)?;
+            let signed = tx::build_and_sign(&k, vec![any], &params(&net, &a.tx)?)
                 .map_err(|e| e.to_string())?;
             print_signed(&signed);
-            Ok(())
-        }
-        Cmd::Grant {
-            grantee,
-            granter,
-            spot_markets,
-            derivative_markets,
-            expires_in_days,
-            subaccount,
-            unsigned,
-            tx: t,
-        } => {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            let expires_at = now + i64::from(expires_in_days) * 86_400;
-            let key = if unsigned { None } else { Some(read_key()?) };
-            let granter = match (&key, granter) {
-                (Some(k), Some(g)) if k.address() != g => {
-                    return Err("--granter does not match the key on stdin".into())
-                }
-                (Some(k), _) => k.address(),
-                (None, Some(g)) => g,
-                (None, None) => return Err("--unsigned needs --granter".into()),
-            };
-            let spec = GrantSpec {
-                granter,
-                grantee,
-                subaccount: granter.subaccount(subaccount),
-                spot_markets,
-                derivative_markets,
-                expires_at,
-            };
-            let msg = grant_msg(&spec).map_err(|e| e.to_string())?;
-            let any = proto::to_any(&msg);
-            match key {
-                None => {
-                    let out = serde_json::json!({
-                        "type_url": any.type_url,
-                        "granter": msg.granter,
-                        "grantee": msg.grantee,
-                        "authorization": "/injective.exchange.v2.BatchUpdateOrdersAuthz",
-                        "subaccount_id": spec.subaccount.to_hex(),
-                        "spot_markets": spec.spot_markets,
-                        "derivative_markets": spec.derivative_markets,
-                        "expiration_unix": expires_at,
-                        "msg_any_value_hex": hex::encode(msg.encode_to_vec()),
-                    });
-                    println!("{out:#}");
-                }
-                Some(k) => {
-                    let net = network(&t.network)?;
-                    let signed = tx::build_and_sign(&k, vec![any], &params(&net, &t)?)
-                        .map_err(|e| e.to_string())?;
-                    print_signed(&signed);
-                }
-            }
-            Ok(())
         }
     }
+    Ok(())
+}
+
+/// The MsgGrant as JSON for an offline signer: the fields to check and the encoded message.
+fn print_unsigned_grant(spec: &GrantSpec, msg: &MsgGrant, type_url: &str) {
+    let out = serde_json::json!({
+        "type_url": type_url,
+        "granter": msg.granter,
+        "grantee": msg.grantee,
+        "authorization": "/injective.exchange.v2.BatchUpdateOrdersAuthz",
+        "subaccount_id": spec.subaccount.to_hex(),
+        "spot_markets": spec.spot_markets,
+        "derivative_markets": spec.derivative_markets,
+        "expiration_unix": spec.expires_at,
+        "msg_any_value_hex": hex::encode(msg.encode_to_vec()),
+    });
+    println!("{out:#}");
 }
