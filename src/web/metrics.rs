@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`, for signed-in users and API tokens only (bot ids and
-//! wallet names are business information). Written by hand: a handful of counters and one
-//! latency histogram do not need a metrics framework.
+//! wallet names are business information). Written by hand: a handful of gauges and counters
+//! and one latency histogram do not need a metrics framework. Every metric is documented in
+//! docs/METRICS.md; the alert rules in ops/monitoring/ use them.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,8 +53,11 @@ pub async fn track(State(app): State<Arc<AppState>>, req: Request, next: Next) -
 
 pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
     let mut out = String::new();
-    write_bots(&mut out, &app.bots.list());
+    let bots = app.bots.list();
+    write_bots(&mut out, &bots);
+    write_bot_figures(&mut out, &bots);
     write_counters(&mut out, app.bots.counters());
+    write_dependencies(&mut out, &super::health::cached(&app).await);
     write_latency(&mut out, &app.latency);
     (
         [(
@@ -75,6 +79,127 @@ fn write_bots(out: &mut String, bots: &[BotView]) {
         let n = bots.iter().filter(|b| b.state == state).count();
         let name = state.as_str();
         let _ = writeln!(out, "tradebot_bots{{state=\"{name}\"}} {n}");
+    }
+}
+
+/// The per-bot gauges: name, help, and the field of the bot's last `status` event they read.
+const BOT_FIGURES: [(&str, &str, &str); 6] = [
+    (
+        "tradebot_bot_realized_pnl",
+        "Realized PnL since the bot's start, in quote units (last status event).",
+        "realized_pnl",
+    ),
+    (
+        "tradebot_bot_unrealized_pnl",
+        "Unrealized PnL at the last mid price, in quote units (last status event).",
+        "unrealized_pnl",
+    ),
+    (
+        "tradebot_bot_position",
+        "Net position in base units, negative when short (last status event).",
+        "position",
+    ),
+    (
+        "tradebot_bot_fees",
+        "Fees paid since the bot's start, in quote units; negative for rebates.",
+        "fees",
+    ),
+    (
+        "tradebot_bot_fills",
+        "Fills since the bot's start (last status event).",
+        "fills",
+    ),
+    (
+        "tradebot_bot_open_orders",
+        "Resting orders of the bot (last status event).",
+        "open_orders",
+    ),
+];
+
+/// One line per bot: `tradebot_bot_info` (value 1, the state as a label), the crash restarts
+/// in a row, and the figures of its last status event (a bot that has sent none has none).
+fn write_bot_figures(out: &mut String, bots: &[BotView]) {
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_bot_info A bot the dashboard knows, with its state.\n# TYPE tradebot_bot_info gauge"
+    );
+    for b in bots {
+        let _ = writeln!(
+            out,
+            "tradebot_bot_info{{{},state=\"{}\"}} 1",
+            bot_labels(b),
+            b.state.as_str()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_bot_restarts Crash restarts in a row of the bot.\n# TYPE tradebot_bot_restarts gauge"
+    );
+    for b in bots {
+        let _ = writeln!(
+            out,
+            "tradebot_bot_restarts{{{}}} {}",
+            bot_labels(b),
+            b.restarts
+        );
+    }
+    for (name, help, field) in BOT_FIGURES {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for b in bots {
+            if let Some(v) = status_number(b, field) {
+                let _ = writeln!(out, "{name}{{{}}} {v}", bot_labels(b));
+            }
+        }
+    }
+}
+
+/// `bot_id`, `wallet`, `market` and `bot_type` labels, escaped as the exposition format says.
+fn bot_labels(b: &BotView) -> String {
+    format!(
+        "bot_id=\"{}\",wallet=\"{}\",market=\"{}\",bot_type=\"{}\"",
+        escape(&b.bot_id),
+        escape(&b.wallet),
+        escape(&b.market),
+        escape(&b.bot_type)
+    )
+}
+
+/// A label value with `\`, `"` and newlines escaped (Prometheus text format 0.0.4).
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// A figure of the last status event as exposition text: the bot sends decimals as strings
+/// (exact) and counts as numbers. Anything that is not a plain decimal number is left out
+/// rather than written as a broken sample.
+fn status_number(b: &BotView, field: &str) -> Option<String> {
+    let value = b.last_status.as_ref()?.get(field)?;
+    let text = match value {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    text.parse::<rust_decimal::Decimal>()
+        .ok()
+        .map(|d| d.normalize().to_string())
+}
+
+/// `tradebot_dependency_up{dependency}`: 1 when Vault (a token self-lookup) or the Docker
+/// engine (a ping through the socket proxy) answers the dashboard, 0 otherwise. The probe is
+/// the one the page banner uses, at most 2 s old.
+fn write_dependencies(out: &mut String, health: &super::health::Health) {
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_dependency_up Whether Vault and the Docker engine (through the socket proxy) answer the dashboard.\n# TYPE tradebot_dependency_up gauge"
+    );
+    for (name, problem) in [("vault", &health.vault), ("docker", &health.docker)] {
+        let _ = writeln!(
+            out,
+            "tradebot_dependency_up{{dependency=\"{name}\"}} {}",
+            u8::from(problem.is_none())
+        );
     }
 }
 
@@ -129,4 +254,96 @@ fn write_latency(out: &mut String, l: &Latency) {
     let sum = l.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
     let _ = writeln!(out, "tradebot_http_request_duration_seconds_sum {sum}");
     let _ = writeln!(out, "tradebot_http_request_duration_seconds_count {count}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bot(status: Option<serde_json::Value>) -> BotView {
+        BotView {
+            bot_id: "mm-1".into(),
+            wallet: "demo".into(),
+            market: "INJ/USDT".into(),
+            bot_type: "market_maker".into(),
+            operator: "otto".into(),
+            launch_id: "l-1".into(),
+            state: BotState::Running,
+            reason: None,
+            started_ms: 0,
+            ready_ms: None,
+            restarts: 2,
+            last_status: status,
+            pnl: None,
+            container_id: None,
+        }
+    }
+
+    #[test]
+    fn a_bot_with_a_status_has_every_figure_labelled_with_its_identity() {
+        let b = bot(Some(serde_json::json!({
+            "realized_pnl": "1.50", "unrealized_pnl": "-0.25", "position": "-3",
+            "fees": "0.0100", "fills": 7, "open_orders": 4
+        })));
+        let mut out = String::new();
+        write_bot_figures(&mut out, &[b]);
+        let l = r#"bot_id="mm-1",wallet="demo",market="INJ/USDT",bot_type="market_maker""#;
+        for line in [
+            format!("tradebot_bot_info{{{l},state=\"running\"}} 1"),
+            format!("tradebot_bot_restarts{{{l}}} 2"),
+            format!("tradebot_bot_realized_pnl{{{l}}} 1.5"),
+            format!("tradebot_bot_unrealized_pnl{{{l}}} -0.25"),
+            format!("tradebot_bot_position{{{l}}} -3"),
+            format!("tradebot_bot_fees{{{l}}} 0.01"),
+            format!("tradebot_bot_fills{{{l}}} 7"),
+            format!("tradebot_bot_open_orders{{{l}}} 4"),
+        ] {
+            assert!(out.lines().any(|x| x == line), "missing {line:?} in\n{out}");
+        }
+    }
+
+    #[test]
+    fn figures_that_are_absent_or_not_decimal_are_left_out() {
+        let none = bot(None);
+        let odd = bot(Some(serde_json::json!({
+            "realized_pnl": "NaN", "position": "12abc", "fees": true, "fills": "x", "open_orders": null
+        })));
+        let mut out = String::new();
+        write_bot_figures(&mut out, &[none, odd]);
+        let samples: Vec<&str> = out
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| {
+                !l.starts_with("tradebot_bot_info") && !l.starts_with("tradebot_bot_restarts")
+            })
+            .collect();
+        assert_eq!(samples, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape("a\nb"), r"a\nb");
+        assert_eq!(escape("INJ/USDT"), "INJ/USDT");
+    }
+
+    #[test]
+    fn dependencies_are_up_unless_the_probe_names_a_problem() {
+        let mut out = String::new();
+        write_dependencies(
+            &mut out,
+            &super::super::health::Health {
+                vault: Some("sealed".into()),
+                docker: None,
+            },
+        );
+        assert!(
+            out.contains("tradebot_dependency_up{dependency=\"vault\"} 0\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("tradebot_dependency_up{dependency=\"docker\"} 1\n"),
+            "{out}"
+        );
+    }
 }
