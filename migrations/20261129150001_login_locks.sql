@@ -10,7 +10,8 @@ CREATE TABLE login_locks (
     ip       TEXT NOT NULL DEFAULT '',
     until_ms INTEGER NOT NULL,
     level    INTEGER NOT NULL,
-    refused  INTEGER NOT NULL DEFAULT 0
+    refused  INTEGER NOT NULL DEFAULT 0,
+    reported INTEGER NOT NULL DEFAULT 0     -- 1 once the ended lock's count is in the audit log
 );
 CREATE INDEX login_locks_name ON login_locks (name);
 

@@ -216,7 +216,8 @@ async fn fail_one(
     };
     sqlx::query(
         "INSERT INTO login_locks (key, name, ip, until_ms, level, refused) VALUES (?, ?, ?, ?, ?, 0)
-         ON CONFLICT (key) DO UPDATE SET until_ms = excluded.until_ms, level = excluded.level",
+         ON CONFLICT (key) DO UPDATE SET until_ms = excluded.until_ms, level = excluded.level,
+           refused = 0, reported = 0",
     )
     .bind(&k.key)
     .bind(&k.name)
@@ -258,19 +259,16 @@ pub async fn flush_ended(
     p: &Policy,
     now_ms: i64,
 ) -> anyhow::Result<Vec<Summary>> {
-    let mut tx = pool.begin().await?;
+    // One statement, so concurrent sign-ins cannot report a period twice. `refused` keeps its
+    // value (the answer); `reported` marks it done until a new lock period resets both.
     let rows = sqlx::query(
-        "SELECT name, ip, until_ms, refused FROM login_locks WHERE until_ms <= ? AND refused > 0",
+        "UPDATE login_locks SET reported = 1 WHERE until_ms <= ? AND refused > 0 AND reported = 0
+         RETURNING name, ip, until_ms, refused",
     )
     .bind(now_ms)
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    sqlx::query("UPDATE login_locks SET refused = 0 WHERE until_ms <= ? AND refused > 0")
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    sqlx::query("DELETE FROM login_locks WHERE until_ms < ? AND refused = 0")
+    sqlx::query("DELETE FROM login_locks WHERE until_ms < ? AND (refused = 0 OR reported = 1)")
         .bind(now_ms.saturating_sub(p.window_ms))
         .execute(pool)
         .await?;
@@ -305,7 +303,8 @@ pub async fn unlock_address(pool: &SqlitePool, ip: IpAddr) -> anyhow::Result<Unl
     // Name keys end with `|<address>`.
     let suffix = format!("|{ip}");
     let rows = sqlx::query(
-        "DELETE FROM login_locks WHERE key LIKE 'name|%' AND substr(key, -length(?1)) = ?1 RETURNING refused",
+        "DELETE FROM login_locks WHERE key LIKE 'name|%' AND substr(key, -length(?1)) = ?1 
+         RETURNING CASE WHEN reported = 0 THEN refused ELSE 0 END AS refused",
     )
     .bind(&suffix)
     .fetch_all(pool)
@@ -327,7 +326,8 @@ pub async fn unlock_address(pool: &SqlitePool, ip: IpAddr) -> anyhow::Result<Unl
 async fn unlock_prefix(pool: &SqlitePool, prefix: &str) -> anyhow::Result<Unlocked> {
     // substr, not LIKE: a typed name may hold `%` or `_`.
     let rows = sqlx::query(
-        "DELETE FROM login_locks WHERE substr(key, 1, length(?1)) = ?1 RETURNING refused",
+        "DELETE FROM login_locks WHERE substr(key, 1, length(?1)) = ?1 
+         RETURNING CASE WHEN reported = 0 THEN refused ELSE 0 END AS refused",
     )
     .bind(prefix)
     .fetch_all(pool)

@@ -133,7 +133,10 @@ async fn unlock_by_name_and_by_address() {
         "ed untouched"
     );
     let addr = Key::address(&p, ip(5).unwrap()).unwrap();
-    assert!(check(pool, &[addr.clone()], 10).await.unwrap().is_some());
+    assert!(check(pool, std::slice::from_ref(&addr), 10)
+        .await
+        .unwrap()
+        .is_some());
     let u = unlock_address(pool, ip(5).unwrap()).await.unwrap();
     assert_eq!(u.keys, 2, "the address and ed from it");
     assert_eq!(check(pool, &[addr], 10).await.unwrap(), None);
