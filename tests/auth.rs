@@ -408,6 +408,7 @@ async fn huge_names_and_locked_floods_add_a_bounded_number_of_audit_bytes() {
     }
     let (rows, bytes) = audit_bytes().await;
     assert_eq!(rows, 6, "5 failures and 1 lock");
+    eprintln!("100 sign-ins, one 16 KiB name: {rows} audit rows, {bytes} bytes");
     assert!(bytes < 2_000, "{bytes} bytes");
     for i in 0..100 {
         let name = format!("{i:03}{}", "n".repeat(16 * 1024));
@@ -415,6 +416,7 @@ async fn huge_names_and_locked_floods_add_a_bounded_number_of_audit_bytes() {
     }
     let (rows, bytes) = audit_bytes().await;
     assert_eq!(rows, 6 + 21, "20 failures and 1 lock of address B");
+    eprintln!("+100 sign-ins, distinct 16 KiB names: {rows} audit rows, {bytes} bytes in all");
     assert!(bytes < 8_000, "{bytes} bytes");
     let stored = tradebot::audit::query(app.store.pool(), &Default::default())
         .await
