@@ -11,6 +11,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 pub mod actions {
     pub const LOGIN: &str = "login";
     pub const LOGIN_FAILED: &str = "login_failed";
+    /// Failures locked a user name from one address, or one address (details: until, level).
+    pub const LOGIN_LOCKED: &str = "login_locked";
+    /// One line per ended lock: how many attempts it refused (details: attempts).
+    pub const LOGIN_LOCK_REFUSED: &str = "login_lock_refused";
+    pub const LOGIN_UNLOCK: &str = "login_unlock";
     pub const LOGOUT: &str = "logout";
     pub const LOGOUT_ALL: &str = "logout_all";
     pub const USER_ADD: &str = "user_add";

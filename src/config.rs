@@ -115,11 +115,22 @@ pub struct AuthSettings {
     pub session_idle_minutes: u64,
     /// A session ends this long after login, however busy.
     pub session_absolute_hours: u64,
-    /// This many failed logins within `login_window_minutes` (per user name, and per client
-    /// address) lock logins for `login_lockout_minutes`.
+    /// This many failed logins for one user name from one client address within
+    /// `login_window_minutes` lock that name from that address for `login_lockout_minutes`.
+    /// Each further failure soon after a lock ends doubles it, up to
+    /// `login_lockout_max_minutes`. Other addresses are not affected.
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
     pub login_lockout_minutes: u64,
+    pub login_lockout_max_minutes: u64,
+    /// This many failed logins from one address, whatever the names, lock that address in the
+    /// same way (password spraying). 0 turns the per-address lock off.
+    pub login_max_failures_per_address: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (CIDRs, `/32` for one address).
+    /// Only when the connection comes from one of these is the header read, and then its
+    /// right-most address that is not itself a trusted proxy is the client. Empty: the
+    /// header is ignored and the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for AuthSettings {
@@ -130,6 +141,9 @@ impl Default for AuthSettings {
             login_max_failures: 5,
             login_window_minutes: 15,
             login_lockout_minutes: 15,
+            login_lockout_max_minutes: 24 * 60,
+            login_max_failures_per_address: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }

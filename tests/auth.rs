@@ -33,12 +33,16 @@ struct Browser {
 
 impl TestApp {
     async fn new() -> Self {
+        Self::with(AuthSettings::default()).await
+    }
+
+    async fn with(settings: AuthSettings) -> Self {
         let store = Store::memory().await.unwrap();
         let clock = Clock::manual(1_800_000_000_000);
         let dir = tempfile::tempdir().unwrap();
         let state = AuthState {
             store: store.clone(),
-            settings: AuthSettings::default(),
+            settings,
             data_dir: dir.path().to_owned(),
             clock: clock.clone(),
         };
@@ -192,39 +196,91 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     assert!(rows.iter().all(|r| r.ip == "192.0.2.10"));
 }
 
+const A: &str = "198.51.100.1:4000";
+const B: &str = "203.0.113.7:4000";
+
 #[tokio::test]
-async fn five_failures_lock_the_account_for_fifteen_minutes() {
+async fn five_failures_from_one_address_do_not_lock_the_user_out_from_another() {
     let app = TestApp::new().await;
-    app.add_user("bob", Role::Viewer).await;
-    for i in 0..5 {
-        // From different addresses: the per-name counter is what locks.
-        let peer = format!("198.51.100.{i}:4000");
-        let res = app.login_from("bob", "wrong password!", &peer).await;
+    app.add_user("bob", Role::Admin).await;
+    for _ in 0..5 {
+        let res = app.login_from("bob", "wrong password!", A).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
-    let res = app.login_from("bob", PW, "198.51.100.99:4000").await;
+    let res = app.login_from("bob", PW, A).await;
     assert_eq!(
         res.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "right password, but locked"
+        "right password, but locked from A"
     );
     let body = text(res).await;
     assert!(body.contains("try again after"), "{body}");
     assert!(body.contains("in 15 minutes"), "{body}");
-    app.clock.advance(15 * MIN + 1);
-    let res = app.login_from("bob", PW, "198.51.100.99:4000").await;
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "unlocked after 15 minutes"
+    let res = app.login_from("bob", PW, B).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "bob from B signs in");
+    // Failures spread over many addresses lock none of them.
+    for i in 0..10 {
+        let peer = format!("192.0.2.{i}:1");
+        let res = app.login_from("bob", "wrong password!", &peer).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = app.login_from("bob", PW, B).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_lock_grows_with_backoff_and_a_success_resets_it() {
+    let app = TestApp::new().await;
+    app.add_user("bob", Role::Viewer).await;
+    for _ in 0..5 {
+        app.login_from("bob", "wrong password!", A).await;
+    }
+    for minutes in [30, 60, 120] {
+        // Each lock ends; one more failure right away locks again, twice as long.
+        app.clock.advance(app_lock_left(&app).await + 1);
+        let res = app.login_from("bob", "wrong password!", A).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let body = text(res).await;
+        assert!(body.contains(&format!("in {minutes} minutes")), "{body}");
+    }
+    app.clock.advance(120 * MIN + 1);
+    let res = app.login_from("bob", PW, A).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "lock over");
+    // The success cleared the pair: four failures do not lock again.
+    for _ in 0..4 {
+        app.login_from("bob", "wrong password!", A).await;
+    }
+    let res = app.login_from("bob", PW, A).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let locks: Vec<_> = rows.iter().filter(|r| r.action == "login_locked").collect();
+    assert_eq!(locks.len(), 4, "one line per lock");
+    assert!(
+        locks[0].details.contains("\"level\":3"),
+        "{}",
+        locks[0].details
     );
+}
+
+/// How long the current lock of (bob, A) has left, from the database.
+async fn app_lock_left(app: &TestApp) -> i64 {
+    let until: i64 = sqlx_scalar(app, "SELECT MAX(until_ms) FROM login_locks").await;
+    until - app.clock.now_ms()
+}
+
+async fn sqlx_scalar(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Row;
+    let row = sqlx::query(sql).fetch_one(app.store.pool()).await.unwrap();
+    row.try_get::<Option<i64>, _>(0).unwrap().unwrap_or(0)
 }
 
 #[tokio::test]
 async fn one_address_guessing_many_names_is_locked() {
     let app = TestApp::new().await;
     app.add_user("carol", Role::Viewer).await;
-    for i in 0..5 {
+    for i in 0..20 {
         let res = app.login_raw(&format!("guess{i}"), "whatever pw").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
@@ -235,6 +291,158 @@ async fn one_address_guessing_many_names_is_locked() {
         res.status(),
         StatusCode::SEE_OTHER,
         "another address is fine"
+    );
+}
+
+#[tokio::test]
+async fn admins_unlock_a_user_on_the_users_page_and_it_is_audited() {
+    let app = TestApp::new().await;
+    app.add_user("root", Role::Admin).await;
+    app.add_user("dora", Role::Viewer).await;
+    for _ in 0..7 {
+        app.login_from("dora", "wrong password!", A).await;
+    }
+    assert_eq!(
+        app.login_from("dora", PW, A).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let root = app.login("root").await;
+    let page = text(app.get("/users", Some(&root.cookie)).await).await;
+    assert!(page.contains("sign-in locked until"), "{page}");
+    assert!(page.contains("/users/dora/unlock"), "{page}");
+    let viewer = app.login_from("dora", PW, B).await;
+    assert_eq!(viewer.status(), StatusCode::SEE_OTHER);
+    let res = app.submit(&root, "/users/dora/unlock", &[]).await;
+    assert!(text(res).await.contains("dora may sign in again"));
+    assert_eq!(
+        app.login_from("dora", PW, A).await.status(),
+        StatusCode::SEE_OTHER,
+        "unlocked"
+    );
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let unlock = rows.iter().find(|r| r.action == "login_unlock").unwrap();
+    assert_eq!(
+        (unlock.actor.as_str(), unlock.target.as_str()),
+        ("root", "dora")
+    );
+    // 3 refused attempts: the 6th and 7th wrong passwords and the right one during the lock.
+    assert!(
+        unlock.details.contains("\"refused_attempts\":3"),
+        "{}",
+        unlock.details
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    let settings = AuthSettings {
+        trusted_proxies: vec!["172.20.0.1/32".parse().unwrap()],
+        ..AuthSettings::default()
+    };
+    let app = TestApp::with(settings).await;
+    app.add_user("erin", Role::Viewer).await;
+    let login = |peer: &'static str, xff: &'static str, pw: &'static str| {
+        let mut req = post("/login", form(&[("name", "erin"), ("password", pw)]));
+        req.headers_mut()
+            .insert("x-forwarded-for", xff.parse().unwrap());
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        app.send(req)
+    };
+    // An untrusted peer forging the header: its own address is recorded and locked.
+    for i in 0..5 {
+        let xff: &'static str = ["10.9.9.1", "10.9.9.2", "10.9.9.3", "10.9.9.4", "10.9.9.5"][i];
+        login("198.51.100.66:1", xff, "wrong password!").await;
+    }
+    let res = login("198.51.100.66:1", "10.9.9.9", PW).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "forgery ignored"
+    );
+    // Behind the trusted proxy, clients are told apart by the forwarded address.
+    for _ in 0..5 {
+        login("172.20.0.1:9", "1.2.3.4, 203.0.113.50", "wrong password!").await;
+    }
+    let res = login("172.20.0.1:9", "203.0.113.50", PW).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = login("172.20.0.1:9", "203.0.113.51", PW).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "another client behind the proxy"
+    );
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let ips: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.ip.as_str()).collect();
+    assert_eq!(
+        ips.into_iter().collect::<Vec<_>>(),
+        ["198.51.100.66", "203.0.113.50", "203.0.113.51"]
+    );
+}
+
+#[tokio::test]
+async fn huge_names_and_locked_floods_add_a_bounded_number_of_audit_bytes() {
+    let app = TestApp::new().await;
+    let audit_bytes = || async {
+        let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+            .await
+            .unwrap();
+        let bytes: usize = rows
+            .iter()
+            .map(|r| r.actor.len() + r.action.len() + r.target.len() + r.ip.len() + r.details.len())
+            .sum();
+        (rows.len(), bytes)
+    };
+    // 100 requests with the same 16 KiB name, then 100 with distinct ones.
+    let same = "m".repeat(16 * 1024);
+    for _ in 0..100 {
+        let res = app.login_from(&same, "whatever pw", A).await;
+        assert!(
+            text(res).await.len() < 16 * 1024,
+            "the page does not echo it whole"
+        );
+    }
+    let (rows, bytes) = audit_bytes().await;
+    assert_eq!(rows, 6, "5 failures and 1 lock");
+    eprintln!("100 sign-ins, one 16 KiB name: {rows} audit rows, {bytes} bytes");
+    assert!(bytes < 2_000, "{bytes} bytes");
+    for i in 0..100 {
+        let name = format!("{i:03}{}", "n".repeat(16 * 1024));
+        app.login_from(&name, "whatever pw", B).await;
+    }
+    let (rows, bytes) = audit_bytes().await;
+    assert_eq!(rows, 6 + 21, "20 failures and 1 lock of address B");
+    eprintln!("+100 sign-ins, distinct 16 KiB names: {rows} audit rows, {bytes} bytes in all");
+    assert!(bytes < 8_000, "{bytes} bytes");
+    let stored = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|r| r.actor.chars().count() <= 64));
+    // Once the locks end, one line each with the number of attempts they refused.
+    app.clock.advance(15 * MIN + 1);
+    app.login_from("someone", "whatever pw", "192.0.2.200:1")
+        .await;
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let mut counts: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.action == "login_lock_refused")
+        .map(|r| r.details.as_str())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert!(
+        counts.iter().any(|d| d.contains("\"attempts\":95")),
+        "{counts:?}"
+    );
+    assert!(
+        counts.iter().any(|d| d.contains("\"attempts\":80")),
+        "{counts:?}"
     );
 }
 
@@ -412,6 +620,9 @@ async fn logout_everywhere_ends_every_session_of_the_user() {
     let laptop = app.login("hank").await;
     let phone = app.login("hank").await;
     let other = app.login("ivy").await;
+    let hank_token = new_token(&app, &laptop).await;
+    let ivy_token = new_token(&app, &other).await;
+    assert_eq!(me_with(&app, &hank_token).await, StatusCode::OK);
     let res = app.submit(&laptop, "/logout-all", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(res.headers()[header::SET_COOKIE]
@@ -428,6 +639,14 @@ async fn logout_everywhere_ends_every_session_of_the_user() {
         app.get("/account", Some(&other.cookie)).await.status(),
         StatusCode::OK
     );
+    // API tokens end too; other users' stay.
+    assert_eq!(me_with(&app, &hank_token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me_with(&app, &ivy_token).await, StatusCode::OK);
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let all = rows.iter().find(|r| r.action == "logout_all").unwrap();
+    assert_eq!(all.details, r#"{"api_tokens":1,"sessions":2}"#);
     // Plain logout ends only its own session.
     let a = app.login("ivy").await;
     app.submit(&a, "/logout", &[]).await;
@@ -439,6 +658,20 @@ async fn logout_everywhere_ends_every_session_of_the_user() {
         app.get("/account", Some(&other.cookie)).await.status(),
         StatusCode::OK
     );
+}
+
+/// A new API token made on the account page of `b`.
+async fn new_token(app: &TestApp, b: &Browser) -> String {
+    let html = text(app.submit(b, "/account/tokens", &[("name", "t")]).await).await;
+    format!("tb_{}", between(&html, "value=\"tb_", "\""))
+}
+
+async fn me_with(app: &TestApp, token: &str) -> StatusCode {
+    let req = Request::get("/api/me")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await.status()
 }
 
 #[tokio::test]
@@ -467,13 +700,21 @@ async fn api_tokens_are_shown_once_work_as_bearer_and_can_be_revoked() {
     // Not shown again.
     let page = text(app.get("/account", Some(&b.cookie)).await).await;
     assert!(!page.contains(&token));
-    // Bearer requests need no CSRF token (no ambient credential).
+    // A token cannot mint tokens (a stolen one would outlive its revocation).
     let req = Request::post("/account/tokens")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("name=second"))
         .unwrap();
-    assert_eq!(app.send(req).await.status(), StatusCode::OK);
+    let res = app.send(req).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = text(res).await;
+    assert!(
+        body.contains("only be created from a signed-in browser session"),
+        "{body}"
+    );
+    let page = text(app.get("/account", Some(&b.cookie)).await).await;
+    assert!(!page.contains("second"), "no token was made");
     let id = between(&page, "/account/tokens/", "/revoke");
     let res = app
         .submit(&b, &format!("/account/tokens/{id}/revoke"), &[])
@@ -594,4 +835,60 @@ async fn stylesheet_is_cached_long_and_templates_escape() {
     let html = text(res).await;
     assert!(!html.contains("<script>x"), "auto-escaped");
     assert!(html.contains("/static/app.css?v="));
+}
+
+#[tokio::test]
+async fn the_cli_unlocks_a_user_and_it_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    let p = auth::ratelimit::Policy::from(&AuthSettings::default());
+    let keys = [auth::ratelimit::Key::name_from(
+        &p,
+        "gus",
+        Some([198, 51, 100, 1].into()),
+    )];
+    for t in 0..5 {
+        auth::ratelimit::record_failure(store.pool(), &p, &keys, t)
+            .await
+            .unwrap();
+    }
+    assert!(auth::ratelimit::check(store.pool(), &keys, 10)
+        .await
+        .unwrap()
+        .is_some());
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tradebot"))
+            .args(args)
+            .env("TRADEBOT_DATA_DIR", dir.path())
+            .env_remove("TRADEBOT_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["users", "unlock", "--name", "GUS"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("gus: 1 lock(s) lifted"));
+    assert_eq!(
+        auth::ratelimit::check(store.pool(), &keys, 10)
+            .await
+            .unwrap(),
+        None
+    );
+    let rows = tradebot::audit::query(store.pool(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            rows[0].actor.as_str(),
+            rows[0].action.as_str(),
+            rows[0].target.as_str()
+        ),
+        ("cli", "login_unlock", "gus")
+    );
+    // Bad input: a non-zero exit and one line.
+    let out = cli(&["users", "unlock"]);
+    assert!(!out.status.success());
+    let out = cli(&["users", "unlock", "--address", "not-an-ip"]);
+    assert!(!out.status.success());
+    let out = cli(&["users", "unlock", "--address", "198.51.100.1"]);
+    assert!(out.status.success(), "{out:?}");
 }

@@ -628,3 +628,59 @@ async fn a_create_the_daemon_refuses_is_answered_without_the_daemons_text() {
     );
     assert!(app.net.our_containers().is_empty());
 }
+
+/// A client of the real HTTPS dashboard whose connections come from `local` (any 127/8 address
+/// is loopback on Linux, so two clients have two real peer addresses).
+fn client_from(app: &TestApp, local: [u8; 4]) -> reqwest::Client {
+    let ca = std::fs::read(app.data_dir.path().join("data/tls/ca.pem")).unwrap();
+    reqwest::Client::builder()
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(&ca).unwrap())
+        .local_address(std::net::IpAddr::from(local))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, c: &reqwest::Client, password: &str, xff: &str) -> StatusCode {
+    let url = format!("{}/login", app.url).replace("localhost", "127.0.0.1");
+    c.post(url)
+        .header("x-forwarded-for", xff)
+        .form(&[("name", "otto"), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_a_failing_address_cannot_lock_the_user_out_and_forged_addresses_are_ignored() {
+    let app = spawn_app("db7", &[]).await;
+    let (a, b) = (
+        client_from(&app, [127, 0, 0, 1]),
+        client_from(&app, [127, 0, 0, 2]),
+    );
+    for _ in 0..5 {
+        let s = sign_in(&app, &a, "wrong password!!", "198.51.100.7").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = sign_in(&app, &a, app::PASSWORD, "198.51.100.8").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "locked from 127.0.0.1");
+    let s = sign_in(&app, &b, app::PASSWORD, "127.0.0.1").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "otto signs in from 127.0.0.2");
+    let rows = tradebot::audit::query(app.store.pool(), &Default::default())
+        .await
+        .unwrap();
+    let at = |action: &str| -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r.action == action)
+            .map(|r| r.ip.as_str())
+            .collect()
+    };
+    assert_eq!(
+        at("login_failed"),
+        ["127.0.0.1"; 5],
+        "the forged header is ignored"
+    );
+    assert_eq!(at("login_locked"), ["127.0.0.1"]);
+    assert_eq!(at("login"), ["127.0.0.2"]);
+}

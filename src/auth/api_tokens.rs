@@ -1,5 +1,7 @@
 //! API tokens for scripts: `Authorization: Bearer tb_<64 hex>`. Shown once at creation;
-//! the database keeps the SHA-256. A token acts with its user's current role.
+//! the database keeps the SHA-256. A token acts with its user's current role. Tokens are
+//! created only from a signed-in browser session (never with another token, so a stolen token
+//! cannot outlive its revocation), and "log out everywhere" revokes them all.
 
 use secrecy::SecretString;
 use sqlx::{Row, SqlitePool};
@@ -92,6 +94,15 @@ pub async fn revoke(pool: &SqlitePool, user_id: i64, id: i64) -> anyhow::Result<
             .fetch_optional(pool)
             .await?;
     Ok(name)
+}
+
+/// Deletes every token of the user ("log out everywhere"); returns how many.
+pub async fn revoke_all(pool: &SqlitePool, user_id: i64) -> anyhow::Result<u64> {
+    let r = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected())
 }
 
 /// The user of a bearer token, if it is valid and the account enabled.

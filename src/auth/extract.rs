@@ -2,10 +2,9 @@
 //! `Viewer`/`Operator`/`Admin` that only this module can build. A failure is a [`Rejection`];
 //! the web layer turns it into a response.
 
-use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 
@@ -306,30 +305,6 @@ role_proof!(
     Admin,
     admin_check
 );
-
-/// The client's address, when the server recorded it (`ConnectInfo<SocketAddr>`).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl ClientIp {
-    /// For database columns: the address or "".
-    pub fn text(&self) -> String {
-        self.0.map(|ip| ip.to_string()).unwrap_or_default()
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod users;
 
 mod bootstrap;
+mod client_ip;
 mod csrf;
 mod extract;
 mod role;
@@ -28,8 +29,9 @@ use std::path::PathBuf;
 pub use bootstrap::{
     ensure_first_admin, forget_initial_password, FirstAdmin, INITIAL_PASSWORD_FILE,
 };
+pub use client_ip::ClientIp;
 pub use csrf::{csrf_layer, CsrfChecked};
-pub use extract::{Admin, ClientIp, CurrentUser, Operator, Via, Viewer};
+pub use extract::{Admin, CurrentUser, Operator, Via, Viewer};
 pub use rejection::{Reason, Rejection};
 pub use role::Role;
 

@@ -38,7 +38,8 @@ pub enum Command {
     /// Wallet key lifecycle: generate, import, list, rotate, rollback, destroy-version.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
-    /// Dashboard accounts: add (e.g. the first admin), list, set-role, disable, reset-password.
+    /// Dashboard accounts: add (e.g. the first admin), list, set-role, disable, reset-password,
+    /// unlock.
     #[command(subcommand)]
     Users(users::UsersCommand),
 }

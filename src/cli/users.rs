@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{self, actions, Entry, Outcome};
 use crate::auth::users::{self, UserError, UserName};
-use crate::auth::{password, sessions, Role};
+use crate::auth::{password, ratelimit, sessions, Role};
 use crate::clock::{format_ms, now_ms};
 use crate::config::Settings;
 use crate::store::Store;
@@ -43,6 +43,13 @@ pub enum UsersCommand {
         #[arg(long)]
         name: UserName,
     },
+    /// Lift login locks: of a user name from every address, or of one client address.
+    Unlock {
+        #[arg(long, required_unless_present = "address", conflicts_with = "address")]
+        name: Option<UserName>,
+        #[arg(long)]
+        address: Option<std::net::IpAddr>,
+    },
 }
 
 pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
@@ -58,6 +65,7 @@ pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
         UsersCommand::SetRole { name, role } => set_role(&store, &name, role).await,
         UsersCommand::Disable { name } => disable(&store, &name).await,
         UsersCommand::ResetPassword { name } => reset_password(&store, &name).await,
+        UsersCommand::Unlock { name, address } => unlock(&store, name, address).await,
     }
 }
 
@@ -139,6 +147,36 @@ async fn reset_password(store: &Store, name: &UserName) -> anyhow::Result<()> {
     )
     .await?;
     println!("{name} must choose a new password at next login");
+    Ok(())
+}
+
+/// `users unlock`: the name's (or address's) failures and locks are forgotten, audited with
+/// how many locks ended and how many attempts they had refused.
+async fn unlock(
+    store: &Store,
+    name: Option<UserName>,
+    address: Option<std::net::IpAddr>,
+) -> anyhow::Result<()> {
+    let pool = store.pool();
+    let (target, done) = match (name, address) {
+        (Some(name), _) => (
+            name.to_string(),
+            ratelimit::unlock_name(pool, name.as_str()).await?,
+        ),
+        (None, Some(ip)) => (ip.to_string(), ratelimit::unlock_address(pool, ip).await?),
+        (None, None) => bail!("give --name or --address"),
+    };
+    let details = serde_json::json!({ "locks": done.keys, "refused_attempts": done.refused });
+    let entry = Entry {
+        actor: "cli",
+        action: actions::LOGIN_UNLOCK,
+        target: &target,
+        ip: None,
+        details,
+        result: Outcome::Ok,
+    };
+    audit::record(pool, entry).await?;
+    println!("{target}: {} lock(s) lifted", done.keys);
     Ok(())
 }
 

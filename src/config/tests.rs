@@ -142,3 +142,29 @@ fn bad_subnet_is_refused() {
         .unwrap_err();
     assert!(format!("{err:#}").contains("bots_subnet"));
 }
+
+#[test]
+fn trusted_proxies_are_parsed_as_cidrs_and_bad_ones_refused() {
+    let s = Settings::load_from(
+        None,
+        env(&[(
+            "TRADEBOT_AUTH__TRUSTED_PROXIES",
+            r#"["10.0.0.2/32", "fd00::/8"]"#,
+        )]),
+    )
+    .unwrap();
+    assert_eq!(s.auth.trusted_proxies.len(), 2);
+    assert!(s.auth.trusted_proxies[0].contains(&"10.0.0.2".parse::<std::net::IpAddr>().unwrap()));
+    let err = Settings::load_from(
+        None,
+        env(&[("TRADEBOT_AUTH__TRUSTED_PROXIES", r#"["10.0.0.2"]"#)]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("invalid configuration"), "{err}");
+    assert!(!err.to_string().contains('\n'), "one line: {err}");
+    assert!(Settings::load_from(None, Vec::new())
+        .unwrap()
+        .auth
+        .trusted_proxies
+        .is_empty());
+}

@@ -110,6 +110,7 @@ impl Application {
             latency: metrics::Latency::default(),
             health: health::Cache::default(),
         });
+        drop(account::spawn_lock_summaries(AuthState::from_ref(&state)));
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(tls),

@@ -4,6 +4,7 @@
 mod audit;
 mod login;
 mod profile;
+mod throttle;
 mod users;
 
 use axum::extract::{FromRef, FromRequest, Request};
@@ -35,6 +36,7 @@ where
         .route("/users/{name}/disable", post(users::disable))
         .route("/users/{name}/enable", post(users::enable))
         .route("/users/{name}/reset-password", post(users::reset_password))
+        .route("/users/{name}/unlock", post(users::unlock))
         .route("/audit", get(audit::page))
         .route("/audit.csv", get(audit::csv))
         .route("/api/me", get(profile::me))
@@ -50,6 +52,11 @@ pub fn test_router(state: AuthState) -> Router {
             csrf_layer,
         ))
         .with_state(state)
+}
+
+/// Writes each ended login lock's count of refused attempts to the audit log, every minute.
+pub fn spawn_lock_summaries(auth: AuthState) -> tokio::task::JoinHandle<()> {
+    throttle::spawn_flush(auth)
 }
 
 /// `axum::Form` with a sentence instead of the deserializer's text on a bad form.

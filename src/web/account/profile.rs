@@ -166,6 +166,20 @@ pub(super) async fn create_token(
     _: CsrfChecked,
     HumanForm(form): HumanForm<TokenForm>,
 ) -> Result<Response, WebError> {
+    if user.session_id().is_none() {
+        // A token minting tokens would outlive its own revocation.
+        let mut refused = entry(
+            &user,
+            actions::API_TOKEN_CREATE,
+            ip,
+            serde_json::json!({ "reason": "with an API token" }),
+        );
+        refused.result = crate::audit::Outcome::Denied;
+        audit(&auth, refused).await;
+        return Err(WebError::forbidden(
+            "API tokens can only be created from a signed-in browser session, not with an API token",
+        ));
+    }
     let name = match api_tokens::check_name(&form.name) {
         Ok(n) => n,
         Err(msg) => return account_page(&auth, &user, None, Some(msg), None).await,

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
 use crate::auth::users::{UserError, UserName};
-use crate::auth::{password, sessions, users, Admin, AuthState, ClientIp, CsrfChecked, Role};
+use crate::auth::{
+    password, ratelimit, sessions, users, Admin, AuthState, ClientIp, CsrfChecked, Role,
+};
 use crate::clock::format_ms;
 use crate::web::error::WebError;
 use crate::web::view::{render, Chrome};
@@ -32,6 +34,8 @@ struct UserRow {
     disabled: bool,
     must_change: bool,
     created: String,
+    /// "until HH:MM (from N addresses)" while this name is locked from some address.
+    locked: Option<String>,
 }
 
 async fn users_page(
@@ -43,16 +47,26 @@ async fn users_page(
     let list = users::list(auth.store.pool())
         .await
         .map_err(|e| internal(&e))?;
+    let locks = ratelimit::locked_names(auth.store.pool(), auth.clock.now_ms())
+        .await
+        .map_err(|e| internal(&e))?;
+    let locked = |name: &str| {
+        locks.iter().find(|l| l.0 == name).map(|(_, until, n)| {
+            let s = if *n == 1 { "" } else { "es" };
+            format!("{} ({n} address{s})", format_ms(*until, false))
+        })
+    };
     let page = UsersPage {
         chrome: Chrome::new(admin, "users"),
         users: list
             .into_iter()
             .map(|u| UserRow {
-                name: u.name,
                 role: u.role,
                 disabled: u.disabled,
                 must_change: u.must_change_password,
                 created: format_ms(u.created_ms, false),
+                locked: locked(&u.name),
+                name: u.name,
             })
             .collect(),
         roles: Role::ALL,
@@ -276,5 +290,30 @@ pub(super) async fn reset_password(
     )
     .await;
     let notice = format!("{name} has a temporary password and must choose a new one at login.");
+    users_page(&auth, &admin, Some(notice), None).await
+}
+
+/// Lifts the sign-in locks of `name` from every address (audited with what it ended).
+pub(super) async fn unlock(
+    State(auth): State<AuthState>,
+    ip: ClientIp,
+    admin: Admin,
+    _: CsrfChecked,
+    Path(name): Path<String>,
+) -> PageResult {
+    let name = match name.parse::<UserName>() {
+        Ok(n) => n,
+        Err(msg) => return users_page(&auth, &admin, None, Some(msg)).await,
+    };
+    let done = ratelimit::unlock_name(auth.store.pool(), name.as_str())
+        .await
+        .map_err(|e| internal(&e))?;
+    let details = serde_json::json!({ "locks": done.keys, "refused_attempts": done.refused });
+    audit(
+        &auth,
+        entry(&admin, actions::LOGIN_UNLOCK, name.as_str(), ip, details),
+    )
+    .await;
+    let notice = format!("{name} may sign in again from every address.");
     users_page(&auth, &admin, Some(notice), None).await
 }
