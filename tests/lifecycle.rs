@@ -80,6 +80,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
         pids_limit: 64,
+        logs: tradebot::runtime::LogLimits::new("10m", 3).unwrap(),
     };
     World {
         bao,
