@@ -117,14 +117,15 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let policy = RestartPolicy::new(cfg.restart_max, cfg.restart_base);
         let ran_for =
             ready_ms.map(|r| Duration::from_millis(u64::try_from(now_ms() - r).unwrap_or(0)));
-        let reason_of = |d| policy.describe(&verdict.says, d);
+        let says = verdict.says.clone();
+        let reason_of = |d| policy.describe(&says, d);
         let decision = self.registry().with(|bots| {
             let b = bots.get_mut(bot_id)?;
             let (restarts, decision) = policy.after_crash(b.restarts, ran_for);
             b.restarts = restarts;
             b.container_id = None;
             b.reason = Some(reason_of(decision));
-            b.ended = Some(verdict.clone());
+            b.ended = Some(verdict);
             Some(decision)
         });
         let Some(decision) = decision else { return };
