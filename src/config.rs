@@ -105,6 +105,20 @@ pub struct BotSettings {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids_limit: i64,
+    /// Each bot's json-file log is rotated at this size (`10m`) ...
+    #[serde(default = "default_log_max_size")]
+    pub log_max_size: String,
+    /// ... keeping at most this many files (the socket proxy refuses unbounded logs).
+    #[serde(default = "default_log_max_file")]
+    pub log_max_file: u32,
+}
+
+fn default_log_max_size() -> String {
+    "10m".into()
+}
+
+fn default_log_max_file() -> u32 {
+    3
 }
 
 /// Dashboard sessions and login throttling.
@@ -214,6 +228,8 @@ impl Default for Settings {
                 memory_bytes: 64 * 1024 * 1024,
                 nano_cpus: 500_000_000,
                 pids_limit: 64,
+                log_max_size: default_log_max_size(),
+                log_max_file: default_log_max_file(),
             },
             log: LogSettings {
                 format: LogFormat::Pretty,

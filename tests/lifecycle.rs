@@ -80,6 +80,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
         pids_limit: 64,
+        logs: tradebot::runtime::LogLimits::new("10m", 3).unwrap(),
     };
     World {
         bao,
@@ -373,5 +374,359 @@ async fn ten_concurrent_starts_succeed_and_a_busy_wallet_is_refused() {
     let stops = m.stop_all("admin").await;
     assert_eq!(stops.len(), 11);
     assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+    assert!(w.net.our_containers().is_empty());
+}
+
+/// A TCP relay in front of the proxy that can be taken down (every connection cut, the port
+/// closed) and brought back on the same port: the proxy restarting, as the dashboard sees it.
+struct Relay {
+    addr: std::net::SocketAddr,
+    target: String,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target_url: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay = Self {
+            addr: listener.local_addr().unwrap(),
+            target: target_url.trim_start_matches("http://").to_owned(),
+            tasks: Default::default(),
+        };
+        relay.serve(listener);
+        relay
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let target = self.target.clone();
+        let tasks = self.tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept);
+    }
+
+    fn down(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+
+    async fn up(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+async fn runs_of(store: &Store, bot_id: &str, secs: u64) -> Vec<tradebot::store::Run> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let runs = store.runs(bot_id, 5).await.unwrap();
+        if !runs.is_empty() {
+            return runs;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no run of {bot_id} archived within {secs} s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn audit_actions(store: &Store, bot_id: &str) -> Vec<(String, String)> {
+    let filter = tradebot::audit::Filter {
+        text: Some(bot_id.to_owned()),
+        ..Default::default()
+    };
+    tradebot::audit::query(store.pool(), &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.actor, r.action))
+        .collect()
+}
+
+/// Input 1 of issue 14: the proxy goes down, the bot is killed, the proxy comes back. Within
+/// seconds of the event stream coming back the death is seen (exit 137) and handled like any
+/// crash: archived, counted, relaunched with backoff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
+    let w = world("lc6", &["lc6-a"]).await;
+    let relay = Relay::start(&w.proxy.url).await;
+    let runtime = DockerRuntime::connect(&relay.url(), &w.proxy.token).unwrap();
+    let m = BotManager::new(runtime, w.broker.clone(), w.store.clone(), w.cfg.clone());
+    drop(m.spawn_event_watch());
+    let bot = m
+        .start(request("lc6-a", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let container = bot.container_id.clone().unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    relay.down();
+    assert!(docker(&["kill", &container]).0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        m.get(&bot.bot_id).unwrap().state,
+        BotState::Running,
+        "with the proxy down the dashboard cannot know yet"
+    );
+    assert!(w.store.runs(&bot.bot_id, 5).await.unwrap().is_empty());
+
+    let back = std::time::Instant::now();
+    relay.up().await;
+    let runs = runs_of(&w.store, &bot.bot_id, 15).await;
+    let seen_after = back.elapsed();
+    println!(
+        "death seen {} ms after the proxy came back",
+        seen_after.as_millis()
+    );
+    assert_eq!(runs[0].exit_code, Some(137), "{runs:?}");
+    assert_eq!(runs[0].outcome, "crashed");
+    assert_eq!(
+        runs[0].reason,
+        "killed by signal SIGKILL (exit code 137) (seen when the engine's event stream came back)"
+    );
+    assert!(seen_after < Duration::from_secs(10), "{seen_after:?}");
+    assert_eq!(
+        m.counters()
+            .crashes
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    wait_until("the crashed bot to run again", 40, || {
+        m.get(&bot.bot_id).is_some_and(|b| {
+            b.state == BotState::Running && b.container_id.as_deref() != Some(&container)
+        })
+    })
+    .await;
+    let again = m.get(&bot.bot_id).unwrap();
+    assert_eq!(again.restarts, 1);
+    assert!(
+        !container_exists(&container),
+        "the dead container is removed"
+    );
+    assert_eq!(m.bots_on_wallet("lc6-a"), vec![bot.bot_id.clone()]);
+    let actions = audit_actions(&w.store, &bot.bot_id).await;
+    assert!(
+        actions.contains(&("engine".into(), "bot_ended".into())),
+        "{actions:?}"
+    );
+    let stops = m.stop_all("admin").await;
+    assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+}
+
+/// Input 2 of issue 14: a bot killed while the dashboard was down is handled like a crash at
+/// recovery (relaunched with backoff, whose start-up cancels what rests on the venue), and its
+/// last known status (position) is kept meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_killed_while_the_dashboard_was_down_is_relaunched_at_recovery() {
+    let w = world("lc7", &["lc7-a"]).await;
+    let first = w.manager();
+    let bot = first
+        .start(request("lc7-a", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let container = bot.container_id.clone().unwrap();
+    wait_until("a status event", 20, || {
+        first
+            .get(&bot.bot_id)
+            .is_some_and(|b| b.last_status.is_some())
+    })
+    .await;
+    drop(first);
+    assert!(docker(&["kill", &container]).0);
+
+    let second = w.manager();
+    assert_eq!(second.recover().await.unwrap(), 1);
+    let b = second.get(&bot.bot_id).unwrap();
+    assert_eq!(b.state, BotState::Starting, "{:?}", b.reason);
+    let ended = b.ended.clone().expect("why it ended");
+    assert_eq!(ended.ending, tradebot::bots::Ending::Signal(9));
+    assert_eq!(ended.seen, tradebot::bots::Seen::WhileDown);
+    assert_eq!(ended.next, tradebot::bots::Next::Restart);
+    assert_eq!(
+        ended.says,
+        "while the dashboard was down: killed by signal SIGKILL (exit code 137)"
+    );
+    let position = b
+        .last_status
+        .as_ref()
+        .and_then(|s| s.get("position").cloned());
+    assert!(position.is_some(), "the last known position is kept: {b:?}");
+    let runs = w.store.runs(&bot.bot_id, 5).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].exit_code, Some(137));
+    assert_eq!(runs[0].outcome, "crashed");
+    wait_until("the bot to be relaunched", 40, || {
+        second.get(&bot.bot_id).is_some_and(|b| {
+            b.state == BotState::Running && b.container_id.as_deref() != Some(&container)
+        })
+    })
+    .await;
+    let b = second.get(&bot.bot_id).unwrap();
+    assert_eq!(b.restarts, 1);
+    assert!(b.ended.is_none(), "a ready run clears the last ending");
+    let stops = second.stop_all("admin").await;
+    assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+}
+
+/// A create through the real proxy, raw, with `host_config`; returns the status line and body.
+async fn raw_create(proxy: &Proxy, image: &str, stack: &str, host_config: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = format!(
+        r#"{{"Image":"{image}","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"{stack}"}},"HostConfig":{{{host_config}}}}}"#
+    );
+    let token = secrecy::ExposeSecret::expose_secret(&proxy.token).to_owned();
+    let request = format!(
+        "POST /v1.47/containers/create?name=tradebot-bot-raw-{} HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        rand::random::<u32>(),
+        body.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(proxy.url.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+/// Input 3 of issue 14 (`docker stop` from outside: stopped, not relaunched, audited) and its
+/// sibling (`docker rm -f`: failed, orders may rest); input 5 (every bot container has bounded
+/// json-file logs, and the real proxy refuses a create without them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() {
+    let w = world("lc8", &["lc8-a", "lc8-b"]).await;
+    let m = w.manager();
+    let watch = m.spawn_event_watch();
+    let a = m
+        .start(request("lc8-a", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let b = m
+        .start(request("lc8-b", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let (ca, cb) = (
+        a.container_id.clone().unwrap(),
+        b.container_id.clone().unwrap(),
+    );
+    let logs = docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", &ca]).1;
+    assert_eq!(
+        logs.trim(),
+        r#"{"Type":"json-file","Config":{"max-file":"3","max-size":"10m"}}"#
+    );
+    for (hc, why) in [
+        ("", "HostConfig.LogConfig"),
+        (r#""LogConfig":{"Type":"json-file"}"#, "max-size"),
+        (
+            r#""LogConfig":{"Type":"json-file","Config":{"max-size":"10m","max-file":"1000"}}"#,
+            "max-file",
+        ),
+    ] {
+        let answer = raw_create(&w.proxy, &w.cfg.image, &w.cfg.stack, hc).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "{hc}: {answer}");
+        assert!(answer.contains(why), "{hc}: {answer}");
+    }
+
+    assert!(docker(&["stop", &ca]).0);
+    wait_until("the outside stop to be recorded", 20, || {
+        m.get(&a.bot_id)
+            .is_some_and(|x| x.state == BotState::Stopped)
+    })
+    .await;
+    let got = m.get(&a.bot_id).unwrap();
+    assert_eq!(
+        got.reason.as_deref(),
+        Some("stopped outside the dashboard (docker stop); it cancelled its orders")
+    );
+    let ended = got.ended.unwrap();
+    assert_eq!(ended.ending, tradebot::bots::Ending::StoppedOutside);
+    assert_eq!(ended.exit_code, Some(0));
+    let runs = w.store.runs(&a.bot_id, 5).await.unwrap();
+    assert_eq!(
+        (runs[0].outcome.as_str(), runs[0].exit_code),
+        ("stopped", Some(0))
+    );
+    assert!(audit_actions(&w.store, &a.bot_id)
+        .await
+        .contains(&("engine".into(), "bot_stopped_outside".into())));
+
+    // Removed while nobody watched (`docker rm -f` while the dashboard watches is first a
+    // SIGKILL, the `signal` row): the next reconciliation finds no container at all.
+    watch.abort();
+    assert!(docker(&["rm", "-f", &cb]).0);
+    assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Running);
+    assert_eq!(
+        m.reconcile(tradebot::bots::Seen::AfterGap).await.unwrap(),
+        0
+    );
+    let got = m.get(&b.bot_id).unwrap();
+    assert_eq!(got.state, BotState::Failed, "{:?}", got.reason);
+    let ended = got.ended.unwrap();
+    assert_eq!(
+        ended.ending,
+        tradebot::bots::Ending::RemovedOutside,
+        "{ended:?}"
+    );
+    assert!(got
+        .reason
+        .unwrap()
+        .contains("orders may be resting on the venue"));
+
+    // Neither is relaunched: no container of this test's bots comes back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(m.get(&a.bot_id).unwrap().state, BotState::Stopped);
+    assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Failed);
+    assert!(
+        w.net.our_containers().is_empty(),
+        "{:?}",
+        w.net.our_containers()
+    );
+    assert!(m.bots_on_wallet("lc8-a").is_empty());
+}
+
+/// The old race: a stop while the launch waits for `ready` is not overwritten to `running`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_start_up_wins() {
+    let w = world("lc9", &["lc9-a"]).await;
+    let m = w.manager();
+    let bot_id = m
+        .begin(request("lc9-a", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let launcher = m.clone();
+    let id = bot_id.clone();
+    let launch = tokio::spawn(async move { launcher.launch(&id).await.result });
+    wait_until("the container to exist", 20, || {
+        m.get(bot_id.as_str())
+            .is_some_and(|b| b.container_id.is_some())
+    })
+    .await;
+    let stopped = m.stop(bot_id.as_str(), "bob").await.unwrap();
+    assert_eq!(stopped.state, BotState::Stopped);
+    // Stopped before `ready` (the usual case: the bot is still unwrapping its token) the
+    // launch reports the stop; stopped just after, it returns the bot it started. Either way
+    // the stop is what stays.
+    let launched = launch.await.unwrap();
+    println!(
+        "launch result after the stop: {:?}",
+        launched.as_ref().map(|b| b.state)
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(m.get(bot_id.as_str()).unwrap().state, BotState::Stopped);
     assert!(w.net.our_containers().is_empty());
 }

@@ -65,6 +65,20 @@ pub struct Limits {
     pub pids_default: i64,
     pub pids_max: i64,
     pub tmpfs_max_bytes: i64,
+    /// Largest `max-size` of a bot's log file, in bytes; a create must give one.
+    #[serde(default = "default_log_max_bytes")]
+    pub log_max_bytes: i64,
+    /// Most log files a bot may keep (`max-file`); a create must give it.
+    #[serde(default = "default_log_max_files")]
+    pub log_max_files: i64,
+}
+
+fn default_log_max_bytes() -> i64 {
+    256 * 1024 * 1024
+}
+
+fn default_log_max_files() -> i64 {
+    10
 }
 
 /// A refusal with a reason a human understands.

@@ -53,6 +53,14 @@ async fn bollard_manages_a_bot_container_through_the_proxy() {
         host_config: Some(HostConfig {
             network_mode: Some(network.name.clone()),
             memory: Some(32 * 1024 * 1024),
+            // Bounded logs are required (the proxy refuses a create without them).
+            log_config: Some(bollard::models::HostConfigLogConfig {
+                typ: Some("json-file".into()),
+                config: Some(HashMap::from([
+                    ("max-size".to_owned(), "1m".to_owned()),
+                    ("max-file".to_owned(), "2".to_owned()),
+                ])),
+            }),
             ..HostConfig::default()
         }),
         ..ContainerCreateBody::default()

@@ -53,7 +53,9 @@ impl Vars {
     }
 }
 
-const BASE: &str = r#"{"Image":"{IMAGE}","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"{STACK}"}<TOP>,"HostConfig":{"NetworkMode":"{NET}"<HC>}}"#;
+const BASE: &str = r#"{"Image":"{IMAGE}","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"{STACK}"}<TOP>,"HostConfig":{"NetworkMode":"{NET}"<LOGS><HC>}}"#;
+/// The bounded logs every create must give, unless the case is about `LogConfig` itself.
+const LOGS: &str = r#","LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}"#;
 
 fn base_body(top: &str, hc: &str) -> String {
     let splice = |s: &str| {
@@ -63,7 +65,9 @@ fn base_body(top: &str, hc: &str) -> String {
             format!(",{s}")
         }
     };
+    let logs = if hc.contains("LogConfig") { "" } else { LOGS };
     BASE.replace("<TOP>", &splice(top))
+        .replace("<LOGS>", logs)
         .replace("<HC>", &splice(hc))
 }
 

@@ -20,7 +20,7 @@ fn body(top: &str, hc: &str) -> String {
         }
     };
     format!(
-        r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}{},"HostConfig":{{"NetworkMode":"tradebot_bots"{}}}}}"#,
+        r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}{},"HostConfig":{{"NetworkMode":"tradebot_bots","LogConfig":{{"Config":{{"max-size":"1m","max-file":"1"}}}}{}}}}}"#,
         splice(top),
         splice(hc)
     )

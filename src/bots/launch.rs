@@ -135,7 +135,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             b.reason = Some("creating the container".into());
             b.started_ms = now_ms();
             b.ready_ms = None;
-            b.last_status = None;
+            // The last known status (position, PnL) stays until the new run reports.
         });
         self.record_launch(bot_id, &current.launch_id, &accessor)
             .await?;
@@ -220,10 +220,22 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let _ = rt.remove(&plan.name, true).await;
         match rt.create_and_start(plan.into_container(token)).await {
             Ok(id) => {
-                self.registry().update(bot_id, |b| {
-                    b.container_id = Some(id.clone());
-                    b.reason = Some("waiting for the bot to load its key and report ready".into());
+                let ours = self.registry().with(|bots| {
+                    let b = bots.get_mut(bot_id)?;
+                    (b.state == BotState::Starting).then(|| {
+                        b.container_id = Some(id.clone());
+                        b.reason =
+                            Some("waiting for the bot to load its key and report ready".into());
+                    })
                 });
+                if ours.is_none() {
+                    // Stopped before its container existed: nobody else will remove it.
+                    let _ = rt.remove(&id, true).await;
+                    self.revoke(accessor).await;
+                    return Err(LifecycleError::Conflict(format!(
+                        "bot {bot_id} was stopped while it was starting"
+                    )));
+                }
                 Ok(id)
             }
             Err(e) => {
@@ -236,7 +248,8 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     }
 
     /// Waits for `ready` within the configured time; on success the bot is running and
-    /// watched, otherwise its run is ended and the bot failed with the reason.
+    /// watched, otherwise its run is ended and the bot failed with the reason. A bot stopped
+    /// meanwhile stays with whoever stopped it: its state is not overwritten.
     async fn await_ready(
         &self,
         bot_id: &BotId,
@@ -245,14 +258,32 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     ) -> Result<BotView, LifecycleError> {
         let timeout = self.inner.cfg.ready_timeout;
         let mut lines = self.inner.runtime.follow_stdout(container, true);
-        let reason = match tokio::time::timeout(timeout, wait_ready(&mut lines)).await {
+        let waited = tokio::time::timeout(timeout, wait_ready(&mut lines)).await;
+        let ours = |b: &Bot| {
+            b.state == BotState::Starting
+                && b.launch.as_ref().map(|l| &l.launch_id) == Some(&launch_id)
+        };
+        let still_ours = self.registry().with(|bots| {
+            let b = bots.get_mut(bot_id)?;
+            if !ours(b) {
+                return Some(false);
+            }
+            if matches!(waited, Ok(Ok(()))) {
+                b.state = BotState::Running;
+                b.reason = None;
+                b.ready_ms = Some(now_ms());
+                b.ended = None;
+            }
+            Some(true)
+        });
+        if still_ours != Some(true) {
+            return Err(LifecycleError::Conflict(format!(
+                "bot {bot_id} was stopped while it was starting"
+            )));
+        }
+        let reason = match waited {
             Ok(Ok(())) => {
-                self.registry().update(bot_id, |b| {
-                    b.state = BotState::Running;
-                    b.reason = None;
-                    b.ready_ms = Some(now_ms());
-                });
-                self.spawn_watcher(bot_id.clone(), launch_id, lines);
+                self.spawn_watcher(bot_id.clone(), launch_id, container.to_owned(), lines);
                 tracing::info!(%bot_id, "bot ready");
                 return self
                     .registry()

@@ -10,7 +10,7 @@ use super::error::vault_reason;
 use super::registry::Registry;
 use super::state::BotView;
 use super::LifecycleError;
-use crate::runtime::{ContainerRuntime, LineStream, RuntimeError};
+use crate::runtime::{ContainerRuntime, LineStream, LogLimits, RuntimeError};
 use crate::store::Store;
 use crate::vault::SecretsBroker;
 
@@ -50,6 +50,8 @@ pub struct ManagerConfig {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids_limit: i64,
+    /// Bounds of every bot container's json-file log.
+    pub logs: LogLimits,
 }
 
 pub(super) struct Inner<R, B> {

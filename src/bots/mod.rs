@@ -5,8 +5,11 @@
 //! Layers, each importing only the ones below it:
 //! - operations: `launch` (begin, launch), `stop` (stop, restart, kill switch, rolling
 //!   restart), `recover` (adopt containers after a dashboard restart);
-//! - `watch` (stdout events, engine `die` events) and `teardown` (end a run: remove,
-//!   revoke, archive);
+//! - `watch` (stdout events, the engine's event stream), `reconcile` (the engine as the
+//!   truth after any gap: a run that ended unseen is ended like any other) and `teardown`
+//!   (end a run: read why, remove, revoke, archive);
+//! - `ending`: the one table from how a container ended to what the page says and what the
+//!   lifecycle does next;
 //! - pure rules: `plan` (spec, labels, container settings of a launch), `supervision`
 //!   (backoff and crash budget);
 //! - `registry` (every bot's live state, the one-bot-per-wallet rule), `manager` (the handle
@@ -17,12 +20,14 @@
 //! code, reason, last 200 log lines and PnL; a crash-looping bot backs off and ends `failed`;
 //! at most one active bot per wallet unless the operator explicitly allows sharing.
 
+pub mod ending;
 mod error;
 pub mod events;
 mod identity;
 mod launch;
 mod manager;
 mod plan;
+mod reconcile;
 mod recover;
 mod registry;
 pub mod request;
@@ -32,6 +37,7 @@ mod supervision;
 mod teardown;
 mod watch;
 
+pub use ending::{Ending, Next, Seen, Verdict};
 pub use error::LifecycleError;
 pub use identity::BotIdentity;
 pub use launch::LaunchReport;

@@ -12,7 +12,7 @@ use tradebot_contract::{BotSpec, BotType};
 use super::identity::BotIdentity;
 use super::manager::ManagerConfig;
 use crate::domain::{BotId, LaunchId, MarketId, WalletId};
-use crate::runtime::{ContainerSpec, LABEL_PREFIX, MANAGED_LABEL, NAME_PREFIX};
+use crate::runtime::{ContainerSpec, LogLimits, LABEL_PREFIX, MANAGED_LABEL, NAME_PREFIX};
 
 /// Env var the bot reads its single-use wrapping token from.
 pub const TOKEN_ENV: &str = "TRADEBOT_WRAPPING_TOKEN";
@@ -27,6 +27,8 @@ pub struct ContainerSettings {
     pub pids_limit: i64,
     /// Seconds between SIGTERM and SIGKILL (the bot cancels its orders in between).
     pub stop_timeout_secs: i64,
+    /// Its json-file log, rotated and bounded (settings `bots.log_max_size`, `log_max_file`).
+    pub logs: LogLimits,
 }
 
 /// Everything of one launch but the token.
@@ -74,6 +76,7 @@ impl LaunchPlan {
                 nano_cpus: cfg.nano_cpus,
                 pids_limit: cfg.pids_limit,
                 stop_timeout_secs: cfg.stop_grace_secs,
+                logs: cfg.logs.clone(),
             },
         }
     }
@@ -96,6 +99,7 @@ impl LaunchPlan {
             nano_cpus: s.nano_cpus,
             pids_limit: s.pids_limit,
             stop_timeout_secs: s.stop_timeout_secs,
+            logs: s.logs,
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Recovery after a dashboard restart: the bots are rebuilt from their containers' labels
 //! (read back by the plan's [`Labels::parse`]) and their launch records. Running bots are left
-//! alone and watched again; bots that ended while the dashboard was away are archived.
+//! alone and watched again; a bot that ended while the dashboard was away is ended by the
+//! table of `ending`, like any run (a crash is relaunched), with its last known status kept.
 
+use super::ending::Seen;
 use super::events::{parse_line, total_pnl, BotEvent};
 use super::manager::BotManager;
 use super::plan::Labels;
 use super::registry::{Bot, CurrentLaunch};
 use super::state::BotState;
-use super::teardown::{exit_code_text, Outcome};
 use crate::runtime::{ContainerInfo, ContainerRuntime, RuntimeError};
 use crate::store::Launch;
 use crate::vault::SecretsBroker;
@@ -16,33 +17,17 @@ use crate::vault::SecretsBroker;
 const STATUS_LINES: usize = 50;
 
 impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
-    /// Rebuilds state from this stack's managed containers; returns how many bots it adopted.
-    /// A container whose labels do not parse is left alone, with a warning naming it.
+    /// Rebuilds state from this stack's managed containers (a [`BotManager::reconcile`] that
+    /// knows the endings it finds happened while the dashboard was down); returns how many
+    /// bots it adopted. A container whose labels do not parse is left alone, with a warning.
     pub async fn recover(&self) -> Result<usize, RuntimeError> {
-        let containers = self.inner.runtime.list_managed().await?;
-        let mut count = 0;
-        for c in containers {
-            let labels = match Labels::parse(&c.labels) {
-                Ok(l) => l,
-                Err(e) => {
-                    tracing::warn!(container = %c.id, error = %e, "not adopting a container");
-                    continue;
-                }
-            };
-            if labels.stack != self.inner.cfg.stack
-                || self.registry().find(labels.who.bot_id.as_str()).is_some()
-            {
-                continue;
-            }
-            self.adopt(&c, labels).await;
-            count += 1;
-        }
-        Ok(count)
+        self.reconcile(Seen::WhileDown).await
     }
 
-    /// Adds the bot of container `c` to the registry; watches it if it runs, else archives
-    /// how it ended and marks it failed.
-    async fn adopt(&self, c: &ContainerInfo, labels: Labels) {
+    /// Adds the bot of container `c` to the registry, with its last known status (position,
+    /// PnL) read back from its logs; watches it if it runs, else ends its run by the table
+    /// (a crash is relaunched with backoff, whose start-up cancels what rests on the venue).
+    pub(super) async fn adopt(&self, c: &ContainerInfo, labels: Labels, seen: Seen) {
         let launch = self
             .inner
             .store
@@ -66,17 +51,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         self.registry().with(|b| b.insert(bot_id.clone(), bot));
         if c.state == "running" {
             let lines = self.inner.runtime.follow_stdout(&c.id, false);
-            self.spawn_watcher(bot_id, launch_id, lines);
+            self.spawn_watcher(bot_id, launch_id, c.id.clone(), lines);
         } else {
-            let reason = self
-                .end_run(&bot_id, &c.id, Outcome::Crashed, |code| {
-                    format!(
-                        "exited while the dashboard was down (exit code {})",
-                        exit_code_text(code)
-                    )
-                })
-                .await;
-            self.fail(&bot_id, &reason);
+            self.on_end(&c.id, seen).await;
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
+use super::ending::Verdict;
 use super::identity::BotIdentity;
 use super::state::{BotState, BotView};
 use super::LifecycleError;
@@ -42,6 +43,8 @@ pub struct Bot {
     pub pnl: Option<String>,
     pub container_id: Option<String>,
     pub fills: VecDeque<serde_json::Value>,
+    /// How its last run ended (cleared when a new run is ready).
+    pub ended: Option<Verdict>,
 }
 
 impl Bot {
@@ -61,6 +64,7 @@ impl Bot {
             pnl: None,
             container_id: None,
             fills: VecDeque::new(),
+            ended: None,
         }
     }
 
@@ -85,6 +89,7 @@ impl Bot {
             last_status: self.last_status.clone(),
             pnl: self.pnl.clone(),
             container_id: self.container_id.clone(),
+            ended: self.ended.clone(),
         }
     }
 

@@ -62,6 +62,9 @@ pub struct BotView {
     /// Realized + unrealized PnL from the last status event.
     pub pnl: Option<String>,
     pub container_id: Option<String>,
+    /// Why its last run ended, what happens next and what to do (docs/DASHBOARD.md, "Why it
+    /// stopped"); `None` while a run is up, or before the first one ended.
+    pub ended: Option<super::ending::Verdict>,
 }
 
 /// The one wall clock of the control plane (`crate::clock`), re-exported for the lifecycle.

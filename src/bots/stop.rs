@@ -1,11 +1,11 @@
 //! Stopping bots: one (SIGTERM, grace period, teardown), a restart (stop, then launch on the
 //! same identity), the kill switch, and the rolling restart of one wallet's bots.
 
+use super::ending::{Seen, Verdict};
 use super::error::runtime_failure;
 use super::manager::{short, BotManager};
 use super::registry::occupant;
 use super::state::{BotState, BotView};
-use super::teardown::{exit_code_text, Outcome};
 use super::LifecycleError;
 use crate::domain::BotId;
 use crate::domain::WalletId;
@@ -54,8 +54,11 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 ))),
             }
         })?;
-        let reason = match container {
-            Some(id) => self.stop_container(bot_id, &id, operator).await?,
+        let (reason, ended) = match container {
+            Some(id) => {
+                let v = self.stop_container(bot_id, &id, operator).await?;
+                (v.says.clone(), Some(v))
+            }
             None => {
                 // Between crash restarts: no container; cancel the pending restart.
                 let accessor = self
@@ -67,13 +70,16 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 if let Some(accessor) = accessor {
                     self.revoke(&accessor).await;
                 }
-                format!("stopped by {operator} before it was running")
+                (format!("stopped by {operator} before it was running"), None)
             }
         };
         self.registry().update(bot_id, |b| {
             b.state = BotState::Stopped;
             b.reason = Some(reason);
             b.container_id = None;
+            if ended.is_some() {
+                b.ended = ended;
+            }
         });
         self.registry()
             .read(bot_id, |b| b.view())
@@ -87,7 +93,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         bot_id: &BotId,
         container: &str,
         operator: &str,
-    ) -> Result<String, LifecycleError> {
+    ) -> Result<Verdict, LifecycleError> {
         let grace = self.inner.cfg.stop_grace_secs;
         if let Err(e) = self.inner.runtime.stop(container, grace).await {
             let reason = format!("stop failed: {e}");
@@ -99,9 +105,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             return Err(runtime_failure(e, reason, LifecycleError::StopFailed));
         }
         Ok(self
-            .end_run(bot_id, container, Outcome::Stopped, |code| {
-                format!("stopped by {operator} (exit code {})", exit_code_text(code))
-            })
+            .end_classified(bot_id, container, Seen::Live, Some(operator))
             .await)
     }
 

@@ -2,10 +2,12 @@
 //! The container is read (exit code, last lines), removed, its token revoked and the run
 //! archived; nothing of a run outlives it.
 
+use super::ending::{Evidence, Next, Seen, Verdict};
+use super::events::{parse_line, BotEvent};
 use super::manager::BotManager;
 use super::state::now_ms;
 use crate::domain::BotId;
-use crate::runtime::ContainerRuntime;
+use crate::runtime::{ContainerRuntime, RuntimeError};
 use crate::store::Run;
 use crate::vault::SecretsBroker;
 
@@ -60,22 +62,72 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         outcome: Outcome,
         reason: impl FnOnce(Option<i64>) -> String,
     ) -> String {
+        let remains = self.collect(container_id).await;
+        let mut reason = reason(remains.evidence.exit_code);
+        if remains.evidence.oom_killed {
+            reason.push_str(" (killed: out of memory)");
+        }
+        self.close_run(bot_id, outcome, &remains, reason.clone())
+            .await;
+        reason
+    }
+
+    /// Ends a run that was up: stopped by `by_operator`, or ended unasked (found by a `die`
+    /// event, a reconciliation or at recovery). The evidence is read, the row of the table
+    /// ([`Verdict`]) chosen, and the run archived with what the page says.
+    pub(super) async fn end_classified(
+        &self,
+        bot_id: &BotId,
+        container_id: &str,
+        seen: Seen,
+        by_operator: Option<&str>,
+    ) -> Verdict {
+        let mut remains = self.collect(container_id).await;
+        remains.evidence.by_operator = by_operator.map(str::to_owned);
+        let verdict = Verdict::of(&remains.evidence, seen);
+        let outcome = match verdict.next {
+            Next::StayStopped => Outcome::Stopped,
+            Next::Restart | Next::Fail => Outcome::Crashed,
+        };
+        self.close_run(bot_id, outcome, &remains, verdict.says.clone())
+            .await;
+        verdict
+    }
+
+    /// Reads what an ended container left (exit code, OOM flag, last lines, the bot's own
+    /// `stopped` event), then removes it.
+    async fn collect(&self, container_id: &str) -> Remains {
         let rt = &self.inner.runtime;
-        let info = rt.inspect(container_id).await.ok();
-        let exit_code = info.as_ref().and_then(|i| i.exit_code);
+        let info = rt.inspect(container_id).await;
+        let gone = matches!(info, Err(RuntimeError::NotFound));
+        let info = info.ok();
         let last_logs = rt
             .tail_logs(container_id, ARCHIVED_LINES)
             .await
             .unwrap_or_default();
         let _ = rt.remove(container_id, true).await;
-        let mut reason = reason(exit_code);
-        if info.as_ref().is_some_and(|i| i.oom_killed) {
-            reason.push_str(" (killed: out of memory)");
+        let stopped_event = last_logs.iter().rev().find_map(|l| match parse_line(l) {
+            Some(BotEvent::Stopped { reason }) => Some(reason),
+            _ => None,
+        });
+        Remains {
+            evidence: Evidence {
+                exit_code: info.as_ref().and_then(|i| i.exit_code),
+                oom_killed: info.as_ref().is_some_and(|i| i.oom_killed),
+                gone,
+                stopped_event,
+                by_operator: None,
+            },
+            last_logs,
         }
+    }
+
+    /// Revokes the run's token and archives the run with `reason`.
+    async fn close_run(&self, bot_id: &BotId, outcome: Outcome, remains: &Remains, reason: String) {
         let Some((view, accessor)) = self.registry().read(bot_id, |b| {
             (b.view(), b.launch.as_ref().and_then(|l| l.accessor.clone()))
         }) else {
-            return reason;
+            return;
         };
         if let Some(accessor) = accessor {
             self.revoke(&accessor).await;
@@ -90,14 +142,19 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             started_ms: view.started_ms,
             ended_ms: now_ms(),
             outcome: outcome.as_str().to_owned(),
-            exit_code,
-            reason: reason.clone(),
+            exit_code: remains.evidence.exit_code,
+            reason,
             final_pnl: view.pnl,
-            last_logs,
+            last_logs: remains.last_logs.clone(),
         };
         if let Err(e) = self.inner.store.archive_run(&run).await {
             tracing::error!(error = %e, %bot_id, "cannot archive a run");
         }
-        reason
     }
+}
+
+/// What an ended container left behind.
+struct Remains {
+    evidence: Evidence,
+    last_logs: Vec<String>,
 }

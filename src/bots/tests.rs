@@ -155,6 +155,7 @@ fn config() -> ManagerConfig {
         memory_bytes: 1,
         nano_cpus: 1,
         pids_limit: 1,
+        logs: crate::runtime::LogLimits::new("10m", 3).unwrap(),
     }
 }
 

@@ -1,52 +1,82 @@
 //! Watching running bots: their stdout events feed the live state and PnL history; the
-//! engine's `die` events are crashes, which supervision (`supervision.rs`) turns into a
-//! delayed restart or a failed bot.
+//! engine's `die` (and `destroy`) events end runs by the table of `ending`, and every
+//! (re)subscription to the event stream is followed by a reconciliation (`reconcile.rs`).
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use super::ending::Seen;
 use super::events::{parse_line, total_pnl, BotEvent};
-use super::manager::{BotManager, Counters};
+use super::manager::BotManager;
 use super::state::{now_ms, BotState};
-use super::supervision::{AfterCrash, RestartPolicy};
-use super::teardown::{exit_code_text, Outcome};
 use crate::domain::{BotId, LaunchId};
 use crate::runtime::{ContainerRuntime, LineStream};
 use crate::vault::SecretsBroker;
 
 /// Shortest gap between two PnL points stored for one bot.
 const PNL_POINT_EVERY_MS: i64 = 5_000;
+/// Pause before following a bot's stdout again after the stream broke.
+const REFOLLOW_AFTER: Duration = Duration::from_secs(1);
+/// Pause before subscribing to the engine's events again.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
+/// A subscription that has not failed within this long is taken as established.
+const SUBSCRIBED_AFTER: Duration = Duration::from_millis(300);
 
 impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     /// Follows a running bot's events into its live state and PnL history, for as long as
-    /// the bot stays on `launch_id`.
-    pub(super) fn spawn_watcher(&self, bot_id: BotId, launch_id: LaunchId, mut lines: LineStream) {
+    /// the bot stays on `launch_id` in `container`. When the stream breaks (the proxy went
+    /// away) it follows again, from new lines, while the bot still runs there.
+    pub(super) fn spawn_watcher(
+        &self,
+        bot_id: BotId,
+        launch_id: LaunchId,
+        container: String,
+        mut lines: LineStream,
+    ) {
         let me = self.clone();
         tokio::spawn(async move {
             let mut last_point = 0i64;
-            while let Some(Ok(line)) = lines.next().await {
-                let current = me
-                    .registry()
+            let current = |me: &Self| {
+                me.registry()
                     .read(&bot_id, |b| {
                         b.launch.as_ref().map(|l| &l.launch_id) == Some(&launch_id)
+                            && b.container_id.as_deref() == Some(container.as_str())
                     })
+                    .unwrap_or(false)
+            };
+            loop {
+                while let Some(Ok(line)) = lines.next().await {
+                    if !current(&me) {
+                        return;
+                    }
+                    me.on_line(&bot_id, &line, &mut last_point).await;
+                }
+                tokio::time::sleep(REFOLLOW_AFTER).await;
+                let running = me
+                    .registry()
+                    .read(&bot_id, |b| b.state == BotState::Running)
                     .unwrap_or(false);
-                if !current {
+                if !running || !current(&me) {
                     return;
                 }
-                match parse_line(&line) {
-                    Some(BotEvent::Status(v)) => me.on_status(&bot_id, v, &mut last_point).await,
-                    Some(BotEvent::Error { class, message }) => {
-                        me.registry().update(&bot_id, |b| {
-                            b.reason = Some(format!("{class}: {message}"));
-                        });
-                    }
-                    Some(BotEvent::Fill(v)) => me.registry().update(&bot_id, |b| b.keep_fill(v)),
-                    _ => {}
-                }
+                lines = me.inner.runtime.follow_stdout(&container, false);
             }
         });
+    }
+
+    /// One stdout line of a running bot.
+    async fn on_line(&self, bot_id: &BotId, line: &str, last_point: &mut i64) {
+        match parse_line(line) {
+            Some(BotEvent::Status(v)) => self.on_status(bot_id, v, last_point).await,
+            Some(BotEvent::Error { class, message }) => {
+                self.registry().update(bot_id, |b| {
+                    b.reason = Some(format!("{class}: {message}"));
+                });
+            }
+            Some(BotEvent::Fill(v)) => self.registry().update(bot_id, |b| b.keep_fill(v)),
+            _ => {}
+        }
     }
 
     /// A status event: live state now, a PnL point at most every [`PNL_POINT_EVERY_MS`].
@@ -73,78 +103,57 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         }
     }
 
-    /// Watches Docker events for crashes, for as long as the process runs; resubscribes when the
-    /// proxy goes away and comes back.
+    /// Watches the engine's events for ended containers, for as long as the process runs.
+    /// After every (re)subscription it reconciles with the engine's list, so a death missed
+    /// while the stream was down (the proxy restarting) is found within seconds of it coming
+    /// back.
     pub fn spawn_event_watch(&self) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         tokio::spawn(async move {
             loop {
-                let mut events = me.inner.runtime.events();
-                while let Some(event) = events.next().await {
-                    match event {
-                        Ok(e) if e.action == "die" => me.on_die(&e.id).await,
-                        Ok(_) => {}
-                        Err(err) => {
-                            tracing::warn!(error = %err, "Docker events interrupted");
-                            break;
-                        }
-                    }
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                me.watch_events_once().await;
+                tokio::time::sleep(RESUBSCRIBE_AFTER).await;
             }
         })
     }
 
-    /// A container died. If its bot was running (not being stopped or started), it crashed:
-    /// the run is archived and supervision decides between a restart and giving up.
-    async fn on_die(&self, container_id: &str) {
-        let crashed = self.registry().with(|bots| {
-            let bot = bots.values_mut().find(|b| {
-                b.container_id.as_deref() == Some(container_id) && b.state == BotState::Running
-            })?;
-            bot.state = BotState::Starting;
-            bot.reason = Some("crashed; recording why".into());
-            Some((bot.who.bot_id.clone(), bot.ready_ms))
-        });
-        let Some((bot_id, ready_ms)) = crashed else {
-            return;
-        };
-        Counters::bump(&self.inner.counters.crashes);
-        let crash = self
-            .end_run(&bot_id, container_id, Outcome::Crashed, |code| {
-                format!("crashed with exit code {}", exit_code_text(code))
-            })
-            .await;
-        let cfg = &self.inner.cfg;
-        let policy = RestartPolicy::new(cfg.restart_max, cfg.restart_base);
-        let ran_for =
-            ready_ms.map(|r| Duration::from_millis(u64::try_from(now_ms() - r).unwrap_or(0)));
-        let decision = self.registry().with(|bots| {
-            let b = bots.get_mut(&bot_id)?;
-            let (restarts, decision) = policy.after_crash(b.restarts, ran_for);
-            b.restarts = restarts;
-            b.container_id = None;
-            Some(decision)
-        });
-        let Some(decision) = decision else { return };
-        let reason = policy.describe(&crash, decision);
-        let AfterCrash::Restart { attempt, delay } = decision else {
-            self.fail(&bot_id, &reason);
-            return;
-        };
-        self.registry().update(&bot_id, |b| b.reason = Some(reason));
-        tracing::warn!(%bot_id, attempt, delay_ms = delay.as_millis() as u64, %crash, "bot crashed; restarting");
-        let me = self.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            // A stop meanwhile cancels the restart.
-            let still = me
-                .registry()
-                .read(&bot_id, |b| b.state == BotState::Starting)
-                .unwrap_or(false);
-            if still {
-                let _ = me.launch(&bot_id).await;
+    /// One subscription: subscribe, reconcile, then handle events until the stream breaks.
+    async fn watch_events_once(&self) {
+        let mut events = self.inner.runtime.events();
+        // The first poll sends the subscription; an answer at once is the proxy refusing.
+        let first = match tokio::time::timeout(SUBSCRIBED_AFTER, events.next()).await {
+            Ok(None) => return,
+            Ok(Some(Err(e))) => {
+                tracing::debug!(error = %e, "Docker events not available yet");
+                return;
             }
-        });
+            Ok(Some(Ok(e))) => Some(e),
+            Err(_) => None,
+        };
+        if let Err(e) = self.reconcile(Seen::AfterGap).await {
+            tracing::warn!(error = %e, "cannot reconcile with the engine; subscribing again");
+            return;
+        }
+        let mut next = first.map(Ok);
+        loop {
+            let event = match next.take() {
+                Some(e) => Some(e),
+                None => events.next().await,
+            };
+            match event {
+                Some(Ok(e)) if e.action == "die" || e.action == "destroy" => {
+                    self.on_end(&e.id, Seen::Live).await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(err)) => {
+                    tracing::warn!(error = %err, "Docker events interrupted");
+                    return;
+                }
+                None => {
+                    tracing::warn!("Docker events ended");
+                    return;
+                }
+            }
+        }
     }
 }

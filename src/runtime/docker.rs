@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use bollard::errors::Error as BollardError;
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig};
 use bollard::query_parameters::{
     CreateContainerOptions, EventsOptions, InspectContainerOptions, ListContainersOptions,
     LogsOptions, RemoveContainerOptions, StartContainerOptions, StopContainerOptions,
@@ -147,6 +147,13 @@ impl ContainerRuntime for DockerRuntime {
                 cap_drop: Some(vec!["ALL".into()]),
                 readonly_rootfs: Some(true),
                 security_opt: Some(vec!["no-new-privileges:true".into()]),
+                log_config: Some(HostConfigLogConfig {
+                    typ: Some("json-file".into()),
+                    config: Some(HashMap::from([
+                        ("max-size".to_owned(), spec.logs.max_size().to_owned()),
+                        ("max-file".to_owned(), spec.logs.max_file().to_string()),
+                    ])),
+                }),
                 ..HostConfig::default()
             }),
             ..ContainerCreateBody::default()

@@ -30,6 +30,47 @@ pub struct ContainerSpec {
     pub nano_cpus: i64,
     pub pids_limit: i64,
     pub stop_timeout_secs: i64,
+    pub logs: LogLimits,
+}
+
+/// Bounds of a container's json-file log: rotated at `max_size`, at most `max_file` files.
+/// Built only by [`LogLimits::new`], which refuses what the engine would not bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLimits {
+    max_size: String,
+    max_file: u32,
+}
+
+impl LogLimits {
+    /// `max_size` as the engine writes it (`<digits>[k|m|g]`, not zero), `max_file` 1 or more.
+    pub fn new(max_size: &str, max_file: u32) -> Result<Self, String> {
+        let digits = max_size.trim_end_matches(['k', 'm', 'g', 'K', 'M', 'G']);
+        let suffixes = max_size.len() - digits.len();
+        let size_ok = suffixes <= 1
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.parse::<u64>().is_ok_and(|n| n > 0);
+        if !size_ok {
+            return Err(format!(
+                "log max-size {max_size:?}: a size like 10m (digits, then k, m or g; not zero)"
+            ));
+        }
+        if max_file == 0 {
+            return Err("log max-file must be at least 1".into());
+        }
+        Ok(Self {
+            max_size: max_size.to_owned(),
+            max_file,
+        })
+    }
+
+    pub fn max_size(&self) -> &str {
+        &self.max_size
+    }
+
+    pub fn max_file(&self) -> u32 {
+        self.max_file
+    }
 }
 
 impl std::fmt::Debug for ContainerSpec {
@@ -42,6 +83,7 @@ impl std::fmt::Debug for ContainerSpec {
                 &self.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
             )
             .field("labels", &self.labels)
+            .field("logs", &self.logs)
             .finish_non_exhaustive()
     }
 }
@@ -138,4 +180,22 @@ pub trait ContainerRuntime: Send + Sync + 'static {
     fn follow_logs(&self, id: &str, tail: usize) -> LineStream;
     /// Lifecycle events of managed containers, from now on.
     fn events(&self) -> EventStream;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogLimits;
+
+    #[test]
+    fn log_limits_are_bounded_sizes_and_counts() {
+        for ok in ["1", "10m", "512k", "1g", "10M"] {
+            assert!(LogLimits::new(ok, 1).is_ok(), "{ok}");
+        }
+        for bad in ["", "0", "0m", "m", "10mb", "1.5m", "-1m", "10mm", " 10m"] {
+            assert!(LogLimits::new(bad, 3).is_err(), "{bad:?}");
+        }
+        assert!(LogLimits::new("10m", 0).is_err());
+        let l = LogLimits::new("10m", 3).unwrap();
+        assert_eq!((l.max_size(), l.max_file()), ("10m", 3));
+    }
 }

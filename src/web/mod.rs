@@ -202,6 +202,8 @@ fn manager(
         memory_bytes: b.memory_bytes,
         nano_cpus: b.nano_cpus,
         pids_limit: b.pids_limit,
+        logs: crate::runtime::LogLimits::new(&b.log_max_size, b.log_max_file)
+            .map_err(|e| anyhow::anyhow!("bots.log_max_size / bots.log_max_file: {e}"))?,
     };
     Ok(BotManager::new(runtime, broker, store, cfg))
 }

@@ -160,6 +160,8 @@ struct DetailPage {
     chart: chart::Chart,
     runs: Vec<RunRow>,
     last_run: Option<Run>,
+    /// Why the last run ended, in the table's words, and what to do (empty while none ended).
+    advice: String,
 }
 
 #[derive(Debug)]
@@ -219,6 +221,11 @@ impl DetailPage {
                 d.runs.first().cloned()
             },
             runs: d.runs.iter().map(run_row).collect(),
+            advice: view
+                .ended
+                .as_ref()
+                .map(|e| format!("{} What to do: {}.", e.says, e.advice))
+                .unwrap_or_default(),
             bot: row(view, crate::clock::now_ms()),
         }
     }

@@ -6,6 +6,9 @@ use super::tests::policy;
 use super::*;
 
 const LABELS: &str = r#""Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}"#;
+/// The bounded logs every create must give (policy.toml: 100 MiB, 5 files at most).
+pub(super) const LOGS: &str =
+    r#""LogConfig":{"Type":"json-file","Config":{"max-size":"10m","max-file":"3"}}"#;
 
 fn create(top: &str, hc: &str) -> Result<CheckedCreate, Denied> {
     let top = if top.is_empty() {
@@ -13,10 +16,10 @@ fn create(top: &str, hc: &str) -> Result<CheckedCreate, Denied> {
     } else {
         format!(",{top}")
     };
-    let hc = if hc.is_empty() {
-        String::new()
-    } else {
-        format!(",{hc}")
+    let hc = match (hc.is_empty(), hc.contains("LogConfig")) {
+        (true, _) => format!(",{LOGS}"),
+        (false, true) => format!(",{hc}"),
+        (false, false) => format!(",{hc},{LOGS}"),
     };
     policy().check_create(
         format!(
@@ -69,7 +72,7 @@ fn weakening_values_are_refused_never_replaced() {
 #[test]
 fn absent_and_null_get_the_hardened_defaults() {
     let p = policy();
-    let all_null = r#""Memory":null,"NanoCpus":null,"PidsLimit":null,"MemorySwap":null,"CapDrop":null,"SecurityOpt":null,"ReadonlyRootfs":null,"Privileged":null,"RestartPolicy":null,"Tmpfs":null,"LogConfig":null,"MaskedPaths":null"#;
+    let all_null = r#""Memory":null,"NanoCpus":null,"PidsLimit":null,"MemorySwap":null,"CapDrop":null,"SecurityOpt":null,"ReadonlyRootfs":null,"Privileged":null,"RestartPolicy":null,"Tmpfs":null,"MaskedPaths":null"#;
     let top = r#""User":null,"Env":null,"Cmd":null"#;
     for (top, hc) in [("", ""), (top, all_null)] {
         let c = create(top, hc).unwrap();
@@ -82,7 +85,11 @@ fn absent_and_null_get_the_hardened_defaults() {
         assert_eq!(hc["SecurityOpt"], json!(["no-new-privileges:true"]));
         assert_eq!(hc["ReadonlyRootfs"], true);
         assert_eq!(hc["Privileged"], false);
-        assert!(hc.get("LogConfig").is_none() && hc.get("Tmpfs").is_none());
+        assert!(hc.get("Tmpfs").is_none());
+        assert_eq!(
+            hc["LogConfig"],
+            json!({"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}})
+        );
         assert_eq!(c.body["User"], p.user_default);
         assert!(c.body.get("Env").is_none() && c.body.get("Cmd").is_none());
     }
@@ -145,7 +152,7 @@ fn network_mode_is_the_bots_network_only() {
         let err = p.check_create(raw.as_bytes(), None).unwrap_err();
         assert!(err.0.contains("bots join"), "{mode}: {err}");
     }
-    let raw = format!(r#"{{"Image":"tradebot/bot:local",{LABELS}}}"#);
+    let raw = format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"HostConfig":{{{LOGS}}}}}"#);
     let c = p.check_create(raw.as_bytes(), None).unwrap();
     assert_eq!(c.body["HostConfig"]["NetworkMode"], "tradebot_bots");
 }
@@ -200,34 +207,104 @@ fn sizes_use_binary_multipliers() {
 
 #[test]
 fn log_options_are_pinned() {
-    let log = |config: &str| check_log_config(&serde_json::from_str(config).unwrap());
+    let limits = policy().limits;
+    assert_eq!((limits.log_max_bytes, limits.log_max_files), (100 << 20, 5));
+    let log =
+        |config: &str| check_log_config(Some(&serde_json::from_str(config).unwrap()), &limits);
     for ok in [
-        r#"{"Config":{"max-size":"256m","max-file":"10","compress":"true"}}"#,
+        r#"{"Config":{"max-size":"100m","max-file":"5","compress":"true"}}"#,
+        r#"{"Config":{"max-size":"104857600","max-file":"05"}}"#,
         r#"{"Type":"local","Config":{"max-size":"1","max-file":"1","compress":"false"}}"#,
-        r#"{"Type":"json-file","Config":null}"#,
+        r#"{"Type":"json-file","Config":{"max-file":"3","max-size":"102400k"}}"#,
     ] {
         assert!(log(ok).is_ok(), "{ok}");
     }
-    for bad in [
-        r#"{"Config":{"max-size":"257m"}}"#,
-        r#"{"Config":{"max-size":"268435457"}}"#,
-        r#"{"Config":{"max-size":"1g"}}"#,
-        r#"{"Config":{"max-size":"100g"}}"#,
-        r#"{"Config":{"max-size":"0"}}"#,
-        r#"{"Config":{"max-file":"0"}}"#,
-        r#"{"Config":{"max-file":"11"}}"#,
-        r#"{"Config":{"compress":"yes"}}"#,
-        r#"{"Config":{"labels":"x"}}"#,
-        r#"{"Config":["max-size"]}"#,
-        r#"{"Type":"syslog"}"#,
-        r#"{"Type":""}"#,
+    for (bad, why) in [
+        (
+            r#"{"Config":{"max-size":"101m","max-file":"1"}}"#,
+            "max-size",
+        ),
+        (
+            r#"{"Config":{"max-size":"104857601","max-file":"1"}}"#,
+            "max-size",
+        ),
+        (
+            r#"{"Config":{"max-size":"102401k","max-file":"1"}}"#,
+            "max-size",
+        ),
+        (r#"{"Config":{"max-size":"1g","max-file":"1"}}"#, "max-size"),
+        (r#"{"Config":{"max-size":"0","max-file":"1"}}"#, "max-size"),
+        (r#"{"Config":{"max-size":"1m","max-file":"0"}}"#, "max-file"),
+        (r#"{"Config":{"max-size":"1m","max-file":"6"}}"#, "max-file"),
+        (
+            r#"{"Config":{"max-size":"1m","max-file":"+5"}}"#,
+            "max-file",
+        ),
+        (
+            r#"{"Config":{"max-size":"1m","max-file":"-1"}}"#,
+            "max-file",
+        ),
+        (
+            r#"{"Config":{"max-size":"1m","max-file":"1","compress":"yes"}}"#,
+            "compress",
+        ),
+        (
+            r#"{"Config":{"max-size":"1m","max-file":"1","labels":"x"}}"#,
+            "labels",
+        ),
+        (r#"{"Config":{"max-size":"1m"}}"#, "max-file is required"),
+        (r#"{"Config":{"max-file":"1"}}"#, "max-size is required"),
+        (r#"{"Config":{}}"#, "is required"),
+        (
+            r#"{"Config":null}"#,
+            "Config with max-size and max-file is required",
+        ),
+        (
+            r#"{"Config":["max-size"]}"#,
+            "Config with max-size and max-file is required",
+        ),
+        (r#"{}"#, "Config with max-size and max-file is required"),
+        (
+            r#"{"Type":"syslog","Config":{"max-size":"1m","max-file":"1"}}"#,
+            "json-file or local",
+        ),
+        (
+            r#"{"Type":"","Config":{"max-size":"1m","max-file":"1"}}"#,
+            "json-file or local",
+        ),
     ] {
-        assert!(log(bad).is_err(), "{bad}");
+        match log(bad) {
+            Ok(v) => panic!("accepted {bad}: {v}"),
+            Err(e) => assert!(e.0.contains(why), "{bad}: {e} (wanted {why:?})"),
+        }
     }
     assert_eq!(
-        log("{}").unwrap(),
-        json!({"Type": "json-file", "Config": {}})
+        check_log_config(None, &limits).unwrap_err().0,
+        "HostConfig.LogConfig is required: bot logs must be bounded (json-file with max-size and max-file)"
     );
+    assert_eq!(
+        log(r#"{"Config":{"max-size":"10m","max-file":"3"}}"#).unwrap(),
+        json!({"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}})
+    );
+}
+
+#[test]
+fn a_create_without_bounded_logs_is_refused_not_completed() {
+    let p = policy();
+    for hc in [
+        r#"{"NetworkMode":"tradebot_bots"}"#,
+        r#"{"NetworkMode":"tradebot_bots","LogConfig":null}"#,
+    ] {
+        let raw = format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"HostConfig":{hc}}}"#);
+        let e = p.check_create(raw.as_bytes(), None).unwrap_err();
+        assert!(e.0.contains("LogConfig is required"), "{hc}: {e}");
+    }
+    let bare = format!(r#"{{"Image":"tradebot/bot:local",{LABELS}}}"#);
+    assert!(
+        p.check_create(bare.as_bytes(), None).is_err(),
+        "no HostConfig at all"
+    );
+    refused("", r#""LogConfig":{"Type":"json-file"}"#, "is required");
 }
 
 #[test]
@@ -235,7 +312,8 @@ fn names_are_pinned() {
     let p = policy();
     let named = |name: &str| {
         p.check_create(
-            format!(r#"{{"Image":"tradebot/bot:local",{LABELS}}}"#).as_bytes(),
+            format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"HostConfig":{{{LOGS}}}}}"#)
+                .as_bytes(),
             Some(name),
         )
     };
@@ -327,7 +405,7 @@ fn restart_policy_is_no_only() {
 #[test]
 fn the_body_limit_is_inclusive() {
     let p = policy();
-    let raw = format!(r#"{{"Image":"tradebot/bot:local",{LABELS}}}"#);
+    let raw = format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"HostConfig":{{{LOGS}}}}}"#);
     let exact = format!("{raw}{}", " ".repeat(p.max_body_bytes - raw.len()));
     assert!(p.check_create(exact.as_bytes(), None).is_ok());
     let over = format!("{exact} ");
@@ -339,7 +417,10 @@ fn the_body_limit_is_inclusive() {
 fn creates_carry_this_stacks_labels() {
     let with_labels = |labels: &str| {
         policy().check_create(
-            format!(r#"{{"Image":"tradebot/bot:local","Labels":{labels}}}"#).as_bytes(),
+            format!(
+                r#"{{"Image":"tradebot/bot:local","Labels":{labels},"HostConfig":{{{LOGS}}}}}"#
+            )
+            .as_bytes(),
             None,
         )
     };
@@ -506,7 +587,7 @@ fn endpoint_settings_are_refused() {
     let p = policy();
     let with_endpoint = |cfg: &str| {
         p.check_create(
-            format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"NetworkingConfig":{{"EndpointsConfig":{{"tradebot_bots":{cfg}}}}}}}"#)
+            format!(r#"{{"Image":"tradebot/bot:local",{LABELS},"HostConfig":{{{LOGS}}},"NetworkingConfig":{{"EndpointsConfig":{{"tradebot_bots":{cfg}}}}}}}"#)
                 .as_bytes(),
             None,
         )

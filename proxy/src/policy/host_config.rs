@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::fields::{canonical, given, int, string, strings, HOST};
-use super::{deny, Denied, Policy};
+use super::{deny, Denied, Limits, Policy};
 
 type Fields<'a> = BTreeMap<&'static str, &'a Value>;
 
@@ -59,9 +59,7 @@ impl Policy {
         if !tmpfs.is_empty() {
             out["Tmpfs"] = Value::Object(tmpfs);
         }
-        if let Some(log) = given(&hc, "LogConfig") {
-            out["LogConfig"] = check_log_config(log)?;
-        }
+        out["LogConfig"] = check_log_config(given(&hc, "LogConfig"), l)?;
         Ok(out)
     }
 }
@@ -195,14 +193,16 @@ fn is_octal_mode(v: &str) -> bool {
     (1..=4).contains(&v.len()) && v.bytes().all(|b| (b'0'..=b'7').contains(&b))
 }
 
-/// Largest `max-size` of a log file (the docs' table says 256m).
-const LOG_MAX_SIZE: i64 = 256 * 1024 * 1024;
-
 /// Log drivers that keep logs on the daemon (the dashboard reads them through the API); a
 /// remote driver (syslog, gelf, fluentd...) would make the daemon connect wherever we are told.
 /// `Type` absent = json-file; `""` (the daemon's own default driver, whatever that is) is
-/// refused. Rebuilt from checked parts: the caller's object is never forwarded.
-pub(super) fn check_log_config(log: &Value) -> Result<Value, Denied> {
+/// refused. Logs must be bounded: `LogConfig` is required, with `max-size` (`1..=`
+/// `limits.log_max_bytes`) and `max-file` (`1..=limits.log_max_files`); nothing is filled in
+/// for the caller. Rebuilt from checked parts: the caller's object is never forwarded.
+pub(super) fn check_log_config(log: Option<&Value>, l: &Limits) -> Result<Value, Denied> {
+    let Some(log) = log else {
+        return deny("HostConfig.LogConfig is required: bot logs must be bounded (json-file with max-size and max-file)");
+    };
     let log = canonical(log, &["Type", "Config"], "HostConfig.LogConfig")?;
     let ty = match given(&log, "Type") {
         Some(t) => string(t, "LogConfig.Type")?,
@@ -211,25 +211,33 @@ pub(super) fn check_log_config(log: &Value) -> Result<Value, Denied> {
     if !matches!(ty, "json-file" | "local") {
         return deny("HostConfig.LogConfig: json-file or local only (the dashboard reads logs through the API)");
     }
+    let Some(c) = given(&log, "Config").and_then(Value::as_object) else {
+        return deny("HostConfig.LogConfig.Config with max-size and max-file is required (bot logs must be bounded)");
+    };
     let mut config = Map::new();
-    if let Some(c) = given(&log, "Config") {
-        let Some(c) = c.as_object() else {
-            return deny("HostConfig.LogConfig.Config must be an object");
+    for (k, v) in c {
+        let v = string(v, "LogConfig.Config values")?;
+        let ok = match k.as_str() {
+            "max-size" => parse_size(v).is_some_and(|s| (1..=l.log_max_bytes).contains(&s)),
+            "max-file" => v.parse::<i64>().is_ok_and(|n| {
+                v.bytes().all(|b| b.is_ascii_digit()) && (1..=l.log_max_files).contains(&n)
+            }),
+            "compress" => matches!(v, "true" | "false"),
+            _ => false,
         };
-        for (k, v) in c {
-            let v = string(v, "LogConfig.Config values")?;
-            let ok = match k.as_str() {
-                "max-size" => parse_size(v).is_some_and(|s| (1..=LOG_MAX_SIZE).contains(&s)),
-                "max-file" => v.parse::<u8>().is_ok_and(|n| (1..=10).contains(&n)),
-                "compress" => matches!(v, "true" | "false"),
-                _ => false,
-            };
-            if !ok {
-                return deny(format!(
-                    "HostConfig.LogConfig.Config {k:?}: only max-size (<= 256m), max-file (1-10), compress"
-                ));
-            }
-            config.insert(k.clone(), json!(v));
+        if !ok {
+            return deny(format!(
+                "HostConfig.LogConfig.Config {k:?}: only max-size (1 to {} bytes), max-file (1-{}), compress",
+                l.log_max_bytes, l.log_max_files
+            ));
+        }
+        config.insert(k.clone(), json!(v));
+    }
+    for key in ["max-size", "max-file"] {
+        if !config.contains_key(key) {
+            return deny(format!(
+                "HostConfig.LogConfig.Config: {key} is required (bot logs must be bounded)"
+            ));
         }
     }
     Ok(json!({ "Type": ty, "Config": config }))

@@ -1,3 +1,4 @@
+use super::boundary_tests::LOGS;
 use super::*;
 
 pub(crate) fn policy() -> Policy {
@@ -8,7 +9,12 @@ fn body(extra_host: &str, extra_top: &str) -> String {
     format!(
         r#"{{"Image":"tradebot/bot:local","Env":["TRADEBOT_BOT_SPEC={{}}","TRADEBOT_WRAPPING_TOKEN=hvs.secret"],
            "Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot","io.tradebot.bot-id":"b1"}}{extra_top},
-           "HostConfig":{{"NetworkMode":"tradebot_bots"{extra_host}}}}}"#
+           "HostConfig":{{"NetworkMode":"tradebot_bots"{logs}{extra_host}}}}}"#,
+        logs = if extra_host.contains("LogConfig") {
+            String::new()
+        } else {
+            format!(",{}", super::boundary_tests::LOGS)
+        }
     )
 }
 
@@ -37,7 +43,7 @@ fn a_plain_bot_is_accepted_and_hardened() {
 
 #[test]
 fn keys_in_other_cases_are_canonicalised() {
-    let raw = r#"{"image":"tradebot/bot:local","LABELS":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"hostconfig":{"memory":1048576}}"#;
+    let raw = r#"{"image":"tradebot/bot:local","LABELS":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"hostconfig":{"memory":1048576,"logconfig":{"config":{"max-size":"1m","max-file":"1"}}}}"#;
     let c = policy().check_create(raw.as_bytes(), None).unwrap();
     assert_eq!(c.body["Image"], "tradebot/bot:local");
     assert_eq!(c.body["HostConfig"]["Memory"], 1048576);
@@ -130,39 +136,39 @@ fn identity_image_env_and_labels_are_checked() {
             "only labels",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Env":["LD_PRELOAD=/x"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"Env":["LD_PRELOAD=/x"]}"#,
             "allow-list",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Env":["RUST_LOG=a","RUST_LOG=b"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"Env":["RUST_LOG=a","RUST_LOG=b"]}"#,
             "twice",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"root"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"User":"root"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"0:0"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"User":"0:0"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"User":"1000:0"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"User":"1000:0"}"#,
             "non-root",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Entrypoint":["/bin/sh"]}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"Entrypoint":["/bin/sh"]}"#,
             "entrypoint",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"Tty":true}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"Tty":true}"#,
             "Tty",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"NetworkingConfig":{"EndpointsConfig":{"bridge":{}}}}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"NetworkingConfig":{"EndpointsConfig":{"bridge":{}}}}"#,
             "bots join",
         ),
         (
-            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"image":"alpine"}"#,
+            r#"{"Image":"tradebot/bot:local","Labels":{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"},"HostConfig":{"LogConfig":{"Config":{"max-size":"1m","max-file":"1"}}},"image":"alpine"}"#,
             "duplicate",
         ),
     ] {
@@ -182,7 +188,7 @@ fn log_config_is_rebuilt_not_forwarded() {
     let c = policy()
         .check_create(
             body(
-                r#","LogConfig":{"type":"local","config":{"max-size":"10m"}}"#,
+                r#","LogConfig":{"type":"local","config":{"max-size":"10m","max-file":"2"}}"#,
                 "",
             )
             .as_bytes(),
@@ -191,7 +197,7 @@ fn log_config_is_rebuilt_not_forwarded() {
         .unwrap();
     assert_eq!(
         c.body["HostConfig"]["LogConfig"],
-        json!({"Type":"local","Config":{"max-size":"10m"}})
+        json!({"Type":"local","Config":{"max-size":"10m","max-file":"2"}})
     );
 }
 
@@ -201,7 +207,7 @@ fn images_match_the_allow_list_exactly() {
     let b = format!("sha256:{}", "b".repeat(64));
     let with_image = |p: &Policy, image: &str| {
         p.check_create(
-            format!(r#"{{"Image":"{image}","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}}}}"#)
+            format!(r#"{{"Image":"{image}","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}},"HostConfig":{{{LOGS}}}}}"#)
                 .as_bytes(),
             None,
         )
@@ -253,7 +259,7 @@ fn user_needs_an_explicit_non_root_group() {
     // Found by the smoke fuzz: "1000:" passed. A missing gid means gid 0 in a scratch image.
     let with_user = |u: &str| {
         policy().check_create(
-            format!(r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}},"User":"{u}"}}"#)
+            format!(r#"{{"Image":"tradebot/bot:local","Labels":{{"io.tradebot.managed":"true","io.tradebot.stack":"tradebot"}},"HostConfig":{{{LOGS}}},"User":"{u}"}}"#)
                 .as_bytes(),
             None,
         )

@@ -21,6 +21,7 @@ fn config() -> ManagerConfig {
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
         pids_limit: 64,
+        logs: crate::runtime::LogLimits::new("7m", 4).unwrap(),
     }
 }
 
@@ -95,6 +96,7 @@ fn container_settings_come_from_the_configuration() {
             nano_cpus: 250_000_000,
             pids_limit: 64,
             stop_timeout_secs: 12,
+            logs: crate::runtime::LogLimits::new("7m", 4).unwrap(),
         }
     );
 }
@@ -144,4 +146,9 @@ fn the_container_carries_the_spec_and_the_token_and_prints_neither_value() {
     assert!(!shown.contains("hvs.wrap-secret"), "{shown}");
     assert_eq!(container.name, "tradebot-bot-desk-1-010203");
     assert_eq!(container.stop_timeout_secs, 12);
+    assert_eq!(
+        (container.logs.max_size(), container.logs.max_file()),
+        ("7m", 4),
+        "the log bounds come from the settings"
+    );
 }
