@@ -242,10 +242,10 @@ fn orders_under_the_minimum_notional_again_and_again_halt_the_bot_with_the_reaso
 
 #[test]
 fn a_twap_whose_slices_are_all_refused_ends_with_its_schedule_and_says_so() {
-    // 0.5 USDT of collateral: every buy slice (0.05 INJ, about 1 USDT) is refused by the venue.
+    // 0.5 USDT of collateral: every buy slice (0.1 INJ, about 2 USDT) is refused by the venue.
     let spec = serde_json::json!({
         "bot_id": "it-4", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "twap",
-        "params": {"total_quantity": 0.1, "slices": 2, "duration_secs": 1},
+        "params": {"total_quantity": 0.2, "slices": 2, "duration_secs": 1},
         "paper": {"tick_ms": 20, "initial_quote": 0.5},
     });
     let started = Instant::now();
@@ -263,7 +263,7 @@ fn a_twap_whose_slices_are_all_refused_ends_with_its_schedule_and_says_so() {
         (
             &serde_json::json!("schedule_ended"),
             &serde_json::json!("0"),
-            &serde_json::json!("0.1")
+            &serde_json::json!("0.2")
         )
     );
     let tail: Vec<&str> = events[events.len() - 4..]
@@ -277,10 +277,11 @@ fn a_twap_whose_slices_are_all_refused_ends_with_its_schedule_and_says_so() {
 
 #[test]
 fn a_twap_that_executes_its_target_ends_at_once() {
-    // Slices cross the spread: each fills at the touch as soon as it is sent.
+    // Slices cross the spread: each fills at the touch as soon as it is sent. Each is worth about
+    // 2 USDT, so the random walk cannot take it under the 1 USDT minimum within a second.
     let spec = serde_json::json!({
         "bot_id": "it-5", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "twap",
-        "params": {"total_quantity": 0.1, "slices": 2, "duration_secs": 1},
+        "params": {"total_quantity": 0.2, "slices": 2, "duration_secs": 1},
         "paper": {"tick_ms": 20},
     });
     let (code, events) = run_to_end(&spec, Duration::from_secs(10));
@@ -291,8 +292,8 @@ fn a_twap_that_executes_its_target_ends_at_once() {
         (&f[0]["reason"], &f[0]["executed"], &f[0]["target"]),
         (
             &serde_json::json!("completed"),
-            &serde_json::json!("0.1"),
-            &serde_json::json!("0.1")
+            &serde_json::json!("0.2"),
+            &serde_json::json!("0.2")
         )
     );
     assert_eq!(events.last().unwrap()["reason"], "finished");
