@@ -8,7 +8,9 @@
 //! engine: cancel all open orders, `ready`, trade; SIGTERM cancels all and exits 0.
 //! Venue: `paper` (default, no key needed) or `injective` (the wallet key signs; never with
 //! `--dangerous-no-vault`). A venue that cannot be reached or whose market does not match the
-//! spec at start-up exits 1 with an `error` event.
+//! spec at start-up exits 1 with an `error` event. A TWAP whose schedule is over exits 0; a bot
+//! whose orders are refused again and again for one reason halts and exits 20
+//! (`run::EXIT_STUCK`). Every exit code: docs/BOT_EVENTS.md.
 
 use std::process::ExitCode;
 
@@ -19,7 +21,7 @@ use tradebot_bot::exchange::injective::InjectiveExchange;
 use tradebot_bot::exchange::Exchange;
 use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
-use tradebot_bot::run::{run as run_engine, sigterm, Outcome};
+use tradebot_bot::run::{run as run_engine, sigterm};
 use tradebot_bot::spec::{BotSpec, ExchangeKind};
 use tradebot_bot::startup::{secure_start, PrivateKey};
 
@@ -177,10 +179,7 @@ async fn drive<E: Exchange>(
     spec: &BotSpec,
     term: &mut tokio::signal::unix::Signal,
 ) -> ExitCode {
-    match run_engine(&mut engine, spec, term).await {
-        Outcome::Stopped => ExitCode::SUCCESS,
-        Outcome::VenueFailed => ExitCode::FAILURE,
-    }
+    ExitCode::from(run_engine(&mut engine, spec, term).await.exit_code())
 }
 
 fn backtest_args(args: &[String]) -> Result<BacktestConfig, String> {

@@ -1,6 +1,10 @@
 //! The risk manager: every order passes [`RiskManager::check_order`] before it leaves the bot,
 //! and the bot's state passes [`RiskManager::check_state`] after every fill and book update.
-//! Any breach halts the bot (the engine cancels everything and stops quoting).
+//! Any breach halts the bot (the engine cancels everything and stops quoting). Orders refused
+//! again and again for one reason ([`RiskManager::on_rejected`]) are a breach too: the bot is
+//! stuck, and that halt also ends the run ([`Breach::stuck`]).
+
+mod rejections;
 
 use std::collections::VecDeque;
 
@@ -14,11 +18,21 @@ use crate::strategy::bps_of;
 const DAY_MS: u64 = 86_400_000;
 const MINUTE_MS: u64 = 60_000;
 
+/// The rule of a stuck bot: `max_repeated_rejections` orders in a row refused for one reason.
+pub const REPEATED_REJECTIONS: &str = "repeated_rejections";
+
 /// Why the bot halted: a stable rule name for machines and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Breach {
     pub rule: &'static str,
     pub message: String,
+}
+
+impl Breach {
+    /// A stuck bot: nothing it can do will trade, so the run ends (exit code in `run`).
+    pub fn stuck(&self) -> bool {
+        self.rule == REPEATED_REJECTIONS
+    }
 }
 
 fn breach(rule: &'static str, message: String) -> Result<(), Breach> {
@@ -33,6 +47,7 @@ pub struct RiskManager {
     day: u64,
     day_start_pnl: Decimal,
     last_data_ms: Option<u64>,
+    rejections: rejections::Streak,
 }
 
 impl RiskManager {
@@ -44,6 +59,7 @@ impl RiskManager {
             day: 0,
             day_start_pnl: Decimal::ZERO,
             last_data_ms: None,
+            rejections: rejections::Streak::default(),
         }
     }
 
@@ -109,6 +125,24 @@ impl RiskManager {
         }
         self.recent_orders.push_back(now_ms);
         Ok(())
+    }
+
+    /// An order refused, by the market's rules in the bot or by the venue: a breach once
+    /// `max_repeated_rejections` in a row had the same reason.
+    pub fn on_rejected(&mut self, reason: &str) -> Result<(), Breach> {
+        let n = self.rejections.refused(reason);
+        if n >= self.limits.max_repeated_rejections {
+            return breach(
+                REPEATED_REJECTIONS,
+                format!("{n} orders in a row refused: {reason}"),
+            );
+        }
+        Ok(())
+    }
+
+    /// An order the venue accepted: the bot is not stuck.
+    pub fn on_accepted(&mut self) {
+        self.rejections.accepted();
     }
 
     /// Position and daily-loss limits; the loss baseline resets at each UTC midnight.

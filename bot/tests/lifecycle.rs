@@ -175,3 +175,126 @@ fn backtest_replays_a_trades_file_and_reports() {
         assert!(r[k].as_str().unwrap().parse::<f64>().is_ok(), "{k}: {r}");
     }
 }
+
+/// Runs a paper bot to its own end (no signal): its exit code and every event.
+fn run_to_end(spec: &Value, within: Duration) -> (i32, Vec<Value>) {
+    let mut child = spawn(spec);
+    let rx = events(&mut child);
+    let code = wait_exit(&mut child, within);
+    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    let events: Vec<Value> = rx.iter().collect();
+    assert!(!events.is_empty(), "{stderr}");
+    (code, events)
+}
+
+fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+#[test]
+fn orders_under_the_minimum_notional_again_and_again_halt_the_bot_with_the_reason() {
+    // The order size passes the start check at the reference price 20 (0.05 x 20 = 1 USDT), but
+    // the replayed market trades near 10: every order is worth 0.5, under the 1 USDT minimum.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trades.csv");
+    let csv: String = (0..400u64)
+        .map(|i| {
+            format!(
+                "{},{},1\n",
+                1_000 + i,
+                if i % 2 == 0 { "10" } else { "10.1" }
+            )
+        })
+        .collect();
+    std::fs::write(&file, csv).unwrap();
+    let spec = serde_json::json!({
+        "bot_id": "it-3", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "market_maker",
+        "params": {"order_size": 0.05}, "paper": {"tick_ms": 20, "replay": file},
+    });
+    let (code, events) = run_to_end(&spec, Duration::from_secs(10));
+    assert_eq!(code, 20, "the stuck bot's exit code: {events:?}");
+    let rejected = of(&events, "order_rejected");
+    assert_eq!(rejected.len(), 20, "halted at the 20th refusal in a row");
+    assert!(rejected.iter().all(|r| r["reason"]
+        .as_str()
+        .unwrap()
+        .ends_with("is below the market minimum 1")));
+    let halt = of(&events, "risk_halt");
+    assert_eq!(halt.len(), 1);
+    assert_eq!(halt[0]["rule"], "repeated_rejections");
+    let message = halt[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("20 orders in a row refused: notional 0.")
+            && message.ends_with(" is below the market minimum 1")
+            && !message.contains('\n'),
+        "{message}"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(
+        (&last["event"], &last["reason"]),
+        (
+            &serde_json::json!("stopped"),
+            &serde_json::json!("repeated_rejections")
+        )
+    );
+    assert_eq!(of(&events, "status").last().unwrap()["state"], "halted");
+}
+
+#[test]
+fn a_twap_whose_slices_are_all_refused_ends_with_its_schedule_and_says_so() {
+    // 0.5 USDT of collateral: every buy slice (0.1 INJ, about 2 USDT) is refused by the venue.
+    let spec = serde_json::json!({
+        "bot_id": "it-4", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "twap",
+        "params": {"total_quantity": 0.2, "slices": 2, "duration_secs": 1},
+        "paper": {"tick_ms": 20, "initial_quote": 0.5},
+    });
+    let started = Instant::now();
+    let (code, events) = run_to_end(&spec, Duration::from_secs(10));
+    assert_eq!(code, 0, "{events:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "not before its schedule ends"
+    );
+    assert_eq!(of(&events, "order_rejected").len(), 2, "{events:?}");
+    let f = of(&events, "finished");
+    assert_eq!(f.len(), 1, "{events:?}");
+    assert_eq!(
+        (&f[0]["reason"], &f[0]["executed"], &f[0]["target"]),
+        (
+            &serde_json::json!("schedule_ended"),
+            &serde_json::json!("0"),
+            &serde_json::json!("0.2")
+        )
+    );
+    let tail: Vec<&str> = events[events.len() - 4..]
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(tail, ["finished", "orders_cancelled", "status", "stopped"]);
+    assert_eq!(events[events.len() - 2]["state"], "finished");
+    assert_eq!(events[events.len() - 1]["reason"], "finished");
+}
+
+#[test]
+fn a_twap_that_executes_its_target_ends_at_once() {
+    // Slices cross the spread: each fills at the touch as soon as it is sent. Each is worth about
+    // 2 USDT, so the random walk cannot take it under the 1 USDT minimum within a second.
+    let spec = serde_json::json!({
+        "bot_id": "it-5", "wallet_id": "w", "market": "INJ/USDT", "bot_type": "twap",
+        "params": {"total_quantity": 0.2, "slices": 2, "duration_secs": 1},
+        "paper": {"tick_ms": 20},
+    });
+    let (code, events) = run_to_end(&spec, Duration::from_secs(10));
+    assert_eq!(code, 0, "{events:?}");
+    assert_eq!(of(&events, "fill").len(), 2, "{events:?}");
+    let f = of(&events, "finished");
+    assert_eq!(
+        (&f[0]["reason"], &f[0]["executed"], &f[0]["target"]),
+        (
+            &serde_json::json!("completed"),
+            &serde_json::json!("0.2"),
+            &serde_json::json!("0.2")
+        )
+    );
+    assert_eq!(events.last().unwrap()["reason"], "finished");
+}

@@ -131,7 +131,21 @@ pub enum Event<S = String> {
         #[serde(default)]
         message: S,
     },
-    /// The last line: `reason` is `sigterm`, `sigint`, `end_of_data` or `exchange_error`.
+    /// A TWAP's schedule is over: `reason` is `completed` (all executed) or `schedule_ended`
+    /// (time is up, `executed` may be short of `target`); base quantities as decimal strings.
+    /// The shutdown sequence follows, then `stopped` with reason `finished`.
+    Finished {
+        #[serde(default)]
+        bot_id: S,
+        #[serde(default)]
+        reason: S,
+        #[serde(default)]
+        executed: S,
+        #[serde(default)]
+        target: S,
+    },
+    /// The last line: `reason` is `sigterm`, `sigint`, `end_of_data`, `exchange_error`,
+    /// `finished` (a TWAP whose schedule is over) or `repeated_rejections` (a stuck bot).
     Stopped {
         #[serde(default)]
         bot_id: S,
@@ -151,6 +165,7 @@ impl<S> Event<S> {
             Self::OrderRejected { .. } => "order_rejected",
             Self::RiskHalt { .. } => "risk_halt",
             Self::Error { .. } => "error",
+            Self::Finished { .. } => "finished",
             Self::Stopped { .. } => "stopped",
         }
     }
@@ -213,6 +228,7 @@ pub fn parse_line(line: &str) -> Result<(EventLine, serde_json::Value), LineErro
         "order_rejected",
         "risk_halt",
         "error",
+        "finished",
         "stopped",
     ];
     let Some(kind) = kind.filter(|k| known.contains(k)) else {

@@ -140,6 +140,12 @@ fn every_event() -> Vec<Event> {
             class: s("tampering"),
             message: s("a \"quoted\"\nline"),
         },
+        Event::Finished {
+            bot_id: s("b1"),
+            reason: s("schedule_ended"),
+            executed: s("0"),
+            target: s("0.01"),
+        },
         Event::Stopped {
             bot_id: s("b1"),
             reason: s("sigterm"),
@@ -155,6 +161,7 @@ fn every_event() -> Vec<Event> {
             | Event::OrderRejected { .. }
             | Event::RiskHalt { .. }
             | Event::Error { .. }
+            | Event::Finished { .. }
             | Event::Stopped { .. } => {}
         }
     }
@@ -278,6 +285,17 @@ fn borrow(e: &Event) -> Event<&str> {
             bot_id,
             class,
             message,
+        },
+        Event::Finished {
+            bot_id,
+            reason,
+            executed,
+            target,
+        } => Event::Finished {
+            bot_id,
+            reason,
+            executed,
+            target,
         },
         Event::Stopped { bot_id, reason } => Event::Stopped { bot_id, reason },
     }

@@ -52,7 +52,8 @@ pub fn parse_line(line: &str) -> Option<BotEvent> {
         Event::Fill { .. } => BotEvent::Fill(raw),
         other @ (Event::OrdersCancelled { .. }
         | Event::OrderRejected { .. }
-        | Event::RiskHalt { .. }) => BotEvent::Other(other.kind().to_owned()),
+        | Event::RiskHalt { .. }
+        | Event::Finished { .. }) => BotEvent::Other(other.kind().to_owned()),
     })
 }
 

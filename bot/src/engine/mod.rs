@@ -3,6 +3,7 @@
 //! PnL, and halts on any risk breach. Live runs and backtests drive the same engine; only the
 //! event sink and the venue's clock differ.
 
+mod orders;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -12,7 +13,7 @@ use rust_decimal::Decimal;
 pub use report::Snapshot;
 
 use crate::events::Sink;
-use crate::exchange::{BookTop, Exchange, ExchangeError, MarketEvent, Order, OrderId, Placed};
+use crate::exchange::{BookTop, Exchange, ExchangeError, Fill, MarketEvent, Order};
 use crate::params::BotParams;
 use crate::portfolio::Portfolio;
 use crate::risk::{Breach, RiskManager};
@@ -105,64 +106,67 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
     pub async fn handle(&mut self, ev: MarketEvent) -> Result<bool, ExchangeError> {
         self.events += 1;
         match ev {
-            MarketEvent::Book { ts_ms, top } => {
-                self.top = Some(top);
-                let mid = top.mid();
-                self.risk.on_data(ts_ms, mid);
-                if self.state != State::Running {
-                    return Ok(true);
-                }
-                if let Err(b) = self.risk.check_state(
-                    self.portfolio.position,
-                    self.portfolio.total_pnl(mid),
-                    ts_ms,
-                ) {
-                    self.halt(b).await?;
-                    return Ok(true);
-                }
-                if self.strategy.finished() {
-                    self.state = State::Finished;
-                    return Ok(true);
-                }
-                let view = View {
-                    market: self.ex.market(),
-                    ts_ms,
-                    top,
-                    mid,
-                    position: self.portfolio.position,
-                    max_position: self.risk.max_position(),
-                    open: &self.open,
-                };
-                self.strategy.on_book(&view, &mut self.intents);
-                if !self.intents.is_empty() {
-                    self.execute(ts_ms, mid).await?;
-                }
-            }
+            MarketEvent::Book { ts_ms, top } => self.on_book(ts_ms, top).await?,
             MarketEvent::Trade { ts_ms, price, .. } => self.risk.on_data(ts_ms, price),
-            MarketEvent::Fill { ts_ms, fill } => {
-                self.portfolio.apply(&fill);
-                if let Some(i) = self.open.iter().position(|o| o.id == fill.order_id) {
-                    self.open[i].remaining -= fill.qty;
-                    if fill.done || self.open[i].remaining <= Decimal::ZERO {
-                        self.open.swap_remove(i);
-                    }
-                }
-                self.strategy.on_fill(&fill);
-                self.report_fill(&fill);
-                let mark = self.mid().unwrap_or(fill.price);
-                if self.state == State::Running {
-                    if let Err(b) = self.risk.check_state(
-                        self.portfolio.position,
-                        self.portfolio.total_pnl(mark),
-                        ts_ms,
-                    ) {
-                        self.halt(b).await?;
-                    }
-                }
-            }
+            MarketEvent::Fill { ts_ms, fill } => self.on_fill(ts_ms, &fill).await?,
             MarketEvent::End => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// A book update: state checks, then the strategy decides and the engine acts. A strategy
+    /// that has nothing left to do finishes the bot instead (a TWAP whose schedule is over).
+    async fn on_book(&mut self, ts_ms: u64, top: BookTop) -> Result<(), ExchangeError> {
+        self.top = Some(top);
+        let mid = top.mid();
+        self.risk.on_data(ts_ms, mid);
+        if self.state != State::Running {
+            return Ok(());
+        }
+        let (position, pnl) = (self.portfolio.position, self.portfolio.total_pnl(mid));
+        if let Err(b) = self.risk.check_state(position, pnl, ts_ms) {
+            return self.halt(b).await;
+        }
+        if let Some(done) = self.strategy.finished(ts_ms) {
+            self.state = State::Finished;
+            self.report_finished(&done);
+            return Ok(());
+        }
+        let view = View {
+            market: self.ex.market(),
+            ts_ms,
+            top,
+            mid,
+            position,
+            max_position: self.risk.max_position(),
+            open: &self.open,
+        };
+        self.strategy.on_book(&view, &mut self.intents);
+        if self.intents.is_empty() {
+            return Ok(());
+        }
+        self.execute(ts_ms, mid).await
+    }
+
+    async fn on_fill(&mut self, ts_ms: u64, fill: &Fill) -> Result<(), ExchangeError> {
+        self.portfolio.apply(fill);
+        if let Some(i) = self.open.iter().position(|o| o.id == fill.order_id) {
+            self.open[i].remaining -= fill.qty;
+            if fill.done || self.open[i].remaining <= Decimal::ZERO {
+                self.open.swap_remove(i);
+            }
+        }
+        self.strategy.on_fill(fill);
+        self.report_fill(fill);
+        if self.state != State::Running {
+            return Ok(());
+        }
+        let mark = self.mid().unwrap_or(fill.price);
+        let pnl = self.portfolio.total_pnl(mark);
+        match self.risk.check_state(self.portfolio.position, pnl, ts_ms) {
+            Ok(()) => Ok(()),
+            Err(b) => self.halt(b).await,
+        }
     }
 
     /// Market-data guard for live runs: called on a timer, as data may simply stop coming.
@@ -172,72 +176,6 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
                 self.halt(b).await?;
             }
         }
-        Ok(())
-    }
-
-    async fn execute(&mut self, ts_ms: u64, mid: Decimal) -> Result<(), ExchangeError> {
-        let mut intents = std::mem::take(&mut self.intents);
-        let cancels: Vec<OrderId> = intents
-            .iter()
-            .filter_map(|i| {
-                if let Intent::Cancel(id) = i {
-                    Some(*id)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if !cancels.is_empty() {
-            let done = self.ex.cancel(&cancels).await?;
-            self.open.retain(|o| !done.contains(&o.id));
-        }
-        let mut batch = Vec::new();
-        for intent in &intents {
-            let Intent::Place { side, price, qty } = *intent else {
-                continue;
-            };
-            let order = match self.ex.market().order(side, price, qty) {
-                Ok(o) => o,
-                Err(e) => {
-                    self.report_rejected(side, price, qty, &e.to_string());
-                    continue;
-                }
-            };
-            if let Err(b) = self
-                .risk
-                .check_order(&order, self.open.len() + batch.len(), mid, ts_ms)
-            {
-                intents.clear();
-                self.intents = intents;
-                return self.halt(b).await;
-            }
-            batch.push(order);
-        }
-        if !batch.is_empty() {
-            let answers = self.ex.place(&batch).await?;
-            for (order, answer) in batch.iter().zip(answers) {
-                match answer {
-                    Placed::Accepted(id) => {
-                        self.open.push(Order {
-                            id,
-                            side: order.side(),
-                            price: order.price().get(),
-                            remaining: order.qty().get(),
-                        });
-                    }
-                    Placed::Rejected(reason) => {
-                        self.report_rejected(
-                            order.side(),
-                            order.price().get(),
-                            order.qty().get(),
-                            &reason,
-                        );
-                    }
-                }
-            }
-        }
-        intents.clear();
-        self.intents = intents;
         Ok(())
     }
 
@@ -252,10 +190,11 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
         result
     }
 
-    /// SIGTERM (or end of a run): cancel all, final status, `stopped`.
+    /// SIGTERM (or end of a run): cancel all, final status, `stopped`. The final status keeps
+    /// `halted` and `finished`: they say more than `stopped`.
     pub async fn stop(&mut self, reason: &str) -> Result<(), ExchangeError> {
         let result = self.cancel_all("shutdown").await;
-        if self.state != State::Halted {
+        if self.state == State::Running {
             self.state = State::Stopped;
         }
         self.report_status();

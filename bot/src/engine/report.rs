@@ -8,6 +8,7 @@ use crate::domain::Side;
 use crate::events::{Event, OrderLine, Sink, MAX_LISTED_ORDERS};
 use crate::exchange::{Exchange, Fill, OrderId};
 use crate::risk::Breach;
+use crate::strategy::Completion;
 
 fn s(d: Decimal) -> String {
     d.round_dp(8).normalize().to_string()
@@ -133,6 +134,17 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             reason,
             count: ids.len(),
             order_ids: ids,
+        });
+    }
+
+    pub(super) fn report_finished(&mut self, done: &Completion) {
+        let (executed, target) = (s(done.executed), s(done.target));
+        tracing::info!(reason = done.reason, %executed, %target, "finished");
+        self.sink.emit(&Event::Finished {
+            bot_id: &self.bot_id,
+            reason: done.reason,
+            executed: &executed,
+            target: &target,
         });
     }
 

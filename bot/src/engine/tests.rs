@@ -9,7 +9,7 @@ use super::*;
 use crate::domain::Side;
 use crate::events::Collect;
 use crate::exchange::scripted::ScriptedExchange;
-use crate::exchange::{Fill, Liquidity};
+use crate::exchange::{Liquidity, OrderId};
 use crate::markets::market;
 
 type TestEngine = Engine<ScriptedExchange, Collect>;
@@ -182,4 +182,155 @@ async fn stale_data_halts() {
     assert_eq!(e.state(), State::Running);
     e.check_stale(11_001).await.unwrap();
     assert_halted(&mut e, "stale_data").await;
+}
+
+/// Asserts the bot halted as stuck, with the reason of the refusals in the message.
+async fn assert_stuck(e: &mut TestEngine, message: &str) {
+    assert_halted(e, "repeated_rejections").await;
+    let halt = e.halt_reason().unwrap();
+    assert!(halt.stuck());
+    assert_eq!(e.sink.of("risk_halt")[0]["message"], message);
+}
+
+#[tokio::test]
+async fn venue_rejections_in_a_row_halt_the_bot_at_the_limit() {
+    // One order a side: 2 refusals a book, limit 5: the 5th refusal (3rd book) halts.
+    let mut e = engine(
+        "market_maker",
+        &json!({"levels": 1, "risk": {"max_repeated_rejections": 5}}),
+    );
+    e.ex.reject_with = Some("insufficient quote balance: need 20.02".into());
+    e.handle(book(1, dec!(20))).await.unwrap();
+    e.ex.reject_with = Some("insufficient quote balance: need 21.7".into());
+    e.handle(book(2, dec!(21.7))).await.unwrap();
+    assert_eq!(
+        e.state(),
+        State::Running,
+        "4 in a row: one short of the limit"
+    );
+    e.handle(book(3, dec!(20))).await.unwrap();
+    assert_eq!(e.sink.of("order_rejected").len(), 6);
+    assert_stuck(
+        &mut e,
+        "5 orders in a row refused: insufficient quote balance: need 21.7",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn orders_under_min_notional_again_and_again_halt_the_bot() {
+    // 0.05 INJ at mid 10 is 0.5 USDT: 4 refusals a book (a requote each time the mid moves
+    // past the tolerance) in the bot itself; the default limit is 20.
+    let mut e = engine("market_maker", &json!({"order_size": 0.05}));
+    for (ts, mid) in [
+        (1, dec!(10)),
+        (2, dec!(10.1)),
+        (3, dec!(10)),
+        (4, dec!(10.1)),
+    ] {
+        e.handle(book(ts, mid)).await.unwrap();
+    }
+    assert_eq!(e.sink.of("order_rejected").len(), 16);
+    assert_eq!(e.state(), State::Running, "16 refusals in a row, under 20");
+    e.handle(book(5, dec!(10))).await.unwrap();
+    assert!(e.ex.placed.is_empty(), "nothing ever left the bot");
+    let msg = e.sink.of("risk_halt")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        msg.starts_with("20 orders in a row refused: notional 0.")
+            && msg.ends_with(" is below the market minimum 1"),
+        "{msg}"
+    );
+    assert_halted(&mut e, "repeated_rejections").await;
+}
+
+#[tokio::test]
+async fn an_accepted_order_or_another_reason_starts_the_count_again() {
+    let mut e = engine(
+        "market_maker",
+        &json!({"levels": 1, "risk": {"max_repeated_rejections": 3}}),
+    );
+    e.ex.reject_with = Some("insufficient quote balance".into());
+    e.handle(book(1, dec!(20))).await.unwrap(); // 2 in a row
+    e.ex.reject_with = None;
+    e.handle(book(2, dec!(21))).await.unwrap(); // accepted: back to 0
+    e.ex.reject_with = Some("insufficient quote balance".into());
+    e.handle(book(3, dec!(20))).await.unwrap(); // 2
+    e.ex.reject_with = Some("post-only order would cross".into());
+    e.handle(book(4, dec!(21))).await.unwrap(); // another reason: 2
+    assert_eq!(e.state(), State::Running);
+    e.handle(book(5, dec!(20))).await.unwrap(); // 3 of the same: halt
+    assert_stuck(
+        &mut e,
+        "3 orders in a row refused: post-only order would cross",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn other_halts_are_not_stuck() {
+    let mut e = engine("market_maker", &json!({"order_size": 100}));
+    e.handle(book(1, dec!(20))).await.unwrap();
+    assert!(!e.halt_reason().unwrap().stuck());
+}
+
+fn twap(params: &serde_json::Value) -> TestEngine {
+    engine("twap", params)
+}
+
+#[tokio::test]
+async fn a_twap_whose_slices_are_all_refused_finishes_when_its_schedule_ends() {
+    // 2 slices over 10 s: at 0 and 5 s; the schedule ends at 10 s.
+    let mut e = twap(&json!({"total_quantity": 1, "slices": 2, "duration_secs": 10}));
+    e.ex.reject_with = Some("insufficient quote balance".into());
+    for ts in [1_000, 6_000, 10_999] {
+        e.handle(book(ts, dec!(20))).await.unwrap();
+        assert_eq!(e.state(), State::Running, "{ts}");
+    }
+    assert_eq!(e.sink.of("order_rejected").len(), 2);
+    assert!(e.sink.of("finished").is_empty());
+    e.handle(book(11_000, dec!(20))).await.unwrap();
+    assert_eq!(e.state(), State::Finished);
+    let f = e.sink.of("finished");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        (&f[0]["reason"], &f[0]["executed"], &f[0]["target"]),
+        (&json!("schedule_ended"), &json!("0"), &json!("1"))
+    );
+    e.handle(book(12_000, dec!(20))).await.unwrap();
+    assert_eq!(e.sink.of("finished").len(), 1, "said once");
+    assert_eq!(e.ex.placed.len(), 2, "no slice after the end");
+    e.stop("finished").await.unwrap();
+    let last = &e.sink.0[e.sink.0.len() - 2..];
+    assert_eq!(last[0]["state"], "finished", "the final status keeps it");
+    assert_eq!(last[1]["reason"], "finished");
+}
+
+#[tokio::test]
+async fn a_twap_that_executed_its_target_finishes_at_once() {
+    let mut e = twap(&json!({"total_quantity": 1, "slices": 1, "duration_secs": 60}));
+    e.handle(book(1_000, dec!(20))).await.unwrap();
+    assert_eq!(e.ex.placed.len(), 1);
+    let fill = Fill {
+        order_id: e.open_orders()[0].id,
+        side: Side::Buy,
+        price: dec!(20.001),
+        qty: dec!(1),
+        fee: dec!(0),
+        liquidity: Liquidity::Taker,
+        done: true,
+    };
+    e.handle(MarketEvent::Fill { ts_ms: 1_001, fill })
+        .await
+        .unwrap();
+    assert_eq!(e.state(), State::Running, "decided on the next book");
+    e.handle(book(1_002, dec!(20))).await.unwrap();
+    assert_eq!(e.state(), State::Finished);
+    let f = &e.sink.of("finished")[0];
+    assert_eq!(
+        (&f["reason"], &f["executed"], &f["target"]),
+        (&json!("completed"), &json!("1"), &json!("1"))
+    );
 }

@@ -191,3 +191,47 @@ fn stale_data_halts_one_millisecond_past_the_limit() {
         "a clock step back is not stale"
     );
 }
+
+#[test]
+fn refusals_in_a_row_for_one_reason_halt_at_the_limit() {
+    let mut r = RiskManager::new(limits(|l| l.max_repeated_rejections = 3));
+    assert_eq!(
+        rule(r.on_rejected("notional 0.5 is below the market minimum 1")),
+        None
+    );
+    assert_eq!(
+        rule(r.on_rejected("notional 0.49 is below the market minimum 1")),
+        None
+    );
+    let b = r
+        .on_rejected("notional 0.51 is below the market minimum 1")
+        .unwrap_err();
+    assert_eq!(
+        (b.rule, b.message.as_str()),
+        (
+            "repeated_rejections",
+            "3 orders in a row refused: notional 0.51 is below the market minimum 1"
+        )
+    );
+    assert!(b.stuck());
+    r.on_accepted();
+    assert_eq!(rule(r.on_rejected("insufficient balance")), None);
+    assert_eq!(rule(r.on_rejected("insufficient balance")), None);
+    r.on_accepted();
+    assert_eq!(
+        rule(r.on_rejected("insufficient balance")),
+        None,
+        "counted again from 1"
+    );
+    let mut once = RiskManager::new(limits(|l| l.max_repeated_rejections = 1));
+    assert_eq!(rule(once.on_rejected("x")), Some("repeated_rejections"));
+}
+
+#[test]
+fn only_the_repeated_rejections_rule_is_stuck() {
+    let mut r = RiskManager::new(limits(|l| l.max_open_orders = 1));
+    let b = r
+        .check_order(&order(Side::Buy, MID, dec!(1)), 1, MID, T0)
+        .unwrap_err();
+    assert!(!b.stuck());
+}

@@ -49,10 +49,20 @@ pub trait Strategy {
     /// Called on each fill of ours, before the next book update.
     fn on_fill(&mut self, _fill: &Fill) {}
 
-    /// True once the strategy has nothing left to do (a completed TWAP).
-    fn finished(&self) -> bool {
-        false
+    /// `Some` once the strategy has nothing left to do at `now_ms` (a TWAP that executed its
+    /// target or whose schedule is over); quoting strategies never finish.
+    fn finished(&self, _now_ms: u64) -> Option<Completion> {
+        None
     }
+}
+
+/// How a strategy with an end finished: why, and what it executed of its target (base units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Completion {
+    /// `completed` (all executed) or `schedule_ended` (time is up).
+    pub reason: &'static str,
+    pub executed: Decimal,
+    pub target: Decimal,
 }
 
 /// Builds the strategy for validated parameters.

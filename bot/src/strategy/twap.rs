@@ -1,10 +1,14 @@
 //! TWAP executor: the total quantity in equal slices, one per `duration / slices`. Each slice
 //! crosses the spread at the touch (bounded by the limit price); a slice still open when the
 //! next is due is cancelled and its remainder carried into the following slices.
+//!
+//! It finishes when the target is executed, or when its schedule is over: every slice sent and
+//! the last one given its full interval (`slices` intervals after the first book). Slices the
+//! venue refused are not retried; the finish says how much was executed.
 
 use rust_decimal::Decimal;
 
-use super::{Intent, Strategy, View};
+use super::{Completion, Intent, Strategy, View};
 use crate::domain::Side;
 use crate::exchange::Fill;
 use crate::params::TwapParams;
@@ -36,10 +40,24 @@ impl Twap {
         self.executed
     }
 
+    fn slice_ms(&self) -> u64 {
+        (self.p.duration_secs * 1000 / u64::from(self.p.slices)).max(1)
+    }
+
+    /// Slices due by `now_ms`: the first at once, then one per slice interval.
     fn due(&self, now_ms: u64, start_ms: u64) -> u32 {
-        let slice_ms = (self.p.duration_secs * 1000 / u64::from(self.p.slices)).max(1);
-        let n = (now_ms.saturating_sub(start_ms) / slice_ms).saturating_add(1);
+        let n = (now_ms.saturating_sub(start_ms) / self.slice_ms()).saturating_add(1);
         u32::try_from(n).unwrap_or(u32::MAX).min(self.p.slices)
+    }
+
+    fn completed(&self) -> bool {
+        self.executed >= self.total
+    }
+
+    /// Every slice sent and the last one's interval over.
+    fn schedule_over(&self, now_ms: u64, start_ms: u64) -> bool {
+        let end = start_ms.saturating_add(self.slice_ms() * u64::from(self.p.slices));
+        self.sent >= self.p.slices && now_ms >= end
     }
 }
 
@@ -56,7 +74,7 @@ impl Strategy for Twap {
                 .map_or(Decimal::ZERO, |q| q.get());
             v.ts_ms
         });
-        if self.finished() || self.due(v.ts_ms, start) <= self.sent {
+        if self.completed() || self.due(v.ts_ms, start) <= self.sent {
             return;
         }
         // A new slice is due: drop what is left of the previous one.
@@ -85,8 +103,20 @@ impl Strategy for Twap {
         self.executed += fill.qty;
     }
 
-    fn finished(&self) -> bool {
-        self.start_ms.is_some() && self.executed >= self.total
+    fn finished(&self, now_ms: u64) -> Option<Completion> {
+        let start = self.start_ms?;
+        let reason = if self.completed() {
+            "completed"
+        } else if self.schedule_over(now_ms, start) {
+            "schedule_ended"
+        } else {
+            return None;
+        };
+        Some(Completion {
+            reason,
+            executed: self.executed,
+            target: self.total,
+        })
     }
 }
 
@@ -141,7 +171,10 @@ mod tests {
             liquidity: Liquidity::Taker,
             done: true,
         });
-        assert!(t.finished());
+        assert_eq!(
+            t.finished(60_000).map(|c| (c.reason, c.executed, c.target)),
+            Some(("completed", dec!(10), dec!(10)))
+        );
         out.clear();
         t.on_book(&view(&m, 61_000, dec!(19), dec!(0), &[]), &mut out);
         assert!(out.is_empty());

@@ -122,6 +122,13 @@ fn cases() -> Vec<Case> {
             vec![json!(0), s("5000.000000000000000000001")],
             "risk.price_band_bps must be in (0, 5000]",
         ),
+        case(
+            ALL,
+            "risk.max_repeated_rejections",
+            vec![json!(1), json!(10_000)],
+            vec![json!(0), json!(10_001)],
+            "risk.max_repeated_rejections must be between 1 and 10000",
+        ),
         // market_maker.rs
         case(
             MM,

@@ -19,6 +19,8 @@ pub struct RiskParams {
     pub max_orders_per_min: u32,
     pub stale_data_secs: u64,
     pub price_band_bps: Decimal,
+    /// Halt when this many orders in a row are refused for the same reason (a stuck bot).
+    pub max_repeated_rejections: u32,
 }
 
 impl Default for RiskParams {
@@ -31,6 +33,7 @@ impl Default for RiskParams {
             max_orders_per_min: 600,
             stale_data_secs: 10,
             price_band_bps: dec!(500),
+            max_repeated_rejections: 20,
         }
     }
 }
@@ -62,7 +65,10 @@ impl RiskParams {
         ensure(
             pos(self.price_band_bps) && self.price_band_bps <= dec!(5000),
             || "risk.price_band_bps must be in (0, 5000]".into(),
-        )
+        )?;
+        ensure((1..=10_000).contains(&self.max_repeated_rejections), || {
+            "risk.max_repeated_rejections must be between 1 and 10000".into()
+        })
     }
 }
 
@@ -78,6 +84,7 @@ pub fn schema() -> Value {
             ("max_orders_per_min", prop("integer", json!(600), Some(1.0), Some(60000.0), "Order rate limit")),
             ("stale_data_secs", prop("integer", json!(10), Some(1.0), Some(3600.0), "Halt when market data is older than this")),
             ("price_band_bps", prop("number", json!(500), Some(0.0), Some(5000.0), "Refuse orders further than this from mid, basis points")),
+            ("max_repeated_rejections", prop("integer", json!(20), Some(1.0), Some(10000.0), "Halt and exit when this many orders in a row are refused for the same reason")),
         ],
     )
 }

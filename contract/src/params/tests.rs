@@ -71,3 +71,83 @@ fn numbers_and_strings_both_parse_as_decimals() {
     assert_eq!(mm.spread_bps.to_string(), "12.5");
     assert_eq!(mm.order_size.unwrap().to_string(), "3");
 }
+
+/// The form lists every field of each bot type, and its defaults are the bot's own: a form
+/// filled with them starts exactly the bot that `{}` starts.
+#[test]
+fn the_form_has_every_field_with_the_bots_own_defaults() {
+    let risk = [
+        "max_daily_loss",
+        "max_open_orders",
+        "max_order_notional",
+        "max_orders_per_min",
+        "max_position",
+        "max_repeated_rejections",
+        "price_band_bps",
+        "stale_data_secs",
+    ];
+    for (t, fields) in [
+        (
+            "market_maker",
+            &[
+                "inventory_skew_bps",
+                "level_spacing_bps",
+                "levels",
+                "order_size",
+                "refresh_tolerance_bps",
+                "risk",
+                "spread_bps",
+            ][..],
+        ),
+        (
+            "grid",
+            &[
+                "levels",
+                "lower_price",
+                "range_pct",
+                "risk",
+                "size_per_level",
+                "upper_price",
+            ][..],
+        ),
+        (
+            "twap",
+            &[
+                "duration_secs",
+                "limit_price",
+                "risk",
+                "side",
+                "slices",
+                "total_quantity",
+            ][..],
+        ),
+    ] {
+        let s = schema(t).unwrap();
+        let names = |props: &Value| {
+            let mut n: Vec<String> = props.as_object().unwrap().keys().cloned().collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&s["properties"]), fields, "{t}");
+        assert_eq!(names(&s["properties"]["risk"]["properties"]), risk, "{t}");
+        let defaults = |props: &Value| -> Value {
+            let filled = props.as_object().unwrap().iter().filter_map(|(k, p)| {
+                let d = if p["type"] == "object" {
+                    json!({})
+                } else {
+                    p["default"].clone()
+                };
+                (!d.is_null()).then(|| (k.clone(), d))
+            });
+            Value::Object(filled.collect())
+        };
+        let mut form = defaults(&s["properties"]);
+        form["risk"] = defaults(&s["properties"]["risk"]["properties"]);
+        assert!(form.as_object().unwrap().len() >= 3, "{t}: {form}");
+        assert_eq!(
+            BotParams::parse(t, "INJ/USDT", &form),
+            BotParams::parse(t, "INJ/USDT", &json!({})),
+            "{t}: {form}"
+        );
+    }
+}
