@@ -9,6 +9,8 @@
 //! `bench_live_devnet` (ignored; `ops/bench/injective-live`) prints latency and memory figures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/bench.rs"]
+mod bench;
 #[path = "../../tests/common/mod.rs"]
 mod common;
 #[path = "common/devnet.rs"]
@@ -193,4 +195,55 @@ async fn the_bot_binary_quotes_fills_and_cleans_up_on_the_real_chain() {
     assert!(status.success());
     let left = live::chain_orders(&sub).await;
     assert!(left.is_empty(), "orders left after SIGTERM: {left:?}");
+}
+
+/// Figures, not checks: `ops/bench/injective-live` runs this with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: ops/bench/injective-live"]
+async fn bench_live_devnet() {
+    let dn = devnet();
+    let n: usize = std::env::var("BENCH_ORDERS").map_or(20, |v| v.parse().unwrap());
+    let fills: usize = std::env::var("BENCH_FILLS").map_or(5, |v| v.parse().unwrap());
+    let placer = live::fresh_key();
+    devnet().fund(&live::address(&placer), None);
+    let (mut returned, mut on_book) = bench::placement(placer, n).await;
+
+    let (bot_key, maker, taker_key) = (live::fresh_key(), live::fresh_key(), live::fresh_key());
+    for k in [&bot_key, &maker, &taker_key] {
+        devnet().fund(&live::address(k), None);
+    }
+    let maker = live::client(maker).await;
+    let sub = live::subaccount(&bot_key);
+    let vault = Vault::with_wallet(&bot_key).await;
+    drop(bot_key);
+    let spec = live::spec(&vault.bao.address, dn, "1");
+    let center = live::free_center().await;
+    live::order(&maker, Side::Buy, center * Decimal::new(9, 1), Decimal::TEN).await;
+    live::order(
+        &maker,
+        Side::Sell,
+        center * Decimal::new(11, 1),
+        Decimal::TEN,
+    )
+    .await;
+    let watch = Duration::from_secs(10);
+    let ((rss, hwm), mut latency) =
+        bench::live_bot((&spec, &vault, &sub), taker_key, fills, watch).await;
+
+    let (r50, r95) = bench::percentiles(&mut returned);
+    let (b50, b95) = bench::percentiles(&mut on_book);
+    let (f50, f95) = bench::percentiles(&mut latency);
+    let bin = std::env::var("TRADEBOT_BOT_BIN").unwrap_or_else(|_| "debug build".into());
+    println!("injective live (devnet {}, blocks ~0.5 s)", dn.chain_id);
+    println!("  order decision -> place() returned (tx in a block), {n} orders: p50 {r50} ms, p95 {r95} ms");
+    println!(
+        "  order decision -> order seen on the chain's book (LCD): p50 {b50} ms, p95 {b95} ms"
+    );
+    println!("  fill (block time) -> bot fill event line, {fills} fills: p50 {f50} ms, p95 {f95} ms, all {latency:?}");
+    println!(
+        "  bot RSS after {watch:?} quoting live: VmRSS {} KiB ({:.1} MiB), VmHWM {} KiB ({bin})",
+        rss,
+        rss as f64 / 1024.0,
+        hwm
+    );
 }

@@ -115,7 +115,10 @@ pub struct Bot {
 
 impl Bot {
     pub fn start(spec: &str, token: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tradebot-bot"))
+        // The bench runs a release build (`TRADEBOT_BOT_BIN`); tests the one cargo built.
+        let bin = std::env::var("TRADEBOT_BOT_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tradebot-bot").to_owned());
+        let mut child = Command::new(bin)
             .arg("run")
             .env_clear()
             .env("TRADEBOT_BOT_SPEC", spec)
