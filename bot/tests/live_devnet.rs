@@ -93,10 +93,7 @@ async fn the_bot_binary_quotes_fills_and_cleans_up_on_the_real_chain() {
     let spec = live::spec(&vault.bao.address, dn, "1");
 
     // Someone else's book, around a price no other test's order is near.
-    let center = live::free_center().await;
-    let (lo, hi) = (center * Decimal::new(9, 1), center * Decimal::new(11, 1));
-    live::order(&maker, Side::Buy, lo, Decimal::ONE).await;
-    live::order(&maker, Side::Sell, hi, Decimal::ONE).await;
+    let (lo, center, hi) = live::book_around(&maker).await;
     let (bids, asks) = live::chain_book().await;
     assert_eq!(
         (bids.first(), asks.first()),
@@ -195,6 +192,7 @@ async fn the_bot_binary_quotes_fills_and_cleans_up_on_the_real_chain() {
     assert!(status.success());
     let left = live::chain_orders(&sub).await;
     assert!(left.is_empty(), "orders left after SIGTERM: {left:?}");
+    live::cancel_all(&maker).await;
 }
 
 /// Figures, not checks: `ops/bench/injective-live` runs this with `--ignored --nocapture`.
@@ -217,18 +215,11 @@ async fn bench_live_devnet() {
     let vault = Vault::with_wallet(&bot_key).await;
     drop(bot_key);
     let spec = live::spec(&vault.bao.address, dn, "1");
-    let center = live::free_center().await;
-    live::order(&maker, Side::Buy, center * Decimal::new(9, 1), Decimal::TEN).await;
-    live::order(
-        &maker,
-        Side::Sell,
-        center * Decimal::new(11, 1),
-        Decimal::TEN,
-    )
-    .await;
+    live::book_around(&maker).await;
     let watch = Duration::from_secs(10);
     let ((rss, hwm), mut latency) =
         bench::live_bot((&spec, &vault, &sub), taker_key, fills, watch).await;
+    live::cancel_all(&maker).await;
 
     let (r50, r95) = bench::percentiles(&mut returned);
     let (b50, b95) = bench::percentiles(&mut on_book);

@@ -89,6 +89,23 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Waits until the bot's open orders (with a bid among them) stayed the same for `quiet`.
+async fn settled(sub: &str, quiet: Duration) -> Vec<(String, bool, Decimal, Decimal)> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = live::chain_orders(sub).await;
+    let mut since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = live::chain_orders(sub).await;
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if since.elapsed() >= quiet && last.iter().any(|o| o.1) {
+            return last;
+        }
+        assert!(Instant::now() < deadline, "the bot never settled: {last:?}");
+    }
+}
+
 /// (VmRSS, VmHWM) of a process, KiB.
 pub fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -119,7 +136,8 @@ pub async fn live_bot(
     let memory = memory_kib(bot.pid());
     let mut latencies = Vec::new();
     for _ in 0..n {
-        let bids = live::wait_chain(sub, Duration::from_secs(60), |o| o.iter().any(|x| x.1)).await;
+        // Cross only a settled bot: a fill that lands while it requotes waits for that batch.
+        let bids = settled(sub, Duration::from_secs(2)).await;
         let bid = bids.iter().find(|x| x.1).unwrap().clone();
         live::order(&taker, Side::Sell, bid.2, bid.3).await;
         let (fill, _) = bot.wait_event("fill", Duration::from_secs(30));

@@ -280,6 +280,21 @@ fn unique() -> u128 {
         .as_nanos()
 }
 
+/// Cancels every order of `c` on INJ/USDT: tests leave nothing on the shared chain.
+pub async fn cancel_all(c: &InjectiveClient) {
+    let market = MarketRef::spot(&devnet().market_inj_usdt);
+    c.cancel_all(std::slice::from_ref(&market)).await.unwrap();
+}
+
+/// The book a test's quotes go into: one account's bid and ask 5 % around a free price.
+pub async fn book_around(maker: &InjectiveClient) -> (Decimal, Decimal, Decimal) {
+    let center = free_center().await;
+    let (lo, hi) = (center * Decimal::new(95, 2), center * Decimal::new(105, 2));
+    order(maker, Side::Buy, lo, Decimal::ONE).await;
+    order(maker, Side::Sell, hi, Decimal::ONE).await;
+    (lo, center, hi)
+}
+
 /// Open orders of `subaccount` on INJ/USDT, read from the LCD: (hash, is_buy, price, qty).
 pub async fn chain_orders(subaccount: &str) -> Vec<(String, bool, Decimal, Decimal)> {
     let dn = devnet();
@@ -368,7 +383,10 @@ pub async fn free_center() -> Decimal {
         (Some(b), None) => (*b * Decimal::TWO).max(ten),
         (None, Some(a)) => *a / Decimal::TWO,
         (Some(b), Some(a)) => {
-            assert!(*a > *b * Decimal::new(13, 1), "no room between {b} and {a}");
+            assert!(
+                *a > *b * Decimal::new(112, 2),
+                "no room between {b} and {a}"
+            );
             (*a + *b) / Decimal::TWO
         }
     };

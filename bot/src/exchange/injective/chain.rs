@@ -74,6 +74,14 @@ impl ChainFeed {
     }
 }
 
+/// The chain feed's next message; never ready without one.
+pub async fn recv(feed: Option<&mut ChainFeed>) -> Option<ChainMsg> {
+    match feed {
+        Some(feed) => feed.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn forward(mut stream: FillStream, tx: mpsc::Sender<ChainMsg>) {
     loop {
         let msg = match stream.next_event().await {

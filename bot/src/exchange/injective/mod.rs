@@ -12,6 +12,7 @@
 //!   the chain's code when an order failed inside a successful batch.
 //!   Values are human on both sides: the connector converts to LegacyDec and from chain format.
 
+mod answers;
 mod chain;
 mod config;
 mod ledger;
@@ -31,14 +32,13 @@ use tradebot_injective::client::{
 use tradebot_injective::keys::PrivateKey;
 use tradebot_injective::models::{OpenOrder, Trade};
 use tradebot_injective::msgs::Side as ChainSide;
-use tradebot_injective::msgs::{
-    Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder, RejectedOrder,
-};
+use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
 
 pub use config::{ChainStreamUrls, InjectiveSpecExt};
 pub use market::map_market;
 pub use tradebot_contract::spec::{Endpoints, InjectiveSpec};
 
+use self::answers::{nothing_placed, rejection};
 use self::chain::{ChainFeed, ChainMsg};
 use self::ledger::Ledger;
 use super::{
@@ -234,53 +234,6 @@ impl InjectiveExchange {
     }
 }
 
-/// The chain feed's next message; never ready without one.
-async fn recv_chain(feed: Option<&mut ChainFeed>) -> Option<ChainMsg> {
-    match feed {
-        Some(feed) => feed.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Transport trouble, timeouts and unconfirmed txs: the state of our orders is unknown.
-/// The connector's messages carry status codes and chain logs, never keys or request bodies.
-impl From<ClientError> for ExchangeError {
-    fn from(e: ClientError) -> Self {
-        match e {
-            ClientError::Transport(..)
-            | ClientError::Status { .. }
-            | ClientError::NotConfirmed(_) => ExchangeError::Unavailable(e.to_string()),
-            ClientError::Decode(..) => ExchangeError::Data(e.to_string()),
-            _ => ExchangeError::Refused(e.to_string()),
-        }
-    }
-}
-
-/// Why the chain refused the order `cid` inside a successful batch, with its code.
-fn rejection(rejected: &[RejectedOrder], cid: &str) -> String {
-    match rejected.iter().find(|r| r.cid == cid) {
-        Some(RejectedOrder {
-            code: Some(code),
-            reason,
-            ..
-        }) => format!("{reason} (exchange code {code})"),
-        Some(r) => r.reason.clone(),
-        None => "no order hash in the response".to_owned(),
-    }
-}
-
-/// Errors after which the chain certainly holds none of the batch's orders: refused before
-/// broadcast (local checks) or delivered with a failure code (the whole tx reverted).
-fn nothing_placed(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::TxFailed { .. }
-            | ClientError::OutOfGas { .. }
-            | ClientError::Order(_)
-            | ClientError::Decimal(_)
-    )
-}
-
 impl Exchange for InjectiveExchange {
     fn market(&self) -> &MarketParams {
         &self.params
@@ -303,7 +256,7 @@ impl Exchange for InjectiveExchange {
             // Both receivers are cancel-safe: a message is only taken when it is handled.
             tokio::select! {
                 biased;
-                msg = recv_chain(self.chain.as_mut()) => match msg {
+                msg = chain::recv(self.chain.as_mut()) => match msg {
                     Some(ChainMsg::Event(ev)) => self.ledger.on_chain(ev, &mut self.queue),
                     Some(ChainMsg::Failed(why)) => return Err(ExchangeError::Data(why)),
                     None => return Err(ExchangeError::Data("the chain stream stopped".into())),
