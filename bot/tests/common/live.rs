@@ -105,7 +105,8 @@ pub fn spec(vault: &str, dn: &Devnet, order_size: &str) -> String {
 }
 
 /// A running bot: its stdout event lines arrive on a channel, its stderr is collected. A bot
-/// still running when its test fails is killed.
+/// still running when its test fails gets SIGTERM (so it cancels its orders on the shared
+/// chain), and SIGKILL if it has not exited after 20 s.
 pub struct Bot {
     pub child: Child,
     lines: mpsc::Receiver<(Instant, String)>,
@@ -203,10 +204,20 @@ impl Bot {
 
 impl Drop for Bot {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
         }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        for _ in 0..200 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -286,10 +297,10 @@ pub async fn cancel_all(c: &InjectiveClient) {
     c.cancel_all(std::slice::from_ref(&market)).await.unwrap();
 }
 
-/// The book a test's quotes go into: one account's bid and ask 5 % around a free price.
+/// The book a test's quotes go into: one account's bid and ask 3 % around a free price.
 pub async fn book_around(maker: &InjectiveClient) -> (Decimal, Decimal, Decimal) {
     let center = free_center().await;
-    let (lo, hi) = (center * Decimal::new(95, 2), center * Decimal::new(105, 2));
+    let (lo, hi) = (center * Decimal::new(97, 2), center * Decimal::new(103, 2));
     order(maker, Side::Buy, lo, Decimal::ONE).await;
     order(maker, Side::Sell, hi, Decimal::ONE).await;
     (lo, center, hi)
@@ -384,7 +395,7 @@ pub async fn free_center() -> Decimal {
         (None, Some(a)) => *a / Decimal::TWO,
         (Some(b), Some(a)) => {
             assert!(
-                *a > *b * Decimal::new(112, 2),
+                *a > *b * Decimal::new(107, 2),
                 "no room between {b} and {a}"
             );
             (*a + *b) / Decimal::TWO
