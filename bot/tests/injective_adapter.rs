@@ -306,7 +306,10 @@ async fn market_maker_quotes_rejects_fills_and_requotes_against_the_fake_chain()
     assert_eq!(rejected.len(), sells);
     for r in rejected {
         assert_eq!(r["side"], "sell");
-        assert_eq!(r["reason"], "subaccount has insufficient deposits");
+        assert_eq!(
+            r["reason"], "subaccount has insufficient deposits (exchange code 6)",
+            "the chain's reason and code"
+        );
     }
     assert_eq!(
         e.open_orders().len(),

@@ -99,6 +99,9 @@ pub enum Event<S = String> {
         position: S,
         #[serde(default)]
         realized_pnl: S,
+        /// The venue's id of the execution (Injective: `"{height}_{n}"`), when it gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trade_id: Option<S>,
     },
     /// An order the bot did not send or the venue refused (as asked, before rounding).
     OrderRejected {

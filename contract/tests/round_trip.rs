@@ -122,6 +122,7 @@ fn every_event() -> Vec<Event> {
             liquidity: s("maker"),
             position: s("-0.999"),
             realized_pnl: s("-0.00998251"),
+            trade_id: Some(s("1207_3")),
         },
         Event::OrderRejected {
             bot_id: s("b1"),
@@ -244,6 +245,7 @@ fn borrow(e: &Event) -> Event<&str> {
             liquidity,
             position,
             realized_pnl,
+            trade_id,
         } => Event::Fill {
             bot_id,
             order_id: *order_id,
@@ -254,6 +256,7 @@ fn borrow(e: &Event) -> Event<&str> {
             liquidity,
             position,
             realized_pnl,
+            trade_id: trade_id.as_deref(),
         },
         Event::OrderRejected {
             bot_id,

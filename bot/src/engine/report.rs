@@ -95,6 +95,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             liquidity: f.liquidity.as_str(),
             position: &pos,
             realized_pnl: &rpnl,
+            trade_id: self.ex.last_trade_id(),
         });
     }
 

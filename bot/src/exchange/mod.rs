@@ -137,6 +137,12 @@ pub trait Exchange {
     /// Ticks, decimals and minimum notional of the bot's market.
     fn market(&self) -> &MarketParams;
 
+    /// The venue's id of the execution behind the fill `next_event` returned last, when the
+    /// venue gives one (reported in the `fill` event line).
+    fn last_trade_id(&self) -> Option<&str> {
+        None
+    }
+
     /// The next book update, trade print or fill of ours.
     async fn next_event(&mut self) -> Result<MarketEvent, ExchangeError>;
 

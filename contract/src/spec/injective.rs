@@ -35,7 +35,15 @@ pub struct InjectiveSpec {
 pub struct Endpoints {
     pub chain_id: String,
     pub lcd: String,
-    pub indexer: String,
+    /// Indexer HTTP: public trade prints (and our fills when there is no chain stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indexer: Option<String>,
+    /// Chain stream gRPC (`[chainstream] server` of the node): our fills and order updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// CometBFT RPC: the backfill of fills missed while the stream was down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc: Option<String>,
 }
 
 fn default_poll_ms() -> u64 {
@@ -60,8 +68,15 @@ impl InjectiveSpec {
     fn check_network(&self) -> Result<(), String> {
         match (self.network.as_str(), &self.endpoints) {
             ("custom", Some(e)) => {
-                for url in [&e.lcd, &e.indexer] {
+                let optional = [&e.indexer, &e.stream, &e.rpc];
+                for url in std::iter::once(&e.lcd).chain(optional.into_iter().flatten()) {
                     check_endpoint(url)?;
+                }
+                if e.stream.is_some() != e.rpc.is_some() {
+                    return Err("injective.endpoints.stream and .rpc go together (the stream's backfill reads the RPC)".into());
+                }
+                if e.stream.is_none() && e.indexer.is_none() {
+                    return Err("injective.endpoints needs stream and rpc, or indexer: the bot must learn its fills".into());
                 }
                 if e.chain_id.trim().is_empty() {
                     return Err("injective.endpoints.chain_id is empty".into());
@@ -126,6 +141,17 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(custom.endpoints.unwrap().lcd, "http://127.0.0.1:9/");
+        let node = spec(&format!(
+            r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:10337","stream":"http://127.0.0.1:9999","rpc":"http://127.0.0.1:26657"}}}}"#
+        ))
+        .unwrap()
+        .endpoints
+        .unwrap();
+        assert_eq!(
+            node.indexer, None,
+            "the indexer is optional with a chain stream"
+        );
+        assert_eq!(node.stream.as_deref(), Some("http://127.0.0.1:9999"));
         for (json, expect) in [
             (
                 format!(r#"{{"network":"devnet","market_id":"{ID}"}}"#),
@@ -150,6 +176,24 @@ mod tests {
             (
                 format!(
                     r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://node:1317","indexer":"https://i"}}}}"#
+                ),
+                "must be https",
+            ),
+            (
+                format!(
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9"}}}}"#
+                ),
+                "must learn its fills",
+            ),
+            (
+                format!(
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9","stream":"http://127.0.0.1:9999"}}}}"#
+                ),
+                "go together",
+            ),
+            (
+                format!(
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9","stream":"http://node:9999","rpc":"http://127.0.0.1:26657"}}}}"#
                 ),
                 "must be https",
             ),

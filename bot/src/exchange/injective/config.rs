@@ -12,13 +12,31 @@ pub trait InjectiveSpecExt {
     fn network(&self) -> Result<Network, String>;
     /// The account a trade-only key acts for (authz); `None`: the key trades its own funds.
     fn granter(&self) -> Result<Option<Address>, String>;
+    /// The node's chain stream and CometBFT RPC URLs (our fills), when configured.
+    fn chain_stream(&self) -> Option<ChainStreamUrls>;
+    /// Whether an indexer is there to ask (presets always; a custom node only if configured).
+    fn has_indexer(&self) -> bool;
+}
+
+/// Where our fills come from on a self-hosted node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStreamUrls {
+    /// Chain stream gRPC, e.g. `http://127.0.0.1:9999`.
+    pub stream: String,
+    /// CometBFT RPC, e.g. `http://127.0.0.1:26657` (backfill after a reconnect).
+    pub rpc: String,
 }
 
 impl InjectiveSpecExt for InjectiveSpec {
     fn network(&self) -> Result<Network, String> {
         self.validate()?;
         match &self.endpoints {
-            Some(e) => Ok(Network::custom(&e.chain_id, &e.lcd, &e.indexer)),
+            // No indexer: an empty URL, never asked (`has_indexer`).
+            Some(e) => Ok(Network::custom(
+                &e.chain_id,
+                &e.lcd,
+                e.indexer.as_deref().unwrap_or(""),
+            )),
             None => Network::named(&self.network).ok_or_else(|| {
                 format!(
                     "unknown injective.network {:?} (mainnet, testnet, custom)",
@@ -36,6 +54,18 @@ impl InjectiveSpecExt for InjectiveSpec {
                     .map_err(|_| "injective.granter must be an inj1... bech32 address".to_owned())
             })
             .transpose()
+    }
+
+    fn chain_stream(&self) -> Option<ChainStreamUrls> {
+        let e = self.endpoints.as_ref()?;
+        Some(ChainStreamUrls {
+            stream: e.stream.as_deref()?.trim_end_matches('/').to_owned(),
+            rpc: e.rpc.as_deref()?.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn has_indexer(&self) -> bool {
+        self.endpoints.as_ref().is_none_or(|e| e.indexer.is_some())
     }
 }
 
@@ -61,6 +91,20 @@ mod tests {
             r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9/","indexer":"https://i"}}}}"#
         ));
         assert_eq!(custom.network().unwrap().lcd, "http://127.0.0.1:9");
+        assert!(custom.has_indexer() && ok.has_indexer());
+        assert_eq!((custom.chain_stream(), ok.chain_stream()), (None, None));
+        let node = spec(&format!(
+            r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9","stream":"http://127.0.0.1:9999/","rpc":"http://127.0.0.1:26657"}}}}"#
+        ));
+        assert!(!node.has_indexer(), "a self-hosted node has no indexer");
+        assert_eq!(node.network().unwrap().indexer, "");
+        assert_eq!(
+            node.chain_stream(),
+            Some(ChainStreamUrls {
+                stream: "http://127.0.0.1:9999".into(),
+                rpc: "http://127.0.0.1:26657".into(),
+            })
+        );
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! The adapter's book of our orders: local ids <-> client order ids <-> chain order hashes, and
-//! our fills derived from the indexer's trade history.
+//! our fills, from the chain stream ([`Ledger::on_chain`]) or, without one, from the indexer's
+//! trade history ([`Ledger::on_trades`]).
 //!
-//! The connector has no own-fills query, so fills come from the public trades of the market
-//! filtered on our subaccount and on order hashes we placed, each trade id once. Conservative by
-//! construction: nothing is reported that the indexer did not print. Trades of our subaccount for
-//! orders we did not place (a predecessor's, before the start-up cancel-all) are logged, not
-//! reported, and a poll that misses trades (more than the query's limit between two polls) loses
-//! them: the engine's inventory can then lag the chain's (see docs/INJECTIVE.md).
+//! Either way a fill is reported once per trade id, only for an order hash this run placed.
+//! Trades of our subaccount for orders we did not place (a predecessor's, before the start-up
+//! cancel-all) are logged, not reported. The chain stream misses nothing (it backfills after a
+//! reconnect); the indexer path is conservative: a poll that misses trades (more than the
+//! query's limit between two polls) loses them (see docs/INJECTIVE.md).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use rust_decimal::Decimal;
 use tradebot_injective::models::{OpenOrder, Trade};
 use tradebot_injective::msgs::Side as ChainSide;
+use tradebot_injective::stream::{self as chain, ChainEvent, OrderStatus};
 
+use crate::clock::now_ms;
 use crate::domain::Side;
 use crate::exchange::{Fill, Liquidity, MarketEvent, OrderId};
 
@@ -147,53 +149,124 @@ impl Ledger {
     }
 
     /// Turns a trades page (newest first, as the indexer serves it) into events, oldest first:
-    /// one `Trade` per match (its taker record) and a `Fill` for each record of ours.
-    pub fn on_trades(&mut self, trades: &[Trade], out: &mut VecDeque<MarketEvent>) {
+    /// one `Trade` per match (its taker record) and, when `fills` (no chain stream), a `Fill`
+    /// for each record of ours.
+    pub fn on_trades(
+        &mut self,
+        trades: &[Trade],
+        fills: bool,
+        out: &mut VecDeque<(MarketEvent, Option<String>)>,
+    ) {
         for t in trades.iter().rev() {
             if t.executed_at_ms < self.since_ms || !self.first_sight(&t.trade_id) {
                 continue;
             }
             let ts_ms = u64::try_from(t.executed_at_ms).unwrap_or(0);
             if !t.maker {
-                out.push_back(MarketEvent::Trade {
-                    ts_ms,
-                    price: t.price,
-                    qty: t.quantity,
-                });
+                let (price, qty) = (t.price, t.quantity);
+                out.push_back((MarketEvent::Trade { ts_ms, price, qty }, None));
             }
-            if !t.subaccount_id.eq_ignore_ascii_case(&self.subaccount) {
+            if !fills || !t.subaccount_id.eq_ignore_ascii_case(&self.subaccount) {
                 continue;
             }
-            let Some(&order_id) = self.by_hash.get(&t.order_hash.to_ascii_lowercase()) else {
-                tracing::warn!(trade_id = %t.trade_id, "trade of our subaccount for an order this run did not place; not reported as a fill");
-                continue;
+            let liquidity = if t.maker {
+                Liquidity::Maker
+            } else {
+                Liquidity::Taker
             };
-            let done = match self.live.get_mut(&order_id) {
-                Some(l) => {
-                    l.remaining -= t.quantity;
-                    l.remaining <= Decimal::ZERO
+            let amounts = (t.price, t.quantity, t.fee);
+            if let Some(fill) = self.fill(&t.trade_id, &t.order_hash, t.side, liquidity, amounts) {
+                out.push_back((MarketEvent::Fill { ts_ms, fill }, Some(t.trade_id.clone())));
+            }
+        }
+    }
+
+    /// One event of the chain stream (already filtered on our subaccount and market). Fills
+    /// become `Fill` events; a cancel or a refusal closes the order here (the engine learns it
+    /// at its next cancel, which then finds the order gone).
+    pub fn on_chain(
+        &mut self,
+        event: ChainEvent,
+        out: &mut VecDeque<(MarketEvent, Option<String>)>,
+    ) {
+        match event {
+            ChainEvent::Fill(f) => {
+                if !f.subaccount_id.eq_ignore_ascii_case(&self.subaccount)
+                    || !self.first_sight(&f.trade_id)
+                {
+                    return;
                 }
-                // Already cancelled or adopted: the engine no longer holds it open.
-                None => true,
-            };
-            if done {
-                self.live.remove(&order_id);
-            }
-            let fill = Fill {
-                order_id,
-                side: side(t.side),
-                price: t.price,
-                qty: t.quantity,
-                fee: t.fee,
-                liquidity: if t.maker {
+                // The stream names the execution: a resting order of ours was the maker.
+                let liquidity = if f.execution_type.contains("RestingOrder") {
                     Liquidity::Maker
                 } else {
                     Liquidity::Taker
-                },
-                done,
-            };
-            out.push_back(MarketEvent::Fill { ts_ms, fill });
+                };
+                let amounts = (f.price, f.quantity, f.fee);
+                if let Some(fill) =
+                    self.fill(&f.trade_id, &f.order_hash, f.side, liquidity, amounts)
+                {
+                    tracing::info!(trade_id = %f.trade_id, height = f.height, order_hash = %f.order_hash,
+                        order_id = fill.order_id.0, price = %f.price, quantity = %f.quantity, fee = %f.fee,
+                        "fill from the chain stream");
+                    let ts_ms = now_ms();
+                    out.push_back((MarketEvent::Fill { ts_ms, fill }, Some(f.trade_id)));
+                }
+            }
+            ChainEvent::Order(u) => {
+                tracing::debug!(status = ?u.status, order_hash = %u.order_hash, height = u.height, "order update");
+                if u.status == OrderStatus::Cancelled {
+                    if let Some(&id) = self.by_hash.get(&u.order_hash) {
+                        self.live.remove(&id);
+                    }
+                }
+            }
+            ChainEvent::Failure(f) => self.on_failure(&f),
         }
+    }
+
+    fn on_failure(&mut self, f: &chain::OrderFailure) {
+        let id = f.cid.as_deref().and_then(|c| self.id_of_cid(c));
+        tracing::warn!(code = f.code, cid = ?f.cid, order_id = ?id.map(|i| i.0), height = f.height,
+            "order refused by the chain");
+        if let Some(id) = id {
+            self.live.remove(&id);
+        }
+    }
+
+    /// A fill of an order this run placed (`None`, logged, for anyone else's).
+    fn fill(
+        &mut self,
+        trade_id: &str,
+        order_hash: &str,
+        chain_side: ChainSide,
+        liquidity: Liquidity,
+        (price, qty, fee): (Decimal, Decimal, Decimal),
+    ) -> Option<Fill> {
+        let Some(&order_id) = self.by_hash.get(&order_hash.to_ascii_lowercase()) else {
+            tracing::warn!(%trade_id, "trade of our subaccount for an order this run did not place; not reported as a fill");
+            return None;
+        };
+        let done = match self.live.get_mut(&order_id) {
+            Some(l) => {
+                l.remaining -= qty;
+                l.remaining <= Decimal::ZERO
+            }
+            // Already cancelled or adopted: the engine no longer holds it open.
+            None => true,
+        };
+        if done {
+            self.live.remove(&order_id);
+        }
+        Some(Fill {
+            order_id,
+            side: side(chain_side),
+            price,
+            qty,
+            fee,
+            liquidity,
+            done,
+        })
     }
 }
 
@@ -234,12 +307,12 @@ mod tests {
             trade("t1", "0xaa", SUB, 999, dec!(1)),
         ];
         let mut out = VecDeque::new();
-        l.on_trades(&page, &mut out);
-        l.on_trades(&page, &mut out);
+        l.on_trades(&page, true, &mut out);
+        l.on_trades(&page, true, &mut out);
         let fills: Vec<Fill> = out
             .iter()
             .filter_map(|e| match e {
-                MarketEvent::Fill { fill, .. } => Some(*fill),
+                (MarketEvent::Fill { fill, .. }, _) => Some(*fill),
                 _ => None,
             })
             .collect();
@@ -252,11 +325,113 @@ mod tests {
         assert_eq!(fills[0].side, Side::Sell);
         let trades = out
             .iter()
-            .filter(|e| matches!(e, MarketEvent::Trade { .. }))
+            .filter(|e| matches!(e, (MarketEvent::Trade { .. }, None)))
             .count();
         assert_eq!(trades, 3, "each taker record once");
-        l.on_trades(&[trade("t5", "0xAA", SUB, 3_000, dec!(0.4))], &mut out);
-        assert!(matches!(out.back(), Some(MarketEvent::Fill { fill, .. }) if fill.done));
+        l.on_trades(
+            &[trade("t5", "0xAA", SUB, 3_000, dec!(0.4))],
+            true,
+            &mut out,
+        );
+        assert!(
+            matches!(out.back(), Some((MarketEvent::Fill { fill, .. }, Some(t))) if fill.done && t == "t5")
+        );
         assert_eq!(l.cid(id), None, "a filled order is no longer live");
+    }
+
+    fn chain_fill(trade_id: &str, hash: &str, execution: &str, qty: Decimal) -> ChainEvent {
+        ChainEvent::Fill(chain::Fill {
+            height: 7,
+            trade_id: trade_id.into(),
+            market_id: "0x01".into(),
+            side: ChainSide::Buy,
+            execution_type: execution.into(),
+            price: dec!(9.99),
+            quantity: qty,
+            fee: dec!(-0.001),
+            subaccount_id: SUB.to_ascii_lowercase(),
+            order_hash: hash.into(),
+            cid: None,
+        })
+    }
+
+    #[test]
+    fn chain_fills_once_per_trade_id_with_the_chains_numbers() {
+        let mut l = Ledger::new(SUB, 1_000);
+        let (id, cid) = l.next();
+        l.placed(id, cid, "0xAA", dec!(1));
+        let mut out = VecDeque::new();
+        let maker = chain_fill("7_0", "0xaa", "LimitMatchRestingOrder", dec!(0.4));
+        l.on_chain(maker.clone(), &mut out);
+        l.on_chain(maker, &mut out);
+        l.on_chain(
+            chain_fill("7_1", "0xbb", "LimitMatchNewOrder", dec!(1)),
+            &mut out,
+        );
+        let fills: Vec<Fill> = out
+            .iter()
+            .filter_map(|e| match e {
+                (MarketEvent::Fill { fill, .. }, _) => Some(*fill),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fills.len(), 1, "a trade id once, a stranger's order never");
+        let f = fills[0];
+        assert_eq!((f.order_id, f.side), (id, Side::Buy));
+        assert_eq!(
+            (f.price, f.qty, f.fee),
+            (dec!(9.99), dec!(0.4), dec!(-0.001))
+        );
+        assert_eq!((f.liquidity, f.done), (Liquidity::Maker, false));
+        l.on_chain(
+            chain_fill("8_0", "0xaa", "LimitMatchNewOrder", dec!(0.6)),
+            &mut out,
+        );
+        assert!(
+            matches!(out.back(), Some((MarketEvent::Fill { fill, .. }, Some(t))) if fill.done && fill.liquidity == Liquidity::Taker && t == "8_0")
+        );
+    }
+
+    #[test]
+    fn a_refusal_or_a_cancel_on_chain_closes_the_order() {
+        let mut l = Ledger::new(SUB, 1_000);
+        let (a, cid_a) = l.next();
+        let (b, cid_b) = l.next();
+        l.placed(a, cid_a.clone(), "0xaa", dec!(1));
+        l.placed(b, cid_b.clone(), "0xbb", dec!(1));
+        let mut out = VecDeque::new();
+        l.on_chain(
+            ChainEvent::Failure(chain::OrderFailure {
+                height: 3,
+                order_hash: "0xaa".into(),
+                cid: Some(cid_a),
+                code: 59,
+            }),
+            &mut out,
+        );
+        l.on_chain(
+            ChainEvent::Order(chain::OrderUpdate {
+                height: 3,
+                market_id: "0x01".into(),
+                order_hash: "0xbb".into(),
+                cid: Some(cid_b.clone()),
+                status: OrderStatus::Booked,
+            }),
+            &mut out,
+        );
+        assert_eq!(l.cid(a), None, "refused");
+        assert_eq!(l.cid(b), Some(cid_b.as_str()), "booked stays live");
+        l.on_chain(
+            ChainEvent::Order(chain::OrderUpdate {
+                height: 4,
+                market_id: "0x01".into(),
+                order_hash: "0xbb".into(),
+                cid: Some(cid_b),
+                status: OrderStatus::Cancelled,
+            }),
+            &mut out,
+        );
+        assert_eq!(l.cid(b), None, "cancelled");
+        assert!(out.is_empty(), "no market event for order updates");
     }
 }

@@ -3,12 +3,17 @@
 //! * Market: ticks, minimum notional and decimals are read from the chain at start-up
 //!   ([`market::map_market`]); the bot's static table only names the market.
 //! * Events: the connector's polled book feed gives `Book` events (venue time = our clock: the
-//!   LCD book carries none); after each snapshot the indexer's trades give `Trade` events and our
-//!   `Fill`s ([`ledger`]). A feed outage emits nothing: the engine's stale-data guard halts.
+//!   LCD book carries none). Our `Fill`s come from the chain stream when the node's stream and
+//!   RPC are configured ([`chain`]: own task, channel, backfill after a reconnect), else from the
+//!   indexer's trades after each snapshot ([`ledger`]); an indexer, when there is one, also
+//!   gives `Trade` events. A feed outage emits nothing: the engine's stale-data guard halts.
 //! * Orders: one `MsgBatchUpdateOrders` per `place` or `cancel`, each order under a client order
-//!   id. An order is `Accepted` only with a chain order hash; anything else is `Rejected`.
+//!   id. An order is `Accepted` only with a chain order hash; anything else is `Rejected`, with
+//!   the chain's code when an order failed inside a successful batch.
 //!   Values are human on both sides: the connector converts to LegacyDec and from chain format.
 
+mod answers;
+mod chain;
 mod config;
 mod ledger;
 mod market;
@@ -29,10 +34,12 @@ use tradebot_injective::models::{OpenOrder, Trade};
 use tradebot_injective::msgs::Side as ChainSide;
 use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
 
-pub use config::InjectiveSpecExt;
+pub use config::{ChainStreamUrls, InjectiveSpecExt};
 pub use market::map_market;
 pub use tradebot_contract::spec::{Endpoints, InjectiveSpec};
 
+use self::answers::{nothing_placed, rejection};
+use self::chain::{ChainFeed, ChainMsg};
 use self::ledger::Ledger;
 use super::{
     Balances, BookTop, Exchange, ExchangeError, MarketEvent, Order, OrderId, Placed, Position,
@@ -55,8 +62,14 @@ pub struct InjectiveExchange {
     meta: MarketMeta,
     params: MarketParams,
     book: mpsc::Receiver<BookEvent>,
+    /// Our fills and order updates from the chain stream, when configured.
+    chain: Option<ChainFeed>,
+    /// Whether the indexer is asked for trades (and, without a chain stream, our fills).
+    indexer: bool,
     ledger: Ledger,
-    queue: VecDeque<MarketEvent>,
+    queue: VecDeque<(MarketEvent, Option<String>)>,
+    /// Trade id of the fill `next_event` returned last.
+    last_trade: Option<String>,
     trades_poll: Option<TradesPoll>,
 }
 
@@ -87,9 +100,29 @@ impl InjectiveExchange {
         };
         let client = InjectiveClient::new(net, cfg, Some(signer)).map_err(|e| e.to_string())?;
         let poll = Duration::from_millis(spec.poll_ms);
-        Self::connect(Arc::new(client), &spec.market_id, named, poll)
+        let mut me = Self::connect(Arc::new(client), &spec.market_id, named, poll)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        if let Some(urls) = spec.chain_stream() {
+            me.use_chain_stream(&urls, spec.has_indexer()).await?;
+        }
+        Ok(me)
+    }
+
+    /// Takes our fills from the node's chain stream from now on (the indexer, if `indexer`,
+    /// only for the market's trade prints). Errors are one line: the stream unreachable.
+    pub async fn use_chain_stream(
+        &mut self,
+        urls: &ChainStreamUrls,
+        indexer: bool,
+    ) -> Result<(), String> {
+        let subaccount = self.client.subaccount().map_err(|e| e.to_string())?;
+        let feed = ChainFeed::start(urls, &self.market_ref.id, self.meta.kind, subaccount)
+            .await
+            .map_err(|e| format!("chain stream {}: {e}", urls.stream))?;
+        self.chain = Some(feed);
+        self.indexer = indexer;
+        Ok(())
     }
 
     /// Reads the market from the chain, checks it is the named one, starts the book feed.
@@ -114,8 +147,11 @@ impl InjectiveExchange {
             meta,
             params,
             book,
+            chain: None,
+            indexer: true,
             ledger: Ledger::new(&subaccount, now_ms()),
             queue: VecDeque::new(),
+            last_trade: None,
             trades_poll: None,
         })
     }
@@ -131,10 +167,44 @@ impl InjectiveExchange {
         let result = poll.await;
         self.trades_poll = None;
         match result {
-            Ok(trades) => self.ledger.on_trades(&trades, &mut self.queue),
+            Ok(trades) => {
+                let fills = self.chain.is_none();
+                self.ledger.on_trades(&trades, fills, &mut self.queue);
+            }
             // Fills are not lost while the trade stays within the next polls' page.
             Err(e) => tracing::warn!(error = %e, "trade history poll failed"),
         }
+    }
+
+    /// One message of the book feed: a two-sided snapshot becomes a `Book` event, followed by
+    /// the indexer's trades when there is an indexer.
+    async fn on_book(&mut self, event: Option<BookEvent>) -> Result<(), ExchangeError> {
+        match event {
+            None => return Err(ExchangeError::Data("the order book feed stopped".into())),
+            Some(BookEvent::Snapshot(book)) => {
+                match (book.bids.first(), book.asks.first()) {
+                    (Some(bid), Some(ask)) => {
+                        let top = BookTop {
+                            bid: bid.price,
+                            ask: ask.price,
+                        };
+                        let ts_ms = now_ms();
+                        self.queue
+                            .push_back((MarketEvent::Book { ts_ms, top }, None));
+                    }
+                    // No two-sided top, no quote: the stale-data guard decides when to halt.
+                    _ => tracing::warn!("one-sided order book; no book event"),
+                }
+                if self.indexer {
+                    self.poll_trades().await;
+                }
+            }
+            Some(BookEvent::Disconnected(why)) => {
+                tracing::warn!(error = %why, "order book feed down; retrying");
+            }
+            Some(BookEvent::Reconnected) => tracing::info!("order book feed back"),
+        }
+        Ok(())
     }
 
     fn new_order(&self, o: &OrderRequest, cid: String) -> NewOrder {
@@ -164,67 +234,34 @@ impl InjectiveExchange {
     }
 }
 
-/// Transport trouble, timeouts and unconfirmed txs: the state of our orders is unknown.
-/// The connector's messages carry status codes and chain logs, never keys or request bodies.
-impl From<ClientError> for ExchangeError {
-    fn from(e: ClientError) -> Self {
-        match e {
-            ClientError::Transport(..)
-            | ClientError::Status { .. }
-            | ClientError::NotConfirmed(_) => ExchangeError::Unavailable(e.to_string()),
-            ClientError::Decode(..) => ExchangeError::Data(e.to_string()),
-            _ => ExchangeError::Refused(e.to_string()),
-        }
-    }
-}
-
-/// Errors after which the chain certainly holds none of the batch's orders: refused before
-/// broadcast (local checks) or delivered with a failure code (the whole tx reverted).
-fn nothing_placed(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::TxFailed { .. }
-            | ClientError::OutOfGas { .. }
-            | ClientError::Order(_)
-            | ClientError::Decimal(_)
-    )
-}
-
 impl Exchange for InjectiveExchange {
     fn market(&self) -> &MarketParams {
         &self.params
     }
 
+    fn last_trade_id(&self) -> Option<&str> {
+        self.last_trade.as_deref()
+    }
+
     async fn next_event(&mut self) -> Result<MarketEvent, ExchangeError> {
         loop {
-            if let Some(ev) = self.queue.pop_front() {
+            if let Some((ev, trade)) = self.queue.pop_front() {
+                self.last_trade = trade;
                 return Ok(ev);
             }
             if self.trades_poll.is_some() {
                 self.poll_trades().await;
                 continue;
             }
-            // Cancel-safe: a snapshot is only taken off the channel when it is handled.
-            match self.book.recv().await {
-                None => return Err(ExchangeError::Data("the order book feed stopped".into())),
-                Some(BookEvent::Snapshot(book)) => {
-                    match (book.bids.first(), book.asks.first()) {
-                        (Some(bid), Some(ask)) => self.queue.push_back(MarketEvent::Book {
-                            ts_ms: now_ms(),
-                            top: BookTop {
-                                bid: bid.price,
-                                ask: ask.price,
-                            },
-                        }),
-                        // No two-sided top, no quote: the stale-data guard decides when to halt.
-                        _ => tracing::warn!("one-sided order book; no book event"),
-                    }
-                    self.poll_trades().await;
-                }
-                Some(BookEvent::Disconnected(why)) => {
-                    tracing::warn!(error = %why, "order book feed down; retrying");
-                }
-                Some(BookEvent::Reconnected) => tracing::info!("order book feed back"),
+            // Both receivers are cancel-safe: a message is only taken when it is handled.
+            tokio::select! {
+                biased;
+                msg = chain::recv(self.chain.as_mut()) => match msg {
+                    Some(ChainMsg::Event(ev)) => self.ledger.on_chain(ev, &mut self.queue),
+                    Some(ChainMsg::Failed(why)) => return Err(ExchangeError::Data(why)),
+                    None => return Err(ExchangeError::Data("the chain stream stopped".into())),
+                },
+                book = self.book.recv() => self.on_book(book).await?,
             }
         }
     }
@@ -252,13 +289,7 @@ impl Exchange for InjectiveExchange {
                                 self.ledger.placed(id, cid, &p.order_hash, qty);
                                 Placed::Accepted(id)
                             }
-                            None => Placed::Rejected(
-                                out.rejected
-                                    .iter()
-                                    .find(|r| r.cid == cid)
-                                    .map_or("no order hash in the response", |r| &r.reason)
-                                    .to_owned(),
-                            ),
+                            None => Placed::Rejected(rejection(&out.rejected, &cid)),
                         });
                     }
                 }

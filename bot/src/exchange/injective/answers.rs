@@ -1,0 +1,46 @@
+//! What the connector's answers mean for the engine: errors as [`ExchangeError`]s, and the
+//! orders a batch did not place.
+
+use tradebot_injective::client::ClientError;
+use tradebot_injective::msgs::RejectedOrder;
+
+use super::super::ExchangeError;
+
+/// Transport trouble, timeouts and unconfirmed txs: the state of our orders is unknown.
+/// The connector's messages carry status codes and chain logs, never keys or request bodies.
+impl From<ClientError> for ExchangeError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Transport(..)
+            | ClientError::Status { .. }
+            | ClientError::NotConfirmed(_) => ExchangeError::Unavailable(e.to_string()),
+            ClientError::Decode(..) => ExchangeError::Data(e.to_string()),
+            _ => ExchangeError::Refused(e.to_string()),
+        }
+    }
+}
+
+/// Why the chain refused the order `cid` inside a successful batch, with its code.
+pub(super) fn rejection(rejected: &[RejectedOrder], cid: &str) -> String {
+    match rejected.iter().find(|r| r.cid == cid) {
+        Some(RejectedOrder {
+            code: Some(code),
+            reason,
+            ..
+        }) => format!("{reason} (exchange code {code})"),
+        Some(r) => r.reason.clone(),
+        None => "no order hash in the response".to_owned(),
+    }
+}
+
+/// Errors after which the chain certainly holds none of the batch's orders: refused before
+/// broadcast (local checks) or delivered with a failure code (the whole tx reverted).
+pub(super) fn nothing_placed(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::TxFailed { .. }
+            | ClientError::OutOfGas { .. }
+            | ClientError::Order(_)
+            | ClientError::Decimal(_)
+    )
+}
