@@ -30,6 +30,9 @@ pub struct TxParams {
     /// The tx is void after this block, so a stuck tx cannot land much later.
     pub timeout_height: u64,
     pub memo: String,
+    /// Who pays the fee through an x/feegrant allowance to the signer (the `fee.granter`
+    /// field); `None`: the signer pays.
+    pub fee_granter: Option<Address>,
 }
 
 /// A signed transaction and what an operator needs to audit it.
@@ -96,7 +99,7 @@ pub fn build_and_sign(
             }],
             gas_limit: p.gas_limit,
             payer: String::new(),
-            granter: String::new(),
+            granter: p.fee_granter.map(|g| g.to_bech32()).unwrap_or_default(),
         }),
         // `tip` is deprecated and unset.
         ..Default::default()
@@ -180,6 +183,7 @@ mod tests {
             fee_denom: "inj".into(),
             timeout_height: 1000,
             memo: String::new(),
+            fee_granter: None,
         };
         let tx = build_and_sign(&key, vec![msg], &p).unwrap();
         let raw = TxRaw::decode(tx.tx_bytes.as_slice()).unwrap();
