@@ -318,8 +318,17 @@ pub(super) fn refusal(message: &str, abci: Option<(String, u32)>) -> SendError {
             .to_owned(),
         code,
         codespace,
-        log: message.chars().take(300).collect(),
+        log: printable(message),
     })
+}
+
+/// The first 300 characters of a node's log on one line: the chain prints some addresses as
+/// raw bytes (e.g. "fee-grant not found"), which must not reach a log line as control codes.
+fn printable(log: &str) -> String {
+    log.chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A `tx_response` with a non-zero code (CheckTx or DeliverTx).
@@ -337,7 +346,7 @@ pub(super) fn tx_failure(resp: &models::TxResponse) -> ClientError {
         description: errors::describe(&resp.codespace, resp.code)
             .unwrap_or("unknown")
             .to_owned(),
-        log: resp.raw_log.chars().take(300).collect(),
+        log: printable(&resp.raw_log),
     }
 }
 
