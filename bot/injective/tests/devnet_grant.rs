@@ -279,6 +279,28 @@ async fn cli_grant_lets_a_zero_balance_bot_trade_with_fees_paid_by_the_granter()
     assert_eq!(limit_before, 1_000_000_000_000_000_000);
     // The bot key never held a coin; the allowance created its account.
     assert_eq!(balances(bot).await, vec![]);
+    // One allowance per pair: a second grant is refused by the chain, on one line.
+    let again = copy(&granter_key);
+    let grantee = bot.to_bech32();
+    let spot_id = spot().id;
+    let (ok, _, err) = tokio::task::spawn_blocking(move || {
+        cli(
+            &[
+                "grant",
+                "--broadcast",
+                "--grantee",
+                &grantee,
+                "--spot-market",
+                &spot_id,
+            ],
+            &again,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!ok);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("fee allowance already exists"), "{err}");
 
     let inj_before = inj(granter).await;
     let c = bot_client(&bot_key, granter).await;
