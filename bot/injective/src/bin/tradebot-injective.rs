@@ -222,7 +222,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => address(subaccount, mnemonic),
         Cmd::DryRun(args) => dry_run(args),
         Cmd::Grant(args) => delegate::grant(args),
-        Cmd::Revoke(args) => delegate::revoke(args),
+        Cmd::Revoke(args) => delegate::revoke(&args),
     }
 }
 

@@ -100,18 +100,18 @@ pub fn grant(a: GrantArgs) -> Result<(), String> {
         "fee_spend_limit": limit.iter().map(|c| format!("{}{}", c.amount, c.denom)).collect::<Vec<_>>(),
         "expiration_unix": spec.expires_at,
     });
-    finish(key, &a.parties, msgs, summary)
+    finish(key, &a.parties, msgs, &summary)
 }
 
-pub fn revoke(p: Parties) -> Result<(), String> {
-    let (key, granter) = granter(&p)?;
+pub fn revoke(p: &Parties) -> Result<(), String> {
+    let (key, granter) = granter(p)?;
     let msgs = authz::revocation_msgs(granter, p.grantee);
     let summary = serde_json::json!({
         "granter": granter.to_bech32(),
         "grantee": p.grantee.to_bech32(),
         "revokes": ["/injective.exchange.v2.MsgBatchUpdateOrders", "fee allowance"],
     });
-    finish(key, &p, msgs, summary)
+    finish(key, p, msgs, &summary)
 }
 
 /// Prints unsigned, prints signed, or broadcasts and waits.
@@ -119,7 +119,7 @@ fn finish(
     key: Option<PrivateKey>,
     p: &Parties,
     msgs: Vec<Any>,
-    summary: serde_json::Value,
+    summary: &serde_json::Value,
 ) -> Result<(), String> {
     let Some(key) = key else {
         print_unsigned(msgs, summary);
@@ -150,7 +150,7 @@ fn finish(
 }
 
 /// The messages and the TxBody bytes an offline signer needs, with what they say.
-fn print_unsigned(msgs: Vec<Any>, summary: serde_json::Value) {
+fn print_unsigned(msgs: Vec<Any>, summary: &serde_json::Value) {
     let listed: Vec<serde_json::Value> = msgs
         .iter()
         .map(|m| serde_json::json!({ "type_url": m.type_url, "value_hex": hex::encode(&m.value) }))
