@@ -191,5 +191,25 @@ mod tests {
         let recovered = PublicKey::recover_keccak(&tx.sign_doc_bytes, &raw.signatures[0]);
         assert!(recovered.iter().any(|k| k.address() == key.address()));
         assert_eq!(tx.hash.len(), 64);
+        let auth = AuthInfo::decode(tx.sign_doc.auth_info_bytes.as_slice()).unwrap();
+        assert_eq!(auth.fee.unwrap().granter, "");
+
+        // A fee granter is named in the signed fee: the chain charges its allowance.
+        let granter = Address::from_bytes([9; 20]);
+        let paid = TxParams {
+            fee_granter: Some(granter),
+            ..p
+        };
+        let tx = build_and_sign(
+            &key,
+            vec![proto::to_any(&proto::PubKey { key: vec![1] })],
+            &paid,
+        )
+        .unwrap();
+        let auth = AuthInfo::decode(tx.sign_doc.auth_info_bytes.as_slice()).unwrap();
+        let fee = auth.fee.unwrap();
+        assert_eq!(fee.granter, granter.to_bech32());
+        assert_eq!(fee.payer, "");
+        assert_eq!(fee.amount[0].amount, "16000000000000");
     }
 }
