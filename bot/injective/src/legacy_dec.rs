@@ -249,6 +249,10 @@ mod tests {
         assert!(from_human("-").is_err());
         assert!(from_human("1.2.3").is_err());
         assert!(from_human("1.-2").is_err());
+        // rust_decimal's own parser takes `_` separators: only our digit checks refuse them.
+        assert!(matches!(from_human("1.2_5"), Err(DecError::Malformed(_))));
+        assert!(matches!(from_human("1_000.5"), Err(DecError::Malformed(_))));
+        assert!(matches!(from_wire("1_000"), Err(DecError::Malformed(_))));
         assert_eq!(from_chain_json("1.5").unwrap(), d("1.5"));
         assert_eq!(from_chain_json("-1.5").unwrap(), d("-1.5"));
     }

@@ -8,6 +8,8 @@ pub mod address;
 pub mod authz;
 pub mod client;
 pub mod errors;
+pub mod feegrant;
+pub mod grant_error;
 pub mod keys;
 pub mod legacy_dec;
 pub mod models;

@@ -30,6 +30,9 @@ pub struct TxParams {
     /// The tx is void after this block, so a stuck tx cannot land much later.
     pub timeout_height: u64,
     pub memo: String,
+    /// Who pays the fee through an x/feegrant allowance to the signer (the `fee.granter`
+    /// field); `None`: the signer pays.
+    pub fee_granter: Option<Address>,
 }
 
 /// A signed transaction and what an operator needs to audit it.
@@ -96,7 +99,7 @@ pub fn build_and_sign(
             }],
             gas_limit: p.gas_limit,
             payer: String::new(),
-            granter: String::new(),
+            granter: p.fee_granter.map(|g| g.to_bech32()).unwrap_or_default(),
         }),
         // `tip` is deprecated and unset.
         ..Default::default()
@@ -180,6 +183,7 @@ mod tests {
             fee_denom: "inj".into(),
             timeout_height: 1000,
             memo: String::new(),
+            fee_granter: None,
         };
         let tx = build_and_sign(&key, vec![msg], &p).unwrap();
         let raw = TxRaw::decode(tx.tx_bytes.as_slice()).unwrap();
@@ -187,5 +191,25 @@ mod tests {
         let recovered = PublicKey::recover_keccak(&tx.sign_doc_bytes, &raw.signatures[0]);
         assert!(recovered.iter().any(|k| k.address() == key.address()));
         assert_eq!(tx.hash.len(), 64);
+        let auth = AuthInfo::decode(tx.sign_doc.auth_info_bytes.as_slice()).unwrap();
+        assert_eq!(auth.fee.unwrap().granter, "");
+
+        // A fee granter is named in the signed fee: the chain charges its allowance.
+        let granter = Address::from_bytes([9; 20]);
+        let paid = TxParams {
+            fee_granter: Some(granter),
+            ..p
+        };
+        let tx = build_and_sign(
+            &key,
+            vec![proto::to_any(&proto::PubKey { key: vec![1] })],
+            &paid,
+        )
+        .unwrap();
+        let auth = AuthInfo::decode(tx.sign_doc.auth_info_bytes.as_slice()).unwrap();
+        let fee = auth.fee.unwrap();
+        assert_eq!(fee.granter, granter.to_bech32());
+        assert_eq!(fee.payer, "");
+        assert_eq!(fee.amount[0].amount, "16000000000000");
     }
 }

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use prost::Message;
+
 const KEY: &str = "e6888cb164d52e4880e08a8a5dbe69cd62f67fde3d5906f2c5c951be553b2267";
 
 fn run(args: &[&str], stdin: &str) -> Output {
@@ -147,8 +149,20 @@ fn grant_unsigned_and_signed() {
     );
     assert!(unsigned.status.success(), "{}", text(&unsigned.stderr));
     let v: serde_json::Value = serde_json::from_slice(&unsigned.stdout).unwrap();
-    assert_eq!(v["spot_markets"][0], "0xabc");
-    assert_eq!(v["type_url"], "/cosmos.authz.v1beta1.MsgGrant");
+    assert_eq!(v["summary"]["spot_markets"][0], "0xabc");
+    // The trade grant and the fee allowance in one tx body.
+    assert_eq!(
+        v["messages"][0]["type_url"],
+        "/cosmos.authz.v1beta1.MsgGrant"
+    );
+    assert_eq!(
+        v["messages"][1]["type_url"],
+        "/cosmos.feegrant.v1beta1.MsgGrantAllowance"
+    );
+    assert_eq!(v["summary"]["fee_spend_limit"][0], "1000000000000000000inj");
+    let body = hex::decode(v["tx_body_bytes_hex"].as_str().unwrap()).unwrap();
+    let body = cosmos_sdk_proto::cosmos::tx::v1beta1::TxBody::decode(body.as_slice()).unwrap();
+    assert_eq!(body.messages.len(), 2);
 
     let granter_key = "5d386fbdbf11f1141010f81a46b40f94887367562bd33b452bbaa6ce1cd1381e";
     let signed = run(
@@ -184,4 +198,122 @@ fn grant_unsigned_and_signed() {
         "",
     );
     assert_eq!(no_markets.status.code(), Some(1));
+}
+
+const GRANTER: &str = "inj14au322k9munkmx5wrchz9q30juf5wjgz2cfqku";
+const GRANTEE: &str = "inj1ycc302kea06htx5zw2kj4eyk3hgj63sz206fq0";
+
+/// Every refusal is one line on stderr, a non-zero exit and nothing on stdout.
+fn refused(args: &[&str], stdin: &str, reason: &str) {
+    let out = run(args, stdin);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    assert!(!stderr.contains(KEY));
+}
+
+#[test]
+fn grant_and_revoke_refuse_bad_input_with_one_line() {
+    // KEY is GRANTEE's key: here it signs as the granter.
+    let base = ["grant", "--grantee", GRANTER, "--spot-market", "0xabc"];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    refused(
+        &with(&[
+            "--unsigned",
+            "--granter",
+            GRANTER,
+            "--fee-spend-limit",
+            "0inj",
+        ]),
+        "",
+        "spend limit",
+    );
+    refused(
+        &with(&[
+            "--unsigned",
+            "--granter",
+            GRANTER,
+            "--fee-spend-limit",
+            "lots",
+        ]),
+        "",
+        "spend limit",
+    );
+    refused(
+        &with(&["--unsigned", "--broadcast", "--granter", GRANTEE]),
+        "",
+        "--broadcast",
+    );
+    refused(
+        &with(&["--broadcast", "--sequence", "3"]),
+        KEY,
+        "from the chain",
+    );
+    refused(
+        &with(&["--broadcast", "--network", "custom"]),
+        KEY,
+        "--lcd and --chain-id",
+    );
+    refused(
+        &with(&["--broadcast", "--network", "devnet"]),
+        KEY,
+        "unknown network",
+    );
+    refused(
+        &with(&["--broadcast", "--lcd", "127.0.0.1:1"]),
+        KEY,
+        "http(s) URL",
+    );
+    refused(&with(&["--unsigned"]), "", "--unsigned needs --granter");
+    refused(
+        &with(&["--granter", GRANTER, "--broadcast"]),
+        KEY,
+        "does not match",
+    );
+    // Nothing listens there: a transport error, still one line.
+    refused(
+        &with(&[
+            "--broadcast",
+            "--network",
+            "custom",
+            "--lcd",
+            "http://127.0.0.1:9",
+            "--chain-id",
+            "x",
+        ]),
+        KEY,
+        "request to",
+    );
+    refused(&["grant", "--grantee", "inj1nope"], "", "grantee");
+    refused(&["revoke", "--unsigned"], "", "--grantee");
+}
+
+#[test]
+fn revoke_unsigned_lists_both_revocations() {
+    let out = run(
+        &[
+            "revoke",
+            "--unsigned",
+            "--granter",
+            GRANTER,
+            "--grantee",
+            GRANTEE,
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["messages"][0]["type_url"],
+        "/cosmos.authz.v1beta1.MsgRevoke"
+    );
+    assert_eq!(
+        v["messages"][1]["type_url"],
+        "/cosmos.feegrant.v1beta1.MsgRevokeAllowance"
+    );
+    assert_eq!(v["summary"]["granter"], GRANTER);
 }

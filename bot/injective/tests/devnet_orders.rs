@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use devnet::{devnet, Devnet};
+use prost::Message;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -21,6 +22,7 @@ use tradebot_injective::authz::{self, GrantSpec};
 use tradebot_injective::client::{
     ClientConfig, ClientError, GasStrategy, InjectiveClient, MarketRef, Signer,
 };
+use tradebot_injective::feegrant;
 use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{Batch, BatchOutcome, CancelOrder, NewOrder, OrderError, Side};
 use tradebot_injective::network::Network;
@@ -191,12 +193,28 @@ async fn startup_cancel_all_on_an_empty_and_a_full_book() {
     assert_eq!(chain_orders(&c, &perp()).await, vec![]);
 }
 
+/// The highest bid on the INJ/USDT book (zero when none).
+async fn best_bid() -> Decimal {
+    let book = lcd(&format!(
+        "/injective/exchange/v2/spot/orderbook/{}?limit=1",
+        spot().id
+    ))
+    .await;
+    book["buys_price_level"]
+        .as_array()
+        .and_then(|l| l.first())
+        .map_or(Decimal::ZERO, |l| d(l["p"].as_str().unwrap()))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quote_rests_on_the_book_and_a_taker_crosses_it() {
     let (maker, _) = trader("maker", None).await;
     let (taker, _) = trader("taker", None).await;
-    // A price no other test uses, between the far quotes of the other tests.
-    let price = "3.217";
+    // Above every resting bid (the chain is shared, and a failed earlier run may have left a
+    // bid behind), so the taker's sell meets ours first.
+    let best = best_bid().await.max(d("3.217"));
+    let price = (best + d("0.013")).to_string();
+    let price = price.as_str();
     let out = maker
         .batch_update(&creates(vec![order(
             &spot(),
@@ -469,16 +487,12 @@ async fn an_order_beyond_the_funds_is_rejected_inside_the_batch() {
     c.cancel_all(&[spot()]).await.unwrap();
 }
 
-/// A granter (funded) and a bot key holding only INJ for gas, with a typed
-/// `BatchUpdateOrdersAuthz` for INJ/USDT spot and perpetual; the bot's delegated client.
+/// A granter (funded) and a bot key holding nothing, with a typed `BatchUpdateOrdersAuthz` for
+/// INJ/USDT spot and perpetual and a fee allowance paying its fees; the bot's delegated client.
 async fn delegated(name: &str, gas: GasStrategy) -> (InjectiveClient, InjectiveClient) {
     let (granter, _) = trader(&format!("{name}-granter"), None).await;
     let bot_seed = fresh_seed(&format!("{name}-bot"));
     let bot = key(&bot_seed).address();
-    let address = bot.to_bech32();
-    tokio::task::spawn_blocking(move || devnet().fund(&address, Some("10000000000000000000inj")))
-        .await
-        .unwrap();
     let granter_addr = granter.subaccount().unwrap().address();
     let spec = GrantSpec {
         granter: granter_addr,
@@ -492,8 +506,9 @@ async fn delegated(name: &str, gas: GasStrategy) -> (InjectiveClient, InjectiveC
             .as_secs()
             + 3600) as i64,
     };
-    let grant = authz::grant_msg(&spec).unwrap();
-    granter.submit(vec![proto::to_any(&grant)]).await.unwrap();
+    let fee_limit = feegrant::parse_coins("1000000000000000000inj").unwrap();
+    let msgs = authz::delegation_msgs(&spec, fee_limit).unwrap();
+    granter.submit(msgs).await.unwrap();
     let mut net = Network::custom(&devnet().chain_id, &devnet().lcd, &devnet().lcd);
     net.requests_per_second = 200;
     let cfg = ClientConfig {
@@ -558,4 +573,81 @@ async fn out_of_gas_inside_authz_exec_is_recognised() {
         .unwrap_err();
     assert!(matches!(e, ClientError::OutOfGas { .. }), "{e}");
     assert_eq!(chain_orders(&granter, &spot()).await, vec![]);
+}
+
+/// Sends `orders` as the account's own MsgBatchUpdateOrders built against a copy of the
+/// market with the local pre-checks relaxed (`tick` as price tick, no min notional), so the
+/// chain's own validation is what answers; the outcome read from the delivered tx.
+async fn unchecked(
+    c: &InjectiveClient,
+    orders: Vec<NewOrder>,
+    tick: &str,
+) -> Result<BatchOutcome, ClientError> {
+    let mut meta = c.market(&spot()).await.unwrap();
+    meta.price_tick = d(tick);
+    meta.quantity_tick = d(tick);
+    meta.min_notional = Decimal::ZERO;
+    let sub = c.subaccount().unwrap();
+    let msg = tradebot_injective::msgs::batch_update(sub.address(), sub, &creates(orders), &[meta])
+        .unwrap();
+    let resp = c.submit(vec![proto::to_any(&msg)]).await?;
+    let data = tradebot_injective::tx::msg_responses(&resp.data).unwrap();
+    let resp = proto::MsgBatchUpdateOrdersResponse::decode(data[0].1.as_slice()).unwrap();
+    Ok(tradebot_injective::msgs::read_outcome(&msg, &resp))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_itself_refuses_below_min_notional_and_off_tick_orders() {
+    let (c, _) = trader("chain-ticks", None).await;
+    // (order, code, description): 0.999 x 1 = 0.999 USDT is below the min notional of 1; 1.0005
+    // is off the 0.001 price tick; 1.0005 is off the 0.001 quantity tick.
+    let cases = [
+        (
+            order(&spot(), "cm-n", Side::Buy, "0.999", "1"),
+            100,
+            "invalid notional",
+        ),
+        (
+            order(&spot(), "cm-t", Side::Buy, "1.0005", "2"),
+            16,
+            "invalid price",
+        ),
+        (
+            order(&spot(), "cm-q", Side::Buy, "1.5", "1.0005"),
+            17,
+            "invalid quantity",
+        ),
+    ];
+    for (o, code, reason) in cases {
+        let cid = o.cid.clone();
+        let out = unchecked(&c, vec![o], "0.0001").await.unwrap();
+        assert!(out.placed.is_empty(), "{out:?}");
+        assert_eq!(out.rejected.len(), 1, "{out:?}");
+        let r = &out.rejected[0];
+        assert_eq!(
+            (r.cid.as_str(), r.code, r.reason.as_str()),
+            (cid.as_str(), Some(code), reason)
+        );
+    }
+    assert_eq!(chain_orders(&c, &spot()).await, vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_little_inj_for_the_fee_is_refused_before_the_block() {
+    // 0.00001 INJ: far below one tx's fee (gas x 160000000).
+    let dn = devnet();
+    let amounts = format!("10000000000000inj,5000000{}", dn.denom_usdt);
+    let (c, _) = trader("poor", Some(&amounts)).await;
+    let addr = c.subaccount().unwrap().address().to_bech32();
+    let before = sequence(&addr).await;
+    let e = c
+        .batch_update(&creates(vec![order(&spot(), "p-1", Side::Buy, "1.5", "1")]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ClientError::TxFailed { code: 5, ref codespace, .. } if codespace == "sdk"),
+        "{e}"
+    );
+    assert_eq!(sequence(&addr).await, before);
+    assert_eq!(bank(&addr, "inj").await, d("10000000000000"));
 }

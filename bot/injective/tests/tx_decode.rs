@@ -49,6 +49,7 @@ fn params() -> tx::TxParams {
         fee_denom: "inj".into(),
         timeout_height: 9_000_000,
         memo: "tradebot".into(),
+        fee_granter: None,
     }
 }
 

@@ -6,16 +6,16 @@ use std::process::ExitCode;
 
 use base64::Engine;
 use clap::{Parser, Subcommand};
-use cosmos_sdk_proto::cosmos::authz::v1beta1::MsgGrant;
-use prost::Message;
 use rust_decimal::Decimal;
 use tradebot_injective::address::Address;
-use tradebot_injective::authz::{grant_msg, GrantSpec};
 use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{self, Batch, MarketKind, MarketMeta, NewOrder, Side};
 use tradebot_injective::network::Network;
 use tradebot_injective::{proto, tx};
 use zeroize::Zeroizing;
+
+#[path = "tradebot-injective/delegate.rs"]
+mod delegate;
 
 #[derive(Parser)]
 #[command(
@@ -29,9 +29,14 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct TxArgs {
-    /// mainnet | testnet
+    /// mainnet | testnet | custom (custom needs --lcd and --chain-id)
     #[arg(long, default_value = "testnet")]
     network: String,
+    /// The network's LCD (REST) URL, e.g. a local devnet's http://127.0.0.1:10337.
+    #[arg(long)]
+    lcd: Option<String>,
+    #[arg(long)]
+    chain_id: Option<String>,
     #[arg(long)]
     account_number: Option<u64>,
     #[arg(long)]
@@ -55,10 +60,13 @@ enum Cmd {
     },
     /// Build and sign (never broadcast) a post-only limit order; print SignDoc, bytes and hash.
     DryRun(DryRunArgs),
-    /// Grant a bot key trade-only rights (BatchUpdateOrdersAuthz) on the granter's markets.
-    /// With --unsigned, prints the MsgGrant for signing elsewhere; otherwise reads the granter's
-    /// key from stdin and prints a signed tx to broadcast.
-    Grant(GrantArgs),
+    /// Grant a bot key trade-only rights (BatchUpdateOrdersAuthz) on the granter's markets and
+    /// a fee allowance (MsgExec only, spend limit, same expiry) in one tx. With --unsigned,
+    /// prints the messages for signing elsewhere; otherwise reads the granter's key from stdin
+    /// and prints the signed tx, or with --broadcast sends it and waits for its block.
+    Grant(delegate::GrantArgs),
+    /// Revoke a bot key's trade grant and fee allowance in one tx (same signing options).
+    Revoke(delegate::Parties),
 }
 
 #[derive(clap::Args)]
@@ -78,29 +86,28 @@ struct DryRunArgs {
     granter: Option<Address>,
 }
 
-#[derive(clap::Args)]
-struct GrantArgs {
-    #[arg(long)]
-    grantee: Address,
-    /// Required with --unsigned (otherwise derived from the key).
-    #[arg(long)]
-    granter: Option<Address>,
-    #[arg(long = "spot-market")]
-    spot_markets: Vec<String>,
-    #[arg(long = "derivative-market")]
-    derivative_markets: Vec<String>,
-    #[arg(long, default_value_t = 30)]
-    expires_in_days: u32,
-    #[arg(long, default_value_t = 0)]
-    subaccount: u32,
-    #[arg(long)]
-    unsigned: bool,
-    #[command(flatten)]
-    tx: TxArgs,
-}
-
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message without its usage block, on one line.
+            let text = e.to_string();
+            let lines: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("{}", lines.join(" "));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             eprintln!("error: {reason}");
@@ -138,8 +145,39 @@ fn read_secret_line(prompt: &str) -> Result<Zeroizing<String>, String> {
     Ok(buf)
 }
 
-fn network(name: &str) -> Result<Network, String> {
-    Network::named(name).ok_or_else(|| format!("unknown network {name:?} (mainnet | testnet)"))
+/// The named network, its LCD and chain id overridden when given; `custom` needs both.
+fn network(t: &TxArgs) -> Result<Network, String> {
+    let name = t.network.as_str();
+    let mut net = match name {
+        "custom" => {
+            let need = "--network custom needs --lcd and --chain-id";
+            let (lcd, chain_id) = (
+                t.lcd.as_deref().ok_or(need)?,
+                t.chain_id.as_deref().ok_or(need)?,
+            );
+            Network::custom(chain_id, lcd, lcd)
+        }
+        _ => Network::named(name)
+            .ok_or_else(|| format!("unknown network {name:?} (mainnet | testnet | custom)"))?,
+    };
+    if let Some(lcd) = &t.lcd {
+        if !(lcd.starts_with("http://") || lcd.starts_with("https://")) {
+            return Err(format!("--lcd must be an http(s) URL, not {lcd:?}"));
+        }
+        net.lcd = lcd.trim_end_matches('/').to_owned();
+    }
+    if let Some(id) = &t.chain_id {
+        net.chain_id = id.clone();
+    }
+    Ok(net)
+}
+
+/// An error's message on one line (a node's log may hold newlines).
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Offline signing needs the chain's numbers from the operator (e.g. from the LCD).
@@ -154,6 +192,7 @@ fn params(net: &Network, t: &TxArgs) -> Result<tx::TxParams, String> {
         fee_denom: net.fee_denom.clone(),
         timeout_height: t.timeout_height.ok_or(need)?,
         memo: String::new(),
+        fee_granter: None,
     })
 }
 
@@ -182,7 +221,8 @@ fn run(cli: Cli) -> Result<(), String> {
             mnemonic,
         } => address(subaccount, mnemonic),
         Cmd::DryRun(args) => dry_run(args),
-        Cmd::Grant(args) => grant(args),
+        Cmd::Grant(args) => delegate::grant(args),
+        Cmd::Revoke(args) => delegate::revoke(&args),
     }
 }
 
@@ -223,7 +263,7 @@ fn offline_meta(market: &str, price: Decimal, quantity: Decimal) -> MarketMeta {
 }
 
 fn dry_run(a: DryRunArgs) -> Result<(), String> {
-    let net = network(&a.tx.network)?;
+    let net = network(&a.tx)?;
     let side = match a.side.as_str() {
         "buy" => Side::Buy,
         "sell" => Side::Sell,
@@ -257,54 +297,4 @@ fn dry_run(a: DryRunArgs) -> Result<(), String> {
         tx::build_and_sign(&key, vec![any], &params(&net, &a.tx)?).map_err(|e| e.to_string())?;
     print_signed(&signed);
     Ok(())
-}
-
-fn grant(a: GrantArgs) -> Result<(), String> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let expires_at = now + i64::from(a.expires_in_days) * 86_400;
-    let key = if a.unsigned { None } else { Some(read_key()?) };
-    let granter = match (&key, a.granter) {
-        (Some(k), Some(g)) if k.address() != g => {
-            return Err("--granter does not match the key on stdin".into())
-        }
-        (Some(k), _) => k.address(),
-        (None, Some(g)) => g,
-        (None, None) => return Err("--unsigned needs --granter".into()),
-    };
-    let spec = GrantSpec {
-        granter,
-        grantee: a.grantee,
-        subaccount: granter.subaccount(a.subaccount),
-        spot_markets: a.spot_markets,
-        derivative_markets: a.derivative_markets,
-        expires_at,
-    };
-    let msg = grant_msg(&spec).map_err(|e| e.to_string())?;
-    let any = proto::to_any(&msg);
-    match key {
-        None => print_unsigned_grant(&spec, &msg, &any.type_url),
-        Some(k) => {
-            let net = network(&a.tx.network)?;
-            let signed = tx::build_and_sign(&k, vec![any], &params(&net, &a.tx)?)
-                .map_err(|e| e.to_string())?;
-            print_signed(&signed);
-        }
-    }
-    Ok(())
-}
-
-/// The MsgGrant as JSON for an offline signer: the fields to check and the encoded message.
-fn print_unsigned_grant(spec: &GrantSpec, msg: &MsgGrant, type_url: &str) {
-    let out = serde_json::json!({
-        "type_url": type_url,
-        "granter": msg.granter,
-        "grantee": msg.grantee,
-        "authorization": "/injective.exchange.v2.BatchUpdateOrdersAuthz",
-        "subaccount_id": spec.subaccount.to_hex(),
-        "spot_markets": spec.spot_markets,
-        "derivative_markets": spec.derivative_markets,
-        "expiration_unix": spec.expires_at,
-        "msg_any_value_hex": hex::encode(msg.encode_to_vec()),
-    });
-    println!("{out:#}");
 }

@@ -23,6 +23,13 @@ use crate::{errors, models, tx};
 /// and under-counts (one bank send: 83,705 gas without a fee, 111,656 with one).
 const PROBE_GAS: u64 = 400_000;
 
+/// The signing key and who pays the fee (through a fee allowance to the signer).
+#[derive(Clone, Copy)]
+struct Payer<'a> {
+    signer: &'a Signer,
+    fee_granter: Option<crate::address::Address>,
+}
+
 pub(super) enum SendError {
     Sequence(String),
     Other(ClientError),
@@ -54,10 +61,15 @@ impl InjectiveClient {
     pub async fn submit(&self, msgs: Vec<Any>) -> Result<models::TxResponse, ClientError> {
         let signer = self.signer.as_ref().ok_or(ClientError::NoSigner)?;
         let items = msgs.len() as u64;
-        self.send(signer, msgs, items, 0).await
+        let own = Payer {
+            signer,
+            fee_granter: None,
+        };
+        self.send_paid(own, msgs, items, 0).await
     }
 
-    /// Signs, broadcasts and confirms; one resync-and-retry on a sequence mismatch.
+    /// Signs the trading messages (wrapped in `MsgExec` when delegated), broadcasts and confirms;
+    /// the fee is paid by the signer's fee granter when it has one.
     pub(super) async fn send(
         &self,
         signer: &Signer,
@@ -65,6 +77,22 @@ impl InjectiveClient {
         items: u64,
         markets: u64,
     ) -> Result<models::TxResponse, ClientError> {
+        let payer = Payer {
+            signer,
+            fee_granter: signer.fee_granter(),
+        };
+        self.send_paid(payer, msgs, items, markets).await
+    }
+
+    /// Signs, broadcasts and confirms; one resync-and-retry on a sequence mismatch.
+    async fn send_paid(
+        &self,
+        payer: Payer<'_>,
+        msgs: Vec<Any>,
+        items: u64,
+        markets: u64,
+    ) -> Result<models::TxResponse, ClientError> {
+        let signer = payer.signer;
         let mut account = self.account.lock().await;
         let mut resynced = false;
         loop {
@@ -73,7 +101,7 @@ impl InjectiveClient {
                 None => self.fetch_account(signer.signer_address()).await?,
             };
             match self
-                .try_send(signer, msgs.clone(), state, items, markets)
+                .try_send(payer, msgs.clone(), state, items, markets)
                 .await
             {
                 Ok((hash, next)) => {
@@ -127,7 +155,13 @@ impl InjectiveClient {
         Ok(r.block.header.height.max(0) as u64)
     }
 
-    fn params(&self, state: AccountState, gas_limit: u64, timeout_height: u64) -> tx::TxParams {
+    fn params(
+        &self,
+        payer: Payer<'_>,
+        state: AccountState,
+        gas_limit: u64,
+        timeout_height: u64,
+    ) -> tx::TxParams {
         let price = *self.gas_price.lock().unwrap_or_else(|e| e.into_inner());
         tx::TxParams {
             chain_id: self.net.chain_id.clone(),
@@ -138,12 +172,13 @@ impl InjectiveClient {
             fee_denom: self.net.fee_denom.clone(),
             timeout_height,
             memo: self.cfg.memo.clone(),
+            fee_granter: payer.fee_granter,
         }
     }
 
     async fn try_send(
         &self,
-        signer: &Signer,
+        payer: Payer<'_>,
         msgs: Vec<Any>,
         state: AccountState,
         items: u64,
@@ -157,15 +192,15 @@ impl InjectiveClient {
                 per_market,
             } => base + per_order * items + per_market * markets,
             GasStrategy::Simulate { multiplier, margin } => {
-                let probe = self.params(state, PROBE_GAS, timeout_height);
-                let used = self.simulate(signer, msgs.clone(), &probe).await?;
+                let probe = self.params(payer, state, PROBE_GAS, timeout_height);
+                let used = self.simulate(payer.signer, msgs.clone(), &probe).await?;
                 with_margin(used, *multiplier, *margin)
             }
         };
         let signed = tx::build_and_sign(
-            &signer.key,
+            &payer.signer.key,
             msgs,
-            &self.params(state, gas_limit, timeout_height),
+            &self.params(payer, state, gas_limit, timeout_height),
         )
         .map_err(ClientError::from)?;
         let body =
@@ -283,8 +318,17 @@ pub(super) fn refusal(message: &str, abci: Option<(String, u32)>) -> SendError {
             .to_owned(),
         code,
         codespace,
-        log: message.chars().take(300).collect(),
+        log: printable(message),
     })
+}
+
+/// The first 300 characters of a node's log on one line: the chain prints some addresses as
+/// raw bytes (e.g. "fee-grant not found"), which must not reach a log line as control codes.
+fn printable(log: &str) -> String {
+    log.chars()
+        .take(300)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A `tx_response` with a non-zero code (CheckTx or DeliverTx).
@@ -302,7 +346,7 @@ pub(super) fn tx_failure(resp: &models::TxResponse) -> ClientError {
         description: errors::describe(&resp.codespace, resp.code)
             .unwrap_or("unknown")
             .to_owned(),
-        log: resp.raw_log.chars().take(300).collect(),
+        log: printable(&resp.raw_log),
     }
 }
 

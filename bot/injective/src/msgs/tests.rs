@@ -167,6 +167,9 @@ fn failed_cids_are_rejected_never_placed() {
         "subaccount has insufficient deposits"
     );
     assert_eq!(out.rejected[1].cid, "gone");
+    // No slot and not listed as failed: the answer says nothing about it, and says so.
+    assert_eq!(out.rejected[1].code, None);
+    assert_eq!(out.rejected[1].reason, "no order hash in the response");
 }
 
 fn sender() -> Address {

@@ -89,3 +89,25 @@ fn delivered_out_of_gas_is_recognised_with_or_without_its_code() {
         ClientError::TxFailed { code: 59, .. }
     ));
 }
+
+#[test]
+fn logs_are_kept_on_one_line_without_control_codes() {
+    let raw =
+        "\u{1}\u{13}vmG\n\r does not allow to pay fees for \u{7f}x: fee-grant not found: not found";
+    let SendError::Other(e) = refusal(raw, None) else {
+        panic!("not a refusal")
+    };
+    let text = e.to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(text.contains("(sdk 38: not found)"), "{text}");
+    let resp = models::TxResponse {
+        code: 38,
+        codespace: "sdk".into(),
+        raw_log: format!("{raw}{}", "x".repeat(400)),
+        ..Default::default()
+    };
+    let text = tx_failure(&resp).to_string();
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(text.len() < 400, "{}", text.len());
+}
