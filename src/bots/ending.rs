@@ -6,7 +6,9 @@
 //!
 //! The bot's exit codes are its own (bot/src/main.rs, bot/src/startup/mod.rs): 0 after an
 //! orderly stop (orders cancelled), 1 when the venue failed, 2 for a refused spec, 10-14 for
-//! the secure start-up's failures. A code above 128 is a signal (128 + its number).
+//! the secure start-up's failures, 20 when it halted itself as stuck (the same order refused
+//! again and again). A code above 128 is a signal (128 + its number). docs/BOT_EVENTS.md has
+//! the bot's side of each code.
 
 use serde::Serialize;
 
@@ -35,6 +37,9 @@ pub enum Ending {
     MalformedKey,
     /// Exit 14: the bot's start-up configuration (token env) is wrong.
     StartupConfig,
+    /// Exit 20: stuck: its orders were refused again and again for one reason (e.g. a size
+    /// below the market's minimum notional); the bot halted and cancelled its orders.
+    Stuck,
     /// Another exit code (or none the engine could tell).
     OtherExit(Option<i64>),
     /// Killed by signal N (exit code 128 + N): SIGKILL is 9.
@@ -121,6 +126,7 @@ impl Ending {
             Some(12) => Self::VaultRefused,
             Some(13) => Self::MalformedKey,
             Some(14) => Self::StartupConfig,
+            Some(20) => Self::Stuck,
             Some(c @ 129..=192) => Self::Signal(c - 128),
             other => Self::OtherExit(other),
         }
@@ -146,6 +152,7 @@ impl Ending {
             Self::VaultRefused => "Vault refused its token (exit code 12)".into(),
             Self::MalformedKey => "the wallet key in Vault is malformed (exit code 13)".into(),
             Self::StartupConfig => "its start-up configuration was wrong (exit code 14)".into(),
+            Self::Stuck => "stuck: its orders were refused again and again for one reason (exit code 20); it cancelled its orders".into(),
             Self::OtherExit(Some(c)) => format!("exited by itself with exit code {c}"),
             Self::OtherExit(None) => "ended; the engine did not say how".into(),
             Self::Signal(n) => format!("killed by signal {} (exit code {})", signal_name(n), 128 + n),
@@ -167,6 +174,7 @@ impl Ending {
             | Self::VaultRefused
             | Self::MalformedKey
             | Self::StartupConfig
+            | Self::Stuck
             | Self::RemovedOutside => Next::Fail,
         }
     }
@@ -183,6 +191,7 @@ impl Ending {
             Self::VaultRefused => "check the bot policy, the token's network binding and Vault's audit log, then restart it",
             Self::MalformedKey => "re-import the wallet key (tradebot keys import), then restart it",
             Self::StartupConfig => "check the image and the dashboard's bot settings, then restart it",
+            Self::Stuck => "read the refusal in its last log lines (order size against the market's minimum, the wallet's balance), fix it, then start a new bot",
             Self::OtherExit(_) => "read its last log lines; it is relaunched with backoff",
             Self::Signal(_) => "find who killed it (docker events, host logs); it is relaunched with backoff, whose start-up cancels any order left resting",
             Self::OutOfMemory => "raise bots.memory_bytes if it happens again; it is relaunched with backoff",
@@ -203,6 +212,7 @@ impl Ending {
             Self::VaultRefused => "vault_refused",
             Self::MalformedKey => "malformed_key",
             Self::StartupConfig => "startup_config",
+            Self::Stuck => "stuck",
             Self::OtherExit(_) => "other_exit",
             Self::Signal(_) => "signal",
             Self::OutOfMemory => "out_of_memory",

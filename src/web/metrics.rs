@@ -276,6 +276,7 @@ mod tests {
             last_status: status,
             pnl: None,
             container_id: None,
+            ended: None,
         }
     }
 

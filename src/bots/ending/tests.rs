@@ -17,6 +17,9 @@ fn every_exit_code_of_the_bot_has_its_row() {
         (12, Ending::VaultRefused, Next::Fail),
         (13, Ending::MalformedKey, Next::Fail),
         (14, Ending::StartupConfig, Next::Fail),
+        (20, Ending::Stuck, Next::Fail),
+        (19, Ending::OtherExit(Some(19)), Next::Restart),
+        (21, Ending::OtherExit(Some(21)), Next::Restart),
         (3, Ending::OtherExit(Some(3)), Next::Restart),
         (128, Ending::OtherExit(Some(128)), Next::Restart),
         (129, Ending::Signal(1), Next::Restart),
@@ -46,6 +49,7 @@ fn exit_zero_is_an_outside_stop_only_after_the_bots_own_signal_stop() {
         (Some("sigterm"), Ending::StoppedOutside),
         (Some("sigint"), Ending::StoppedOutside),
         (Some("end_of_data"), Ending::Finished),
+        (Some("finished"), Ending::Finished),
         (None, Ending::Finished),
     ] {
         let e = Evidence {
@@ -137,6 +141,7 @@ fn the_docs_table_has_every_kind() {
         Ending::VaultRefused,
         Ending::MalformedKey,
         Ending::StartupConfig,
+        Ending::Stuck,
         Ending::OtherExit(None),
         Ending::Signal(9),
         Ending::OutOfMemory,
