@@ -44,3 +44,31 @@ pub(super) fn nothing_placed(e: &ClientError) -> bool {
             | ClientError::Decimal(_)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(cid: &str, code: Option<u32>, reason: &str) -> RejectedOrder {
+        RejectedOrder {
+            cid: cid.into(),
+            market_id: "0x01".into(),
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_rejection_carries_the_chains_code_for_its_own_cid() {
+        let all = [
+            refused("a", Some(59), "post-only order would cross"),
+            refused("b", None, "rejected by the exchange"),
+        ];
+        assert_eq!(
+            rejection(&all, "a"),
+            "post-only order would cross (exchange code 59)"
+        );
+        assert_eq!(rejection(&all, "b"), "rejected by the exchange");
+        assert_eq!(rejection(&all, "c"), "no order hash in the response");
+    }
+}
