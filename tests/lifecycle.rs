@@ -730,3 +730,72 @@ async fn a_stop_during_start_up_wins() {
     assert_eq!(m.get(bot_id.as_str()).unwrap().state, BotState::Stopped);
     assert!(w.net.our_containers().is_empty());
 }
+
+/// `bao operator ...` against the test server, as root.
+fn bao_cli(bao: &common::Bao, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(std::env::var("BAO_BIN").unwrap_or_else(|_| "bao".into()))
+        .args(["operator"])
+        .args(args)
+        .env("BAO_ADDR", &bao.address)
+        .env("BAO_TOKEN", common::ROOT_TOKEN)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Vault sealed while a bot runs: the bot is untouched, a new start is refused with "Vault is
+/// sealed" and leaves nothing behind; after unseal, starts work again with the same manager.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
+    let w = world("lc10", &["lc10-a", "lc10-b"]).await;
+    let m = w.manager();
+    drop(m.spawn_event_watch());
+    let a = m
+        .start(request("lc10-a", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    let ca = a.container_id.clone().unwrap();
+    let started = started_at(&ca);
+
+    let (ok, out) = bao_cli(&w.bao, &["seal"]);
+    assert!(ok, "{out}");
+    let err = m
+        .start(request("lc10-b", "INJ/USDT", false), "alice")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LifecycleError::Vault(_)), "{err}");
+    assert_eq!(err.to_string(), "Vault is unavailable: Vault is sealed");
+    let web = tradebot::web::error::WebError::from(err);
+    let shown = format!("{web:?}");
+    assert!(shown.contains("503"), "{shown}");
+    assert!(shown.contains("Vault is sealed"), "{shown}");
+    assert_eq!(w.net.our_containers(), vec![ca[..12].to_owned()]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let still = m.get(&a.bot_id).unwrap();
+    assert_eq!(still.state, BotState::Running);
+    assert_eq!(started_at(&ca), started, "the running bot was touched");
+
+    let log = w.bao.server_log();
+    let key = log
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Unseal Key: "))
+        .expect("the dev server prints its unseal key")
+        .trim()
+        .to_owned();
+    let (ok, out) = bao_cli(&w.bao, &["unseal", &key]);
+    assert!(ok, "{out}");
+    let b = m
+        .start(request("lc10-b", "INJ/USDT", false), "alice")
+        .await
+        .unwrap();
+    assert_eq!(b.state, BotState::Running);
+    let stops = m.stop_all("admin").await;
+    assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+}

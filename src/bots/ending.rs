@@ -227,12 +227,13 @@ impl Verdict {
         let ending = Ending::classify(evidence);
         let (mut says, next, advice) = ending.row();
         if let Some(op) = &evidence.by_operator {
-            says = format!("stopped by {op}");
-            if let Some(c) = evidence.exit_code.filter(|c| *c != 0) {
-                says.push_str(&format!(
-                    " (exit code {c}: it did not stop in its grace period; orders may be resting)"
-                ));
-            }
+            says = match evidence.exit_code {
+                Some(0) => format!("stopped by {op} (exit code 0)"),
+                Some(c) => format!(
+                    "stopped by {op} (exit code {c}: it did not stop in its grace period; orders may be resting)"
+                ),
+                None => format!("stopped by {op} (exit code unknown)"),
+            };
         }
         match seen {
             Seen::Live => {}

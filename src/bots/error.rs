@@ -18,7 +18,8 @@ pub enum LifecycleError {
     /// The bot's state or its wallet forbids it now (already stopping, wallet busy, ...).
     #[error("{0}")]
     Conflict(String),
-    /// Vault did not answer as needed; the text names the class only (see [`vault_reason`]).
+    /// Vault did not answer as needed; the text names the class only (see [`vault_reason`]);
+    /// a sealed Vault says so ([`VAULT_SEALED`]).
     #[error("Vault is unavailable: {0}")]
     Vault(String),
     /// The Docker engine could not be reached through the socket proxy.
@@ -33,9 +34,16 @@ pub enum LifecycleError {
     StopFailed(String),
 }
 
+/// The class of a Vault that answers 503: sealed (or not yet unsealed after a restart). New
+/// starts are refused with it; running bots hold their key already and are not touched.
+pub const VAULT_SEALED: &str = "Vault is sealed";
+
 /// A Vault failure for operators: class only, never Vault's body.
 pub fn vault_reason(e: &VaultError) -> String {
     match e {
+        VaultError::Rejected { status: 503, .. } | VaultError::Unexpected { status: 503, .. } => {
+            VAULT_SEALED.into()
+        }
         VaultError::Unreachable { .. } => "Vault is unreachable".into(),
         VaultError::Denied { .. }
         | VaultError::Rejected {

@@ -38,7 +38,7 @@ mod teardown;
 mod watch;
 
 pub use ending::{Ending, Next, Seen, Verdict};
-pub use error::LifecycleError;
+pub use error::{LifecycleError, VAULT_SEALED};
 pub use identity::BotIdentity;
 pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};

@@ -27,6 +27,9 @@ pub const INTERNAL_MESSAGE: &str = "something went wrong on our side; it has bee
 /// The 503 bodies, one fixed sentence per dependency.
 pub const VAULT_DOWN: &str =
     "Vault is unavailable; bots cannot be started or stopped until it answers";
+/// The 503 body of a start refused because Vault is sealed (running bots are not touched).
+pub const VAULT_SEALED_DOWN: &str =
+    "Vault is sealed: new bots cannot be started until it is unsealed; running bots are not touched";
 pub const DOCKER_DOWN: &str =
     "Docker is unavailable: the socket proxy is unreachable or failing; bots cannot be started or stopped until it answers";
 /// The last line of a live log the engine stopped sending.
@@ -191,6 +194,9 @@ impl From<LifecycleError> for WebError {
             LifecycleError::Invalid(m) => Self::unprocessable(m),
             LifecycleError::NotFound(m) => Self::not_found(m),
             LifecycleError::Conflict(m) => Self::conflict(m),
+            LifecycleError::Vault(ref class) if class == crate::bots::VAULT_SEALED => {
+                Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_SEALED_DOWN, &e)
+            }
             LifecycleError::Vault(_) => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_DOWN, &e)
             }

@@ -97,7 +97,10 @@ fn an_operator_stop_wins_then_removal_then_memory() {
         by_operator: Some("bob".into()),
         ..exited(0)
     };
-    assert_eq!(Verdict::of(&clean, Seen::Live).says, "stopped by bob");
+    assert_eq!(
+        Verdict::of(&clean, Seen::Live).says,
+        "stopped by bob (exit code 0)"
+    );
     let gone = Evidence {
         by_operator: None,
         ..e.clone()
