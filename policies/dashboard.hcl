@@ -1,23 +1,28 @@
 # Policy of the dashboard (AppRole "dashboard"). The dashboard is internet-facing, so it can
 # mint bot tokens but never read a key, and never mint a token it could use itself.
 
-# Mint bot tokens, only through role "bot" (which fixes policies bot-*, orphan, no default
-# policy, CIDR binding and TTLs), and only response-wrapped: an unwrapped create is refused by
-# Vault itself because a wrapping TTL bound is set (policies/matrix.toml proves it). The
-# dashboard only ever sees the wrapping token, valid 10 s to 2 min.
-path "auth/token/create/bot" {
+# Mint bot tokens, only through a wallet's role "bot-<wallet>" (which attaches that wallet's
+# policy and no other, and fixes orphan, no default policy, the bots' address range, at most 2
+# uses and 10 minutes), and only response-wrapped: an unwrapped create is refused by Vault
+# itself because a wrapping TTL bound is set (policies/matrix.toml proves it). The dashboard
+# gets the wrapping token, valid 10 s to 2 min. It could unwrap it itself (wrapping tokens are
+# bearer tokens): what stops it from using the bot token is the token's address binding.
+path "auth/token/create/bot-*" {
   capabilities     = ["update"]
   min_wrapping_ttl = "10s"
   max_wrapping_ttl = "120s"
 }
 
 # Revoke a bot's token when the bot stops, crashes or is removed (by accessor: the dashboard
-# never holds the bot token itself).
+# never holds the bot token itself). Vault cannot narrow this to bot tokens: the dashboard can
+# revoke ANY token by its accessor (an admin's too), a denial of service, not a read
+# (SECURITY.md, "What a compromised dashboard can do").
 path "auth/token/revoke-accessor" {
   capabilities = ["update"]
 }
 
-# Check that a bot's token is dead after stop (tests, audit).
+# Check that a bot's token is dead after stop (tests, audit). Any accessor, likewise: it shows a
+# token's policies, metadata and TTL, never the token.
 path "auth/token/lookup-accessor" {
   capabilities = ["update"]
 }

@@ -15,6 +15,12 @@ path "wallets/metadata/*" {
   capabilities = ["create", "update", "read", "list"]
 }
 
+# The mount's configuration: how many versions Vault keeps, so `tradebot keys` can refuse a
+# write that would purge a version nobody destroyed.
+path "wallets/config" {
+  capabilities = ["read"]
+}
+
 # Roll back (undelete a version) and destroy old versions after a confirmed rotation.
 path "wallets/undelete/*" {
   capabilities = ["update"]
@@ -28,7 +34,7 @@ path "wallets/destroy/*" {
 # together would reach everything. Per-wallet bot policies are written only by
 # `tradebot vault bootstrap`, run by the Vault administrator (see policies/README.md).
 
-# Explicitly no token minting through the bot role.
-path "auth/token/create/bot" {
+# Explicitly no token minting through the bot roles (one per wallet).
+path "auth/token/create/bot-*" {
   capabilities = ["deny"]
 }

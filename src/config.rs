@@ -64,8 +64,13 @@ pub struct VaultSettings {
     pub token: Option<SecretString>,
     /// KV v2 mount holding wallet keys.
     pub kv_mount: String,
-    /// Subnet of the `bots` network: bot tokens are bound to it.
+    /// The addresses bots get: the `bots` network's `ip_range`, which must exclude the network's
+    /// gateway (host processes reach Vault from the gateway). Bot tokens are bound to it, and
+    /// its size caps how many bots can run.
     pub bots_subnet: String,
+    /// The dashboard's addresses (its network's subnet), comma-separated: the dashboard's
+    /// AppRole secret ids log in, and its tokens work, only from there. Empty: not bound.
+    pub dashboard_cidrs: String,
     pub dangerous_allow_plain_http: bool,
 }
 
@@ -174,7 +179,8 @@ impl Default for Settings {
                 secret_id_file: None,
                 token: None,
                 kv_mount: "wallets".into(),
-                bots_subnet: "172.30.0.0/24".into(),
+                bots_subnet: "172.30.4.0/22".into(),
+                dashboard_cidrs: String::new(),
                 dangerous_allow_plain_http: false,
             },
             docker: DockerSettings {
@@ -283,7 +289,23 @@ impl Settings {
                 self.vault.bots_subnet
             )
         })?;
+        for cidr in self.vault.dashboard_cidr_list() {
+            crate::config::parse_cidr(&cidr)
+                .with_context(|| format!("vault.dashboard_cidrs: {cidr:?} is not an IPv4 CIDR"))?;
+        }
         Ok(())
+    }
+}
+
+impl VaultSettings {
+    /// `dashboard_cidrs` as a list (empty when unset).
+    pub fn dashboard_cidr_list(&self) -> Vec<String> {
+        self.dashboard_cidrs
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }
 

@@ -6,10 +6,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::bootstrap::BOT_ROLE;
 use super::client::from_vaultrs;
 use super::wallets::{self, WalletInfo};
-use super::{policy, DashboardSession, VaultError};
+use super::{policy, roles, DashboardSession, VaultError};
 use crate::domain::WalletId;
 
 /// What a bot receives (the wrapping token) and what the dashboard keeps (the accessor of the
@@ -107,8 +106,9 @@ impl SecretsBroker for VaultBroker {
             },
         });
         // Plain HTTP, not vaultrs: its `api::wrap` hard-codes the wrap TTL and drops
-        // `wrapped_accessor` (see client.rs and the test in tests/policy_matrix.rs).
-        let path = format!("auth/token/create/{BOT_ROLE}");
+        // `wrapped_accessor` (see client.rs and the test in tests/policy_matrix.rs). Through the
+        // wallet's own role, which attaches that wallet's policy and nothing else.
+        let path = format!("auth/token/create/{}", roles::bot_role_name(req.wallet));
         let response = self
             .session
             .client()
