@@ -298,6 +298,15 @@ impl Settings {
 }
 
 impl VaultSettings {
+    /// How many bots can run at once: the addresses of `bots_subnet` less the network and
+    /// broadcast addresses, Vault's own and one spare (the devnet's). A start beyond it is
+    /// refused before a token is issued (Docker would refuse the container anyway).
+    pub fn bots_capacity(&self) -> usize {
+        let prefix = parse_cidr(&self.bots_subnet).map_or(32, |(_, p)| p);
+        let size = 1u64 << (32 - u32::from(prefix));
+        usize::try_from(size.saturating_sub(4)).unwrap_or(usize::MAX)
+    }
+
     /// `dashboard_cidrs` as a list (empty when unset).
     pub fn dashboard_cidr_list(&self) -> Vec<String> {
         self.dashboard_cidrs

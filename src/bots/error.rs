@@ -21,6 +21,9 @@ pub enum LifecycleError {
     /// Vault did not answer as needed; the text names the class only (see [`vault_reason`]).
     #[error("Vault is unavailable: {0}")]
     Vault(String),
+    /// As many bots run as the bots' address range holds (issue 15); nothing was issued.
+    #[error("{0}")]
+    Full(String),
     /// The Docker engine could not be reached through the socket proxy.
     #[error("Docker is unavailable: {0}")]
     Docker(RuntimeError),

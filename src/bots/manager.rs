@@ -50,6 +50,8 @@ pub struct ManagerConfig {
     pub memory_bytes: i64,
     pub nano_cpus: i64,
     pub pids_limit: i64,
+    /// How many bots may be starting, running or stopping at once (`VaultSettings::bots_capacity`).
+    pub max_bots: usize,
 }
 
 pub(super) struct Inner<R, B> {

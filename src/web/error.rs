@@ -191,6 +191,7 @@ impl From<LifecycleError> for WebError {
             LifecycleError::Invalid(m) => Self::unprocessable(m),
             LifecycleError::NotFound(m) => Self::not_found(m),
             LifecycleError::Conflict(m) => Self::conflict(m),
+            LifecycleError::Full(m) => Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m),
             LifecycleError::Vault(_) => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_DOWN, &e)
             }
@@ -328,6 +329,12 @@ mod tests {
             assert_eq!(json["request_id"], id.as_str());
             assert!(!text.contains("Minimum memory") && !text.contains("permission denied"));
         }
+        let (status, text) = body(WebError::from(LifecycleError::Full(
+            "1020 bots are running; stop one, or widen BOTS_IP_RANGE".into(),
+        )))
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(text.contains("widen BOTS_IP_RANGE"), "{text}");
         let refused = WebError::from(LifecycleError::Conflict("the wallet is busy".into()));
         assert_eq!(refused.outcome(), Outcome::Denied);
         assert!(refused.request_id().is_none());

@@ -21,6 +21,7 @@ fn config() -> ManagerConfig {
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
         pids_limit: 64,
+        max_bots: 1020,
     }
 }
 
