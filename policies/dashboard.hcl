@@ -1,16 +1,33 @@
 # Policy of the dashboard (AppRole "dashboard"). The dashboard is internet-facing, so it can
 # mint bot tokens but never read a key, and never mint a token it could use itself.
 
-# Mint bot tokens, only through a wallet's role "bot-<wallet>" (which attaches that wallet's
-# policy and no other, and fixes orphan, no default policy, the bots' address range, at most 2
-# uses and 10 minutes), and only response-wrapped: an unwrapped create is refused by Vault
-# itself because a wrapping TTL bound is set (policies/matrix.toml proves it). The dashboard
-# gets the wrapping token, valid 10 s to 2 min. It could unwrap it itself (wrapping tokens are
-# bearer tokens): what stops it from using the bot token is the token's address binding.
-path "auth/token/create/bot-*" {
-  capabilities     = ["update"]
-  min_wrapping_ttl = "10s"
-  max_wrapping_ttl = "120s"
+# Mint bot tokens, only through role "bot" (which fixes policies bot-*, orphan, no default
+# policy, the bots' address range, at most 2 uses and 10 minutes), and only response-wrapped:
+# an unwrapped create is refused by Vault itself because a wrapping TTL bound is set
+# (policies/matrix.toml proves it). The dashboard gets the wrapping token, valid 10 s to 2 min.
+# It could unwrap it itself (wrapping tokens are bearer tokens): what stops it from using the bot
+# token is the token's address binding.
+#
+# Exactly one wallet per token: `policies` is required and must be ONE string matching bot-*
+# (a list is refused: Vault compares a list with these globs as a whole and never matches; a
+# string with a comma, which Vault would split into several policies, is denied). Only the
+# parameters below are accepted, so no request can ask for a period, a renewable token, another
+# type or an entity.
+path "auth/token/create/bot" {
+  capabilities        = ["update"]
+  min_wrapping_ttl    = "10s"
+  max_wrapping_ttl    = "120s"
+  required_parameters = ["policies"]
+  allowed_parameters = {
+    "policies"     = ["bot-*"]
+    "ttl"          = []
+    "num_uses"     = []
+    "display_name" = []
+    "meta"         = []
+  }
+  denied_parameters = {
+    "policies" = ["*,*"]
+  }
 }
 
 # Revoke a bot's token when the bot stops, crashes or is removed (by accessor: the dashboard

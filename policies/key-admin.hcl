@@ -34,7 +34,7 @@ path "wallets/destroy/*" {
 # together would reach everything. Per-wallet bot policies are written only by
 # `tradebot vault bootstrap`, run by the Vault administrator (see policies/README.md).
 
-# Explicitly no token minting through the bot roles (one per wallet).
-path "auth/token/create/bot-*" {
+# Explicitly no token minting through the bot role.
+path "auth/token/create/bot" {
   capabilities = ["deny"]
 }

@@ -313,7 +313,10 @@ mod tests {
         // but the one only `dev init` mounts.
         assert_eq!(names(&d.vault_ca), ["ca.pem"]);
         assert_eq!(names(&d.vault_tls), ["ca.pem", "vault.key", "vault.pem"]);
-        assert_eq!(names(&d.dev_ca), ["ca.key", "ca.pem", "vault.expires", "vault.pem"]);
+        assert_eq!(
+            names(&d.dev_ca),
+            ["ca.key", "ca.pem", "vault.expires", "vault.pem"]
+        );
     }
 
     #[test]
@@ -326,7 +329,11 @@ mod tests {
         let old_ca = fs::read(d.vault_tls.join("ca.pem")).unwrap();
         init(&d, tok.path()).unwrap();
         assert!(!d.vault_tls.join("ca.key").exists());
-        assert_eq!(fs::read(d.vault_ca.join("ca.pem")).unwrap(), old_ca, "same CA kept");
+        assert_eq!(
+            fs::read(d.vault_ca.join("ca.pem")).unwrap(),
+            old_ca,
+            "same CA kept"
+        );
         let cert = fs::read(d.vault_tls.join("vault.pem")).unwrap();
         // Due: expiring within the renewal window.
         let soon = time::OffsetDateTime::now_utc().unix_timestamp() + 86400;

@@ -140,7 +140,10 @@ pub fn write_dev_pki(
 /// From an hour ago (clock skew) to `days` from now.
 fn validity(days: i64) -> (time::OffsetDateTime, time::OffsetDateTime) {
     let now = time::OffsetDateTime::now_utc();
-    (now - time::Duration::hours(1), now + time::Duration::days(days))
+    (
+        now - time::Duration::hours(1),
+        now + time::Duration::days(days),
+    )
 }
 
 fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {

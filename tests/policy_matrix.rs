@@ -95,16 +95,13 @@ fn source(from: &str) -> std::net::IpAddr {
 /// disappear from the file (as [`Cell::key`] prints it).
 const REQUIRED: &[&str] = &[
     "dashboard read wallets/data/alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
-    "dashboard write auth/token/create/bot-alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
-    "dashboard write auth/token/create/bot-alpha from=dashboard wrapped=true burn=0 mint=false -> allow",
-    "dashboard write auth/token/create/bot-alpha from=dashboard wrapped=true burn=0 mint=false -> refuse",
-    "dashboard write auth/token/create/bot from=dashboard wrapped=true burn=0 mint=false -> deny",
+    "dashboard write auth/token/create/bot from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write auth/token/create/bot from=dashboard wrapped=true burn=0 mint=false -> allow",
     "dashboard list wallets/metadata from=bots wrapped=false burn=0 mint=false -> deny",
     "dashboard write auth/token/revoke-accessor from=dashboard wrapped=false burn=0 mint=false -> allow",
     "dashboard write auth/token/lookup-accessor from=dashboard wrapped=false burn=0 mint=false -> allow",
     "dashboard write wallets/metadata/alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
     "dashboard write sys/policies/acl/bot-gamma from=dashboard wrapped=false burn=0 mint=false -> deny",
-    "dashboard write auth/token/roles/bot-alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
     "dashboard write auth/token/roles/bot from=dashboard wrapped=false burn=0 mint=false -> deny",
     "wrapping-alpha write sys/wrapping/unwrap from=dashboard wrapped=false burn=0 mint=false -> allow",
     "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=0 mint=false -> allow",
@@ -119,9 +116,9 @@ const REQUIRED: &[&str] = &[
     "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=0 mint=true -> allow",
     "anonymous write auth/approle/login from=bots wrapped=false burn=0 mint=false -> refuse",
     "anonymous write auth/approle/login from=dashboard wrapped=false burn=0 mint=false -> allow",
-    "key-admin write auth/token/create/bot-alpha from=host wrapped=true burn=0 mint=false -> deny",
+    "key-admin write auth/token/create/bot from=host wrapped=true burn=0 mint=false -> deny",
     "key-admin write sys/policies/acl/bot-gamma from=host wrapped=false burn=0 mint=false -> deny",
-    "key-admin write auth/token/roles/bot-alpha from=host wrapped=false burn=0 mint=false -> deny",
+    "key-admin write auth/token/roles/bot from=host wrapped=false burn=0 mint=false -> deny",
 ];
 
 struct Identities {
@@ -183,14 +180,14 @@ impl Identities {
         SecretString::from(body["auth"]["client_token"].as_str().unwrap().to_owned())
     }
 
-    /// A bot token the dashboard asked for with `body` (through role bot-alpha, wrapped); its
+    /// A bot token the dashboard asked for with `body` (through role bot, wrapped); its
     /// TTL checked against `ttl_at_most` with a root lookup.
     async fn minted_bot_token(&self, body: &str, ttl_at_most: Option<u64>) -> SecretString {
         let (status, answer) = self
             .send(
                 &self.dashboard,
                 "write",
-                "auth/token/create/bot-alpha",
+                "auth/token/create/bot",
                 Some(body),
                 Some("30s"),
                 "dashboard",
@@ -407,7 +404,7 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     assert!(broker.wallet(&ghost).await.unwrap().is_none());
     vaultrs_unwrap_drops_the_auth_block(&broker, &bao.address).await;
     vaultrs_wrap_hard_codes_its_ttl(&bao.address).await;
-    vaultrs_token_role_has_no_bound_cidrs(&bao.address).await;
+    vaultrs_token_role_has_no_policy_glob(&bao.address).await;
     let ids = Identities {
         http,
         address: bao.address.clone(),
@@ -529,16 +526,34 @@ async fn vaultrs_wrap_hard_codes_its_ttl(address: &str) {
     );
 }
 
-/// Why the bot token roles are written with plain HTTP: vaultrs' `ReadTokenRoleResponse`
-/// has no `token_bound_cidrs`, so bootstrap could not check a role's address binding through it.
-async fn vaultrs_token_role_has_no_bound_cidrs(address: &str) {
+/// Why the token role `bot` is written with plain HTTP: vaultrs' `SetTokenRoleRequest` has no
+/// `allowed_policies_glob`, and `allowed_policies` takes `bot-*` literally, so a role written
+/// through vaultrs refuses the per-wallet policy `bot-<wallet>`; its `ReadTokenRoleResponse`
+/// has neither the glob nor `token_bound_cidrs`, so bootstrap could not check the role either.
+async fn vaultrs_token_role_has_no_policy_glob(address: &str) {
     let client = vaultrs_client(address, ROOT_TOKEN);
-    let ours = vaultrs::token::role::read(&client, "bot-alpha")
+    let mut role = vaultrs::api::token::requests::SetTokenRoleRequest::builder();
+    role.allowed_policies(vec!["bot-*".to_owned()]).orphan(true);
+    vaultrs::token::role::set(&client, "vaultrs-glob", Some(&mut role))
         .await
         .unwrap();
+    let mut token = vaultrs::api::token::requests::CreateRoleTokenRequest::builder();
+    token.policies(vec!["bot-alpha".to_owned()]);
+    let minted = vaultrs::token::new_role(&client, "vaultrs-glob", Some(&mut token)).await;
+    match minted {
+        Err(vaultrs::error::ClientError::APIError { code: 400, errors }) => assert!(
+            errors.iter().any(|e| e.contains("allowed policies")),
+            "refused for another reason: {errors:?}"
+        ),
+        other => panic!(
+            "a vaultrs-written role now accepts bot-<wallet>; the plain-HTTP exception can go: {}",
+            other.is_ok()
+        ),
+    }
+    let ours = vaultrs::token::role::read(&client, "bot").await.unwrap();
     let shown = serde_json::to_value(&ours).unwrap();
     assert!(
-        shown.get("token_bound_cidrs").is_none(),
-        "vaultrs now reads the bound CIDRs of a token role: {shown}"
+        shown.get("allowed_policies_glob").is_none() && shown.get("token_bound_cidrs").is_none(),
+        "vaultrs now reads the glob and bound CIDRs of a token role: {shown}"
     );
 }

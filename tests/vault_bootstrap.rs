@@ -55,10 +55,7 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
     };
     let first = bootstrap(&settings, &opts).await.unwrap();
     assert!(
-        first
-            .changes
-            .iter()
-            .any(|c| c.contains("token role bot-demo")),
+        first.changes.iter().any(|c| c.contains("token role bot ")),
         "{first}"
     );
     assert!(

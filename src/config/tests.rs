@@ -146,18 +146,28 @@ fn bad_subnet_is_refused() {
 #[test]
 fn the_default_bots_range_holds_a_thousand_bots_and_dashboard_cidrs_parse() {
     let s = Settings::load_from(None, env(&[])).unwrap();
-    assert!(s.vault.bots_capacity() >= 1000, "{}", s.vault.bots_capacity());
+    assert!(
+        s.vault.bots_capacity() >= 1000,
+        "{}",
+        s.vault.bots_capacity()
+    );
     assert!(s.vault.dashboard_cidr_list().is_empty());
     let s = Settings::load_from(
         None,
         env(&[
             ("TRADEBOT_VAULT__BOTS_SUBNET", "10.1.0.0/24"),
-            ("TRADEBOT_VAULT__DASHBOARD_CIDRS", "10.2.0.0/24, 10.3.0.7/32"),
+            (
+                "TRADEBOT_VAULT__DASHBOARD_CIDRS",
+                "10.2.0.0/24, 10.3.0.7/32",
+            ),
         ]),
     )
     .unwrap();
     assert_eq!(s.vault.bots_capacity(), 252);
-    assert_eq!(s.vault.dashboard_cidr_list(), ["10.2.0.0/24", "10.3.0.7/32"]);
+    assert_eq!(
+        s.vault.dashboard_cidr_list(),
+        ["10.2.0.0/24", "10.3.0.7/32"]
+    );
     let err = Settings::load_from(
         None,
         env(&[("TRADEBOT_VAULT__DASHBOARD_CIDRS", "10.2.0.0/24,nope")]),

@@ -92,12 +92,9 @@ pub async fn bootstrap(
         let changes = roles::grant_bot_access(&vault, &wallet, &access).await?;
         report.changes.extend(changes);
     }
-    if roles::remove_legacy_role(&vault).await? {
-        report.changes.push(format!(
-            "deleted the token role {} (it attached any bot-* policy)",
-            roles::LEGACY_BOT_ROLE
-        ));
-    }
+    report
+        .changes
+        .extend(roles::ensure_bot_role(&vault, &access).await?);
     let cidrs = settings.vault.dashboard_cidr_list();
     approle::dashboard_approle(
         &vault,

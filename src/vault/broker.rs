@@ -7,8 +7,9 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::client::from_vaultrs;
+use super::roles::BOT_ROLE;
 use super::wallets::{self, WalletInfo};
-use super::{policy, roles, DashboardSession, VaultError};
+use super::{policy, DashboardSession, VaultError};
 use crate::domain::WalletId;
 
 /// What a bot receives (the wrapping token) and what the dashboard keeps (the accessor of the
@@ -93,8 +94,10 @@ impl SecretsBroker for VaultBroker {
     #[tracing::instrument(skip_all, fields(bot_id = %req.bot_id, wallet = %req.wallet, launch_id = %req.launch_id))]
     async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
         let l = self.limits;
+        // `policies` as ONE string: the dashboard's policy accepts nothing else (a list, a
+        // comma, any parameter not below), so a token carries exactly one wallet's policy.
         let body = json!({
-            "policies": [policy::bot_policy_name(req.wallet)],
+            "policies": policy::bot_policy_name(req.wallet),
             "ttl": format!("{}s", l.ttl.as_secs()),
             "num_uses": l.num_uses,
             "display_name": format!("bot-{}", req.bot_id),
@@ -106,9 +109,8 @@ impl SecretsBroker for VaultBroker {
             },
         });
         // Plain HTTP, not vaultrs: its `api::wrap` hard-codes the wrap TTL and drops
-        // `wrapped_accessor` (see client.rs and the test in tests/policy_matrix.rs). Through the
-        // wallet's own role, which attaches that wallet's policy and nothing else.
-        let path = format!("auth/token/create/{}", roles::bot_role_name(req.wallet));
+        // `wrapped_accessor` (see client.rs and the test in tests/policy_matrix.rs).
+        let path = format!("auth/token/create/{BOT_ROLE}");
         let response = self
             .session
             .client()

@@ -1,12 +1,16 @@
-//! What lets a bot read one wallet's key: the wallet's policy `bot-<wallet>` and its token role
-//! of the same name. One role per wallet, whose `allowed_policies` is that one policy, so a token
-//! minted through it carries exactly one wallet's policy (a role with a `bot-*` glob let the
-//! dashboard mint one token for every wallet). Each role also fixes the token's limits: bound to
-//! the bots' address range, few uses, short explicit max TTL, orphan, not renewable.
+//! What lets a bot read one wallet's key: the wallet's policy `bot-<wallet>`, attached to a
+//! token minted through the token role `bot`. The role fixes the token's limits whatever the
+//! minting request asks: bound to the bots' address range, at most 2 uses, at most 10 minutes,
+//! orphan, not renewable, no default policy, only `bot-*` policies. That a token carries exactly
+//! ONE wallet's policy is the dashboard policy's part (policies/dashboard.hcl): `policies` must be
+//! a single string matching `bot-*` without a comma, and no other parameter is accepted. One
+//! role for every wallet, because the bot checks that its wrapping token was created by
+//! `auth/token/create/bot` and nothing else.
 //!
-//! Plain HTTP, because vaultrs is wrong here: its `ReadTokenRoleResponse` drops
-//! `token_bound_cidrs`, so a role read through it could not be checked (shown against OpenBao by
-//! `vaultrs_token_role_has_no_bound_cidrs` in tests/policy_matrix.rs).
+//! Plain HTTP, because vaultrs is wrong here: its `SetTokenRoleRequest` has no
+//! `allowed_policies_glob` (its `allowed_policies` takes `bot-*` literally, refusing
+//! `bot-<wallet>`), and its `ReadTokenRoleResponse` drops the glob and `token_bound_cidrs`.
+//! Shown against OpenBao by `vaultrs_token_role_has_no_policy_glob` in tests/policy_matrix.rs.
 
 use serde_json::{json, Value};
 
@@ -14,11 +18,10 @@ use super::client::VaultClient;
 use super::{policy, VaultError};
 use crate::domain::WalletId;
 
-/// The token role that bootstrap used before roles were per wallet: it attached any `bot-*`
-/// policy, so one token could carry them all. Bootstrap deletes it.
-pub const LEGACY_BOT_ROLE: &str = "bot";
+/// Token role through which the dashboard mints bot tokens.
+pub const BOT_ROLE: &str = "bot";
 
-/// The limits every bot token role enforces, whatever the minting request asks.
+/// The limits role `bot` enforces on every token, whatever the minting request asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BotAccess {
     /// The addresses bots get (the bots network's `ip_range`, which excludes its gateway).
@@ -40,15 +43,10 @@ impl BotAccess {
     }
 }
 
-/// Name of a wallet's token role: the same as its policy, `bot-<wallet>`.
-pub fn bot_role_name(wallet: &WalletId) -> String {
-    policy::bot_policy_name(wallet)
-}
-
-/// The role `bot-<wallet>` as bootstrap writes it (and as Vault echoes it back).
-fn bot_role(wallet: &WalletId, access: &BotAccess) -> Value {
+/// The role `bot` as bootstrap writes it (and as Vault echoes it back).
+fn bot_role(access: &BotAccess) -> Value {
     json!({
-        "allowed_policies": [policy::bot_policy_name(wallet)],
+        "allowed_policies_glob": ["bot-*"],
         "disallowed_policies": ["root", "default"],
         "orphan": true,
         "renewable": false,
@@ -61,8 +59,29 @@ fn bot_role(wallet: &WalletId, access: &BotAccess) -> Value {
     })
 }
 
-/// Writes the wallet's policy and token role where they differ from what they should be.
-/// Returns what changed (empty when nothing did).
+/// Writes role `bot` where it differs from `access`. Returns what changed, if anything.
+pub async fn ensure_bot_role(
+    vault: &VaultClient,
+    access: &BotAccess,
+) -> Result<Option<String>, VaultError> {
+    let path = format!("auth/token/roles/{BOT_ROLE}");
+    let wanted = bot_role(access);
+    let current = vault
+        .read(&path)
+        .await?
+        .map_or(Value::Null, |v| v["data"].clone());
+    if role_matches(&current, &wanted) {
+        return Ok(None);
+    }
+    vault.write(&path, &wanted).await?;
+    Ok(Some(format!(
+        "token role {BOT_ROLE} (bound to {}, at most {} uses and {}s)",
+        access.bots_cidr, access.num_uses, access.max_ttl_secs
+    )))
+}
+
+/// Writes the wallet's policy `bot-<wallet>`, and role `bot`, where they differ from what they
+/// should be. Returns what changed (empty when nothing did).
 pub async fn grant_bot_access(
     vault: &VaultClient,
     wallet: &WalletId,
@@ -76,33 +95,8 @@ pub async fn grant_bot_access(
         super::admin::set_policy(vault, &name, &body).await?;
         changes.push(format!("policy {name}"));
     }
-    let path = format!("auth/token/roles/{}", bot_role_name(wallet));
-    let wanted = bot_role(wallet, access);
-    let current = vault
-        .read(&path)
-        .await?
-        .map_or(Value::Null, |v| v["data"].clone());
-    if !role_matches(&current, &wanted) {
-        vault.write(&path, &wanted).await?;
-        changes.push(format!(
-            "token role {} (bound to {}, at most {} uses and {}s)",
-            bot_role_name(wallet),
-            access.bots_cidr,
-            access.num_uses,
-            access.max_ttl_secs
-        ));
-    }
+    changes.extend(ensure_bot_role(vault, access).await?);
     Ok(changes)
-}
-
-/// Deletes the legacy multi-wallet role `bot` if it is still there. Returns whether it was.
-pub async fn remove_legacy_role(vault: &VaultClient) -> Result<bool, VaultError> {
-    let path = format!("auth/token/roles/{LEGACY_BOT_ROLE}");
-    if vault.read(&path).await?.is_none() {
-        return Ok(false);
-    }
-    vault.delete(&path).await?;
-    Ok(true)
 }
 
 /// Whether every wanted field is already set. Vault echoes lists and numbers in its own forms,
@@ -156,12 +150,11 @@ mod tests {
     }
 
     #[test]
-    fn a_wallet_role_attaches_that_wallet_policy_only() {
-        let w = WalletId::parse("desk-1").unwrap();
-        let role = bot_role(&w, &BotAccess::new("10.0.4.0/22"));
-        assert_eq!(role["allowed_policies"], json!(["bot-desk-1"]));
+    fn the_bot_role_caps_uses_ttl_and_binds_to_the_bots_range() {
+        let role = bot_role(&BotAccess::new("10.0.4.0/22"));
+        assert_eq!(role["allowed_policies_glob"], json!(["bot-*"]));
         assert_eq!(role["token_bound_cidrs"], json!(["10.0.4.0/22"]));
         assert_eq!(role["token_num_uses"], json!(2));
-        assert!(role.get("allowed_policies_glob").is_none());
+        assert_eq!(role["token_explicit_max_ttl"], json!(600));
     }
 }
