@@ -5,11 +5,14 @@ FROM scratch
 COPY --chown=0:0 rootfs/ /
 COPY --chown=0:0 bin/tradebot /usr/local/bin/tradebot
 # Mount points of named volumes: Docker copies these directories' ownership into a new volume,
-# so the non-root user can write there. vault-tls is group 1000 (the OpenBao group).
+# so the non-root user can write there. vault-tls is group 1000 (the OpenBao group); vault-ca
+# (the CA certificate alone) and dev-ca (the CA key, the one-shot init only) are 65532's.
 COPY --chown=65532:65532 empty/ /data/
 COPY --chown=65532:65532 empty/ /approle/
 COPY --chown=65532:65532 empty/ /unseal/
 COPY --chown=65532:1000 empty/ /vault-tls/
+COPY --chown=65532:65532 empty/ /vault-ca/
+COPY --chown=65532:65532 empty/ /dev-ca/
 COPY --chown=65532:65532 empty/ /proxy-token/
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     TRADEBOT_LOG__FORMAT=json

@@ -110,3 +110,37 @@ injectived_dir() {
   fi
   echo "$dir"
 }
+
+# The stack's addresses (docker-compose.yml explains them). Exported so compose and the CLI
+# helpers agree.
+: "${BOTS_SUBNET:=172.30.0.0/21}"
+: "${BOTS_GATEWAY:=172.30.0.1}"
+: "${BOTS_IP_RANGE:=172.30.4.0/22}"
+: "${VAULT_NET_SUBNET:=172.30.8.0/24}"
+export BOTS_SUBNET BOTS_GATEWAY BOTS_IP_RANGE VAULT_NET_SUBNET
+
+ip_int() { local IFS=.; set -- $1; echo $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 )); }
+# "first last" of a CIDR, as integers.
+cidr_bounds() {
+  local ip=${1%/*} bits=${1#*/} n size
+  case "$1" in */*) ;; *) die "$1 is not a CIDR (a.b.c.d/n)";; esac
+  n=$(ip_int "$ip"); size=$(( 1 << (32 - bits) ))
+  echo $(( n - n % size )) $(( n - n % size + size - 1 ))
+}
+# Refuses addresses under which bot tokens would work from the host: the bots' range must lie
+# inside the bots subnet and exclude its gateway, and must not overlap the dashboard's network.
+check_addresses() {
+  local s r g v
+  s=($(cidr_bounds "$BOTS_SUBNET")) r=($(cidr_bounds "$BOTS_IP_RANGE"))
+  v=($(cidr_bounds "$VAULT_NET_SUBNET")) g=$(ip_int "$BOTS_GATEWAY")
+  [ "${r[0]}" -ge "${s[0]}" ] && [ "${r[1]}" -le "${s[1]}" ] \
+    || die "BOTS_IP_RANGE $BOTS_IP_RANGE is not inside BOTS_SUBNET $BOTS_SUBNET"
+  [ "$g" -ge "${s[0]}" ] && [ "$g" -le "${s[1]}" ] \
+    || die "BOTS_GATEWAY $BOTS_GATEWAY is not inside BOTS_SUBNET $BOTS_SUBNET"
+  if [ "$g" -ge "${r[0]}" ] && [ "$g" -le "${r[1]}" ]; then
+    die "BOTS_GATEWAY $BOTS_GATEWAY lies in BOTS_IP_RANGE $BOTS_IP_RANGE: host processes would pass for bots"
+  fi
+  if [ "${v[1]}" -ge "${s[0]}" ] && [ "${v[0]}" -le "${s[1]}" ]; then
+    die "VAULT_NET_SUBNET $VAULT_NET_SUBNET overlaps BOTS_SUBNET $BOTS_SUBNET"
+  fi
+}

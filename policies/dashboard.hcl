@@ -2,22 +2,44 @@
 # mint bot tokens but never read a key, and never mint a token it could use itself.
 
 # Mint bot tokens, only through role "bot" (which fixes policies bot-*, orphan, no default
-# policy, CIDR binding and TTLs), and only response-wrapped: an unwrapped create is refused by
-# Vault itself because a wrapping TTL bound is set (policies/matrix.toml proves it). The
-# dashboard only ever sees the wrapping token, valid 10 s to 2 min.
+# policy, the bots' address range, at most 2 uses and 10 minutes), and only response-wrapped:
+# an unwrapped create is refused by Vault itself because a wrapping TTL bound is set
+# (policies/matrix.toml proves it). The dashboard gets the wrapping token, valid 10 s to 2 min.
+# It could unwrap it itself (wrapping tokens are bearer tokens): what stops it from using the bot
+# token is the token's address binding.
+#
+# Exactly one wallet per token: `policies` is required and must be ONE string matching bot-*
+# (a list is refused: Vault compares a list with these globs as a whole and never matches; a
+# string with a comma, which Vault would split into several policies, is denied). Only the
+# parameters below are accepted, so no request can ask for a period, a renewable token, another
+# type or an entity.
 path "auth/token/create/bot" {
-  capabilities     = ["update"]
-  min_wrapping_ttl = "10s"
-  max_wrapping_ttl = "120s"
+  capabilities        = ["update"]
+  min_wrapping_ttl    = "10s"
+  max_wrapping_ttl    = "120s"
+  required_parameters = ["policies"]
+  allowed_parameters = {
+    "policies"     = ["bot-*"]
+    "ttl"          = []
+    "num_uses"     = []
+    "display_name" = []
+    "meta"         = []
+  }
+  denied_parameters = {
+    "policies" = ["*,*"]
+  }
 }
 
 # Revoke a bot's token when the bot stops, crashes or is removed (by accessor: the dashboard
-# never holds the bot token itself).
+# never holds the bot token itself). Vault cannot narrow this to bot tokens: the dashboard can
+# revoke ANY token by its accessor (an admin's too), a denial of service, not a read
+# (SECURITY.md, "What a compromised dashboard can do").
 path "auth/token/revoke-accessor" {
   capabilities = ["update"]
 }
 
-# Check that a bot's token is dead after stop (tests, audit).
+# Check that a bot's token is dead after stop (tests, audit). Any accessor, likewise: it shows a
+# token's policies, metadata and TTL, never the token.
 path "auth/token/lookup-accessor" {
   capabilities = ["update"]
 }

@@ -15,6 +15,12 @@ path "wallets/metadata/*" {
   capabilities = ["create", "update", "read", "list"]
 }
 
+# The mount's configuration: how many versions Vault keeps, so `tradebot keys` can refuse a
+# write that would purge a version nobody destroyed.
+path "wallets/config" {
+  capabilities = ["read"]
+}
+
 # Roll back (undelete a version) and destroy old versions after a confirmed rotation.
 path "wallets/undelete/*" {
   capabilities = ["update"]

@@ -64,8 +64,13 @@ pub struct VaultSettings {
     pub token: Option<SecretString>,
     /// KV v2 mount holding wallet keys.
     pub kv_mount: String,
-    /// Subnet of the `bots` network: bot tokens are bound to it.
+    /// The addresses bots get: the `bots` network's `ip_range`, which must exclude the network's
+    /// gateway (host processes reach Vault from the gateway). Bot tokens are bound to it, and
+    /// its size caps how many bots can run.
     pub bots_subnet: String,
+    /// The dashboard's addresses (its network's subnet), comma-separated: the dashboard's
+    /// AppRole secret ids log in, and its tokens work, only from there. Empty: not bound.
+    pub dashboard_cidrs: String,
     pub dangerous_allow_plain_http: bool,
 }
 
@@ -202,7 +207,8 @@ impl Default for Settings {
                 secret_id_file: None,
                 token: None,
                 kv_mount: "wallets".into(),
-                bots_subnet: "172.30.0.0/24".into(),
+                bots_subnet: "172.30.4.0/22".into(),
+                dashboard_cidrs: String::new(),
                 dangerous_allow_plain_http: false,
             },
             docker: DockerSettings {
@@ -313,7 +319,32 @@ impl Settings {
                 self.vault.bots_subnet
             )
         })?;
+        for cidr in self.vault.dashboard_cidr_list() {
+            crate::config::parse_cidr(&cidr)
+                .with_context(|| format!("vault.dashboard_cidrs: {cidr:?} is not an IPv4 CIDR"))?;
+        }
         Ok(())
+    }
+}
+
+impl VaultSettings {
+    /// How many bots can run at once: the addresses of `bots_subnet` less the network and
+    /// broadcast addresses, Vault's own and one spare (the devnet's). A start beyond it is
+    /// refused before a token is issued (Docker would refuse the container anyway).
+    pub fn bots_capacity(&self) -> usize {
+        let prefix = parse_cidr(&self.bots_subnet).map_or(32, |(_, p)| p);
+        let size = 1u64 << (32 - u32::from(prefix));
+        usize::try_from(size.saturating_sub(4)).unwrap_or(usize::MAX)
+    }
+
+    /// `dashboard_cidrs` as a list (empty when unset).
+    pub fn dashboard_cidr_list(&self) -> Vec<String> {
+        self.dashboard_cidrs
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }
 

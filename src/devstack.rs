@@ -22,18 +22,24 @@ use crate::private_file::{write_line_with_mode, write_private_line, GROUP_READ};
 /// Hostnames the dev Vault certificate is valid for.
 const VAULT_HOSTNAMES: &[&str] = &["vault", "localhost", "127.0.0.1"];
 
-/// Creates the Vault dev PKI in `vault_tls` and the proxy token in `proxy_token_dir`, unless
-/// they exist. Vault's key is group-readable: Vault runs in the group this step runs in.
-pub fn init(vault_tls: &Path, proxy_token_dir: &Path) -> anyhow::Result<()> {
-    let vault_key = vault_tls.join("vault.key");
-    if vault_key.is_file() && vault_tls.join("vault.pem").is_file() {
-        println!("vault dev certificate: present, unchanged");
-    } else {
-        crate::tls::write_dev_pki(vault_tls, "tradebot vault dev CA", "vault", VAULT_HOSTNAMES)
-            .context("cannot create the Vault dev certificate")?;
-        fs::set_permissions(&vault_key, fs::Permissions::from_mode(0o640))?;
-        println!("vault dev certificate: created in {}", vault_tls.display());
-    }
+/// Where `dev init` keeps the Vault dev PKI: each directory is a volume mounted only where it
+/// is needed, so no container but this step sees the CA's key, and Vault's clients (the
+/// dashboard) see the CA certificate and nothing else.
+#[derive(Debug, Clone)]
+pub struct InitDirs {
+    /// `vault.pem` (leaf + CA), `vault.key` (group-readable: Vault runs in this step's group),
+    /// `ca.pem`: Vault's volume.
+    pub vault_tls: PathBuf,
+    /// `ca.pem` only: the volume of Vault's clients.
+    pub vault_ca: PathBuf,
+    /// `ca.pem`, `ca.key`, and `vault.expires` (when Vault's certificate ends, Unix seconds).
+    pub dev_ca: PathBuf,
+}
+
+/// Issues Vault's certificate when missing or within [`crate::tls::RENEW_BEFORE_DAYS`] of its
+/// end, copies the CA certificate to Vault's clients, and creates the proxy token once.
+pub fn init(dirs: &InitDirs, proxy_token_dir: &Path) -> anyhow::Result<()> {
+    vault_pki(dirs)?;
     let token_file = proxy_token_dir.join("token");
     if token_file.is_file() {
         println!("socket proxy token: present, unchanged");
@@ -42,6 +48,47 @@ pub fn init(vault_tls: &Path, proxy_token_dir: &Path) -> anyhow::Result<()> {
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         write_line_with_mode(&token_file, &hex::encode(bytes), GROUP_READ)?;
         println!("socket proxy token: created");
+    }
+    Ok(())
+}
+
+fn vault_pki(dirs: &InitDirs) -> anyhow::Result<()> {
+    let (tls, ca) = (&dirs.vault_tls, &dirs.dev_ca);
+    for dir in [tls, ca, &dirs.vault_ca] {
+        fs::create_dir_all(dir)?;
+    }
+    // An older `dev init` kept the CA key next to Vault's: move it where only this step looks.
+    if !ca.join("ca.key").is_file() && tls.join("ca.key").is_file() {
+        for f in ["ca.key", "ca.pem"] {
+            fs::copy(tls.join(f), ca.join(f))?;
+        }
+    }
+    let expires = ca.join("vault.expires");
+    let fresh = tls.join("vault.key").is_file()
+        && tls.join("vault.pem").is_file()
+        && fs::read_to_string(&expires)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .is_some_and(|end| !crate::tls::due_for_renewal(end));
+    if fresh {
+        println!("vault dev certificate: present, unchanged");
+    } else {
+        let end = crate::tls::write_dev_pki(ca, "tradebot vault dev CA", "vault", VAULT_HOSTNAMES)
+            .context("cannot create the Vault dev certificate")?;
+        fs::copy(ca.join("vault.pem"), tls.join("vault.pem"))?;
+        let key = fs::read_to_string(ca.join("vault.key"))?;
+        write_line_with_mode(&tls.join("vault.key"), key.trim_end(), GROUP_READ)?;
+        fs::set_permissions(tls.join("vault.key"), fs::Permissions::from_mode(0o640))?;
+        fs::remove_file(ca.join("vault.key"))?;
+        fs::write(&expires, format!("{end}\n"))?;
+        println!("vault dev certificate: issued into {}", tls.display());
+    }
+    if tls.join("ca.key").exists() {
+        fs::remove_file(tls.join("ca.key"))?;
+    }
+    for dir in [tls, &dirs.vault_ca] {
+        fs::copy(ca.join("ca.pem"), dir.join("ca.pem"))?;
+        fs::set_permissions(dir.join("ca.pem"), fs::Permissions::from_mode(0o644))?;
     }
     Ok(())
 }
@@ -223,22 +270,76 @@ fn https_client(ca_file: Option<&Path>) -> anyhow::Result<reqwest::Client> {
 mod tests {
     use super::*;
 
+    fn dirs(root: &Path) -> InitDirs {
+        let d = InitDirs {
+            vault_tls: root.join("tls"),
+            vault_ca: root.join("ca-public"),
+            dev_ca: root.join("ca"),
+        };
+        for p in [&d.vault_tls, &d.vault_ca, &d.dev_ca] {
+            fs::create_dir_all(p).unwrap();
+        }
+        d
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn init_is_idempotent_and_keeps_material() {
-        let tls = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let d = dirs(root.path());
         let tok = tempfile::tempdir().unwrap();
-        init(tls.path(), tok.path()).unwrap();
+        init(&d, tok.path()).unwrap();
         let token = fs::read(tok.path().join("token")).unwrap();
-        let cert = fs::read(tls.path().join("vault.pem")).unwrap();
-        init(tls.path(), tok.path()).unwrap();
+        let cert = fs::read(d.vault_tls.join("vault.pem")).unwrap();
+        init(&d, tok.path()).unwrap();
         assert_eq!(fs::read(tok.path().join("token")).unwrap(), token);
-        assert_eq!(fs::read(tls.path().join("vault.pem")).unwrap(), cert);
+        assert_eq!(fs::read(d.vault_tls.join("vault.pem")).unwrap(), cert);
         assert_eq!(token.len(), 65, "32 random bytes as hex plus newline");
-        let mode = fs::metadata(tls.path().join("vault.key"))
+        let mode = fs::metadata(d.vault_tls.join("vault.key"))
             .unwrap()
             .permissions()
             .mode()
             & 0o777;
         assert_eq!(mode, 0o640);
+        // Issue 15: Vault's clients get the CA certificate alone; the CA key is in no volume
+        // but the one only `dev init` mounts.
+        assert_eq!(names(&d.vault_ca), ["ca.pem"]);
+        assert_eq!(names(&d.vault_tls), ["ca.pem", "vault.key", "vault.pem"]);
+        assert_eq!(
+            names(&d.dev_ca),
+            ["ca.key", "ca.pem", "vault.expires", "vault.pem"]
+        );
+    }
+
+    #[test]
+    fn a_certificate_near_its_end_is_renewed_and_an_old_layout_is_moved() {
+        let root = tempfile::tempdir().unwrap();
+        let d = dirs(root.path());
+        let tok = tempfile::tempdir().unwrap();
+        // The old layout: everything, the CA key included, in Vault's volume.
+        crate::tls::write_dev_pki(&d.vault_tls, "old CA", "vault", VAULT_HOSTNAMES).unwrap();
+        let old_ca = fs::read(d.vault_tls.join("ca.pem")).unwrap();
+        init(&d, tok.path()).unwrap();
+        assert!(!d.vault_tls.join("ca.key").exists());
+        assert_eq!(
+            fs::read(d.vault_ca.join("ca.pem")).unwrap(),
+            old_ca,
+            "same CA kept"
+        );
+        let cert = fs::read(d.vault_tls.join("vault.pem")).unwrap();
+        // Due: expiring within the renewal window.
+        let soon = time::OffsetDateTime::now_utc().unix_timestamp() + 86400;
+        fs::write(d.dev_ca.join("vault.expires"), format!("{soon}\n")).unwrap();
+        init(&d, tok.path()).unwrap();
+        assert_ne!(fs::read(d.vault_tls.join("vault.pem")).unwrap(), cert);
+        assert_eq!(fs::read(d.vault_ca.join("ca.pem")).unwrap(), old_ca);
     }
 }

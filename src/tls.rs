@@ -63,14 +63,28 @@ pub fn resolve_cert_paths(http: &HttpSettings, data_dir: &Path) -> anyhow::Resul
     Ok(paths)
 }
 
+/// Life of a dev CA: 3 years (a CA made by an older version, valid for centuries, is kept).
+pub const DEV_CA_DAYS: i64 = 3 * 365;
+/// Life of a dev leaf certificate: 90 days, the public web's habit.
+pub const DEV_LEAF_DAYS: i64 = 90;
+/// A leaf is re-issued (same CA) when it has less than this left.
+pub const RENEW_BEFORE_DAYS: i64 = 30;
+
+/// Whether a certificate ending at `not_after` (Unix seconds) is due for renewal now.
+pub fn due_for_renewal(not_after: i64) -> bool {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    not_after - now < RENEW_BEFORE_DAYS * 86400
+}
+
 /// Writes `ca.pem` (+ `ca.key`), `<name>.pem` and `<name>.key` into `dir`. Keys are 0600.
-/// Reuses an existing CA so certificates issued later chain to the same trust anchor.
+/// Reuses an existing CA so certificates issued later chain to the same trust anchor. Returns
+/// when the new leaf ends (Unix seconds).
 pub fn write_dev_pki(
     dir: &Path,
     ca_name: &str,
     name: &str,
     hostnames: &[&str],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i64> {
     fs::create_dir_all(dir).context("cannot create directory")?;
     let ca_cert_path = dir.join("ca.pem");
     let ca_key_path = dir.join("ca.key");
@@ -104,6 +118,9 @@ pub fn write_dev_pki(
         KeyUsagePurpose::KeyEncipherment,
     ];
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let (not_before, not_after) = validity(DEV_LEAF_DAYS);
+    params.not_before = not_before;
+    params.not_after = not_after;
     let key = KeyPair::generate().context("key generation failed")?;
     let cert = params
         .signed_by(&key, &issuer)
@@ -117,7 +134,16 @@ pub fn write_dev_pki(
         dir.join(format!("{name}.pem")),
         format!("{}{}", cert.pem(), ca_pem),
     )?;
-    Ok(())
+    Ok(not_after.unix_timestamp())
+}
+
+/// From an hour ago (clock skew) to `days` from now.
+fn validity(days: i64) -> (time::OffsetDateTime, time::OffsetDateTime) {
+    let now = time::OffsetDateTime::now_utc();
+    (
+        now - time::Duration::hours(1),
+        now + time::Duration::days(days),
+    )
 }
 
 fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
@@ -125,6 +151,7 @@ fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
     params.distinguished_name.push(DnType::CommonName, ca_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    (params.not_before, params.not_after) = validity(DEV_CA_DAYS);
     Ok(params)
 }
 

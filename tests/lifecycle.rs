@@ -77,6 +77,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
         stop_grace_secs: 5,
         restart_max: 3,
         restart_base: Duration::from_millis(300),
+        max_bots: settings.vault.bots_capacity(),
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
         pids_limit: 64,

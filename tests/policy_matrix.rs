@@ -33,60 +33,124 @@ struct Cell {
     wrap_ttl: Option<String>,
     #[serde(default)]
     burn_uses: u32,
+    /// Where the request comes from (see [`source`]); by default the identity's own place.
+    from: Option<String>,
+    /// For bot identities: the body the dashboard mints the token with (instead of the broker's).
+    mint: Option<String>,
+    /// For bot identities: the minted token's TTL must be at most this many seconds.
+    ttl_at_most: Option<u64>,
     expect: String,
     why: String,
 }
 
-/// What the matrix promises about each identity, checked before anything runs, so that a cell
-/// cannot silently disappear from the file.
-/// (identity, op, path, wrapped, burn_uses, expect)
-const REQUIRED: &[(&str, &str, &str, bool, u32, &str)] = &[
-    ("dashboard", "read", "wallets/data/alpha", false, 0, "deny"),
-    (
-        "dashboard",
-        "write",
-        "auth/token/create/bot",
-        false,
-        0,
-        "deny",
-    ),
-    ("bot-alpha", "read", "wallets/data/beta", false, 0, "deny"),
-    ("bot-alpha", "list", "wallets/metadata", false, 0, "deny"),
-    ("bot-alpha", "write", "auth/token/create", false, 0, "deny"),
-    ("bot-alpha", "read", "wallets/data/alpha", false, 2, "deny"),
-    (
-        "key-admin",
-        "write",
-        "auth/token/create/bot",
-        true,
-        0,
-        "deny",
-    ),
+impl Cell {
+    fn from(&self) -> &str {
+        self.from
+            .as_deref()
+            .unwrap_or(match self.identity.as_str() {
+                "dashboard" | "wrapping-alpha" => "dashboard",
+                i if i.starts_with("bot-") => "bots",
+                _ => "host",
+            })
+    }
+
+    /// What REQUIRED names a cell by.
+    fn key(&self) -> String {
+        format!(
+            "{} {} {} from={} wrapped={} burn={} mint={} -> {}",
+            self.identity,
+            self.op,
+            self.path,
+            self.from(),
+            self.wrap_ttl.is_some(),
+            self.burn_uses,
+            self.mint.is_some(),
+            self.expect
+        )
+    }
+}
+
+/// The network around Vault, on loopback (every 127/8 address is this host's, so a request can
+/// come from any of them). Laid out like the compose stack: the bots network 127.0.4.0/22 with
+/// its gateway at .4.1 (where the host's requests through Docker's port publishing appear) and
+/// the range bots get, 127.0.6.0/23, which excludes the gateway; the dashboard's network
+/// 127.0.8.0/24; the host itself at 127.0.0.1.
+const BOTS_RANGE: &str = "127.0.6.0/23";
+/// The dashboard's AppRole is bound to its network, and to loopback because this test (the
+/// broker, `connect_dashboard`) talks to Vault from 127.0.0.1.
+const DASHBOARD_CIDRS: &str = "127.0.8.0/24,127.0.0.1/32";
+
+fn source(from: &str) -> std::net::IpAddr {
+    let ip: [u8; 4] = match from {
+        "host" => [127, 0, 0, 1],
+        "gateway" => [127, 0, 4, 1],
+        "bots" => [127, 0, 6, 10],
+        "dashboard" => [127, 0, 8, 2],
+        other => panic!("matrix names an unknown source {other:?}"),
+    };
+    std::net::IpAddr::from(ip)
+}
+
+/// What the matrix promises, checked before anything runs, so that a cell cannot silently
+/// disappear from the file (as [`Cell::key`] prints it).
+const REQUIRED: &[&str] = &[
+    "dashboard read wallets/data/alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write auth/token/create/bot from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write auth/token/create/bot from=dashboard wrapped=true burn=0 mint=false -> allow",
+    "dashboard list wallets/metadata from=bots wrapped=false burn=0 mint=false -> deny",
+    "dashboard write auth/token/revoke-accessor from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard write auth/token/lookup-accessor from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard write wallets/metadata/alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write sys/policies/acl/bot-gamma from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write auth/token/roles/bot from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "wrapping-alpha write sys/wrapping/unwrap from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=0 mint=false -> allow",
+    "bot-alpha read wallets/data/alpha from=host wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha read wallets/data/alpha from=gateway wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha read wallets/data/alpha from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha read wallets/data/beta from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha list wallets/metadata from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha write auth/token/create from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=2 mint=false -> deny",
+    "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=2 mint=true -> deny",
+    "bot-alpha read wallets/data/alpha from=bots wrapped=false burn=0 mint=true -> allow",
+    "anonymous write auth/approle/login from=bots wrapped=false burn=0 mint=false -> refuse",
+    "anonymous write auth/approle/login from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "key-admin write auth/token/create/bot from=host wrapped=true burn=0 mint=false -> deny",
+    "key-admin write sys/policies/acl/bot-gamma from=host wrapped=false burn=0 mint=false -> deny",
+    "key-admin write auth/token/roles/bot from=host wrapped=false burn=0 mint=false -> deny",
 ];
 
 struct Identities {
-    http: reqwest::Client,
+    /// One HTTP client per source address.
+    http: BTreeMap<&'static str, reqwest::Client>,
     address: String,
+    root: SecretString,
     dashboard: SecretString,
     key_admin: SecretString,
     auditor: SecretString,
+    role_id: String,
+    secret_id: SecretString,
     broker: VaultBroker,
 }
 
 impl Identities {
-    async fn token_for(&self, identity: &str) -> SecretString {
-        match identity {
+    async fn token_for(&self, cell: &Cell) -> SecretString {
+        match cell.identity.as_str() {
             "dashboard" => self.dashboard.clone(),
             "key-admin" => self.key_admin.clone(),
             "auditor" => self.auditor.clone(),
-            "bot-alpha" => self.fresh_bot_token("alpha").await,
+            "anonymous" => SecretString::from(String::new()),
+            "wrapping-alpha" => self.wrapping_token("alpha").await,
+            "bot-alpha" => match &cell.mint {
+                None => self.fresh_bot_token("alpha").await,
+                Some(body) => self.minted_bot_token(body, cell.ttl_at_most).await,
+            },
             other => panic!("matrix names an unknown identity {other:?}"),
         }
     }
 
-    /// The real path: the dashboard mints a wrapped token through role bot; we unwrap it as the
-    /// bot would.
-    async fn fresh_bot_token(&self, wallet: &str) -> SecretString {
+    async fn wrapping_token(&self, wallet: &str) -> SecretString {
         let wallet = WalletId::parse(wallet).unwrap();
         let issued = self
             .broker
@@ -98,26 +162,90 @@ impl Identities {
             })
             .await
             .unwrap();
+        issued.wrapping_token
+    }
+
+    /// The real path: the dashboard mints a wrapped token through the wallet's role; we unwrap
+    /// it as the bot would, from the bots' range.
+    async fn fresh_bot_token(&self, wallet: &str) -> SecretString {
+        let wrapping = self.wrapping_token(wallet).await;
+        self.unwrap(&wrapping).await
+    }
+
+    async fn unwrap(&self, wrapping: &SecretString) -> SecretString {
         let (status, body) = self
-            .send(
-                issued.wrapping_token.expose_secret(),
-                "write",
-                "sys/wrapping/unwrap",
-                None,
-                None,
-            )
+            .send(wrapping, "write", "sys/wrapping/unwrap", None, None, "bots")
             .await;
         assert_eq!(status, 200, "unwrap failed: {body}");
         SecretString::from(body["auth"]["client_token"].as_str().unwrap().to_owned())
     }
 
+    /// A bot token the dashboard asked for with `body` (through role bot, wrapped); its
+    /// TTL checked against `ttl_at_most` with a root lookup.
+    async fn minted_bot_token(&self, body: &str, ttl_at_most: Option<u64>) -> SecretString {
+        let (status, answer) = self
+            .send(
+                &self.dashboard,
+                "write",
+                "auth/token/create/bot",
+                Some(body),
+                Some("30s"),
+                "dashboard",
+            )
+            .await;
+        assert_eq!(status, 200, "mint {body} failed: {answer}");
+        let wrapping =
+            SecretString::from(answer["wrap_info"]["token"].as_str().unwrap().to_owned());
+        let token = self.unwrap(&wrapping).await;
+        if let Some(limit) = ttl_at_most {
+            let lookup = format!(r#"{{"token":"{}"}}"#, token.expose_secret());
+            let (_, looked) = self
+                .send(
+                    &self.root,
+                    "write",
+                    "auth/token/lookup",
+                    Some(&lookup),
+                    None,
+                    "host",
+                )
+                .await;
+            let ttl = looked["data"]["ttl"].as_u64().unwrap();
+            assert!(ttl <= limit, "minted with {body}: ttl {ttl} s > {limit} s");
+        }
+        token
+    }
+
+    /// A cell's body with its placeholders filled: `{{victim_accessor}}` (a fresh key-admin
+    /// token's accessor), `{{role_id}}` and `{{secret_id}}` (the dashboard's AppRole).
+    async fn fill(&self, body: &str) -> String {
+        let mut body = body
+            .replace("{{role_id}}", &self.role_id)
+            .replace("{{secret_id}}", self.secret_id.expose_secret());
+        if body.contains("{{victim_accessor}}") {
+            let (_, created) = self
+                .send(
+                    &self.root,
+                    "write",
+                    "auth/token/create",
+                    Some(r#"{"policies":["tradebot-key-admin"],"ttl":"10m"}"#),
+                    None,
+                    "host",
+                )
+                .await;
+            let accessor = created["auth"]["accessor"].as_str().unwrap();
+            body = body.replace("{{victim_accessor}}", accessor);
+        }
+        body
+    }
+
     async fn send(
         &self,
-        token: &str,
+        token: &SecretString,
         op: &str,
         path: &str,
         body: Option<&str>,
         wrap_ttl: Option<&str>,
+        from: &str,
     ) -> (u16, Value) {
         let url = format!("{}/v1/{path}", self.address);
         let method = match op {
@@ -127,10 +255,14 @@ impl Identities {
             "delete" => reqwest::Method::DELETE,
             other => panic!("matrix names an unknown op {other:?}"),
         };
-        let mut req = self
+        let http = self
             .http
-            .request(method, url)
-            .header("X-Vault-Token", token);
+            .get(from)
+            .unwrap_or_else(|| panic!("matrix names an unknown source {from:?}"));
+        let mut req = http.request(method, url);
+        if !token.expose_secret().is_empty() {
+            req = req.header("X-Vault-Token", token.expose_secret());
+        }
         if let Some(ttl) = wrap_ttl {
             req = req.header("X-Vault-Wrap-TTL", ttl);
         }
@@ -166,34 +298,49 @@ fn outcome(status: u16) -> &'static str {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
+fn clients() -> BTreeMap<&'static str, reqwest::Client> {
+    ["host", "gateway", "bots", "dashboard"]
+        .into_iter()
+        .map(|from| {
+            let client = reqwest::Client::builder()
+                .local_address(source(from))
+                .build()
+                .unwrap();
+            (from, client)
+        })
+        .collect()
+}
+
+fn load_matrix() -> Matrix {
     let matrix: Matrix = toml::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/matrix.toml"))
             .unwrap(),
     )
     .unwrap();
-    for &(identity, op, path, wrapped, burn, expect) in REQUIRED {
+    let keys: Vec<String> = matrix.cell.iter().map(Cell::key).collect();
+    for required in REQUIRED {
         assert!(
-            matrix.cell.iter().any(|c| c.identity == identity
-                && c.op == op
-                && c.path == path
-                && c.wrap_ttl.is_some() == wrapped
-                && c.burn_uses == burn
-                && c.expect == expect),
-            "the matrix lost a required cell: {identity} {op} {path} -> {expect}"
+            keys.iter().any(|k| k == required),
+            "the matrix lost a required cell: {required}"
         );
     }
+    matrix
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
+    let matrix = load_matrix();
     let bao = Bao::start();
-    let settings = bao.settings();
+    let mut settings = bao.settings();
+    settings.vault.bots_subnet = BOTS_RANGE.to_owned();
+    settings.vault.dashboard_cidrs = DASHBOARD_CIDRS.to_owned();
     let root = VaultClient::new(
         &bao.address,
         None,
         Some(SecretString::from(ROOT_TOKEN.to_owned())),
     )
     .unwrap();
-    // Two wallets, then bootstrap (which writes a bot policy per existing wallet).
+    // Two wallets, then bootstrap (which writes a bot policy and role per existing wallet).
     let approle = tempfile::tempdir().unwrap();
     let opts = BootstrapOptions {
         approle_dir: Some(approle.path().to_owned()),
@@ -219,14 +366,22 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     dash.role_id_file = Some(approle.path().join("role_id"));
     dash.secret_id_file = Some(approle.path().join("secret_id"));
     let session = connect_dashboard(&dash).await.unwrap();
-    let http = reqwest::Client::new();
-    // A second AppRole login, by hand, to hold the dashboard's token as a plain request header.
-    let login: Value = http
+    let http = clients();
+    let role_id = std::fs::read_to_string(approle.path().join("role_id"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let secret_id = SecretString::from(
+        std::fs::read_to_string(approle.path().join("secret_id"))
+            .unwrap()
+            .trim()
+            .to_owned(),
+    );
+    // A second AppRole login, by hand from the dashboard's network, to hold the dashboard's
+    // token as a plain request header.
+    let login: Value = http["dashboard"]
         .post(format!("{}/v1/auth/approle/login", bao.address))
-        .json(&json!({
-            "role_id": std::fs::read_to_string(approle.path().join("role_id")).unwrap().trim(),
-            "secret_id": std::fs::read_to_string(approle.path().join("secret_id")).unwrap().trim(),
-        }))
+        .json(&json!({ "role_id": role_id, "secret_id": secret_id.expose_secret() }))
         .send()
         .await
         .unwrap()
@@ -253,45 +408,46 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     let ids = Identities {
         http,
         address: bao.address.clone(),
+        root: SecretString::from(ROOT_TOKEN.to_owned()),
         dashboard,
         key_admin: policy_token(&root, "tradebot-key-admin").await,
         auditor: policy_token(&root, "tradebot-auditor").await,
+        role_id,
+        secret_id,
         broker: VaultBroker::new(session, &settings.vault.kv_mount, TokenLimits::default()),
     };
+    run_cells(&ids, &matrix).await;
+}
 
+async fn run_cells(ids: &Identities, matrix: &Matrix) {
     let mut failures = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for cell in &matrix.cell {
-        let token = ids.token_for(&cell.identity).await;
+        let token = ids.token_for(cell).await;
         for _ in 0..cell.burn_uses {
-            ids.send(
-                token.expose_secret(),
-                "read",
-                "wallets/data/alpha",
-                None,
-                None,
-            )
-            .await;
+            ids.send(&token, "read", "wallets/data/alpha", None, None, "bots")
+                .await;
         }
-        let (status, body) = ids
+        let body = match &cell.body {
+            Some(b) => Some(ids.fill(b).await),
+            None => None,
+        };
+        let (status, answer) = ids
             .send(
-                token.expose_secret(),
+                &token,
                 &cell.op,
                 &cell.path,
-                cell.body.as_deref(),
+                body.as_deref(),
                 cell.wrap_ttl.as_deref(),
+                cell.from(),
             )
             .await;
         *counts.entry(outcome(status)).or_default() += 1;
         if outcome(status) != cell.expect {
             failures.push(format!(
-                "{} {} {} (wrap {:?}): expected {}, got {status} {} -- {}",
-                cell.identity,
-                cell.op,
-                cell.path,
-                cell.wrap_ttl,
-                cell.expect,
-                body["errors"],
+                "{}: got {status} {} -- {}",
+                cell.key(),
+                answer["errors"],
                 cell.why
             ));
         }

@@ -55,7 +55,7 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
     };
     let first = bootstrap(&settings, &opts).await.unwrap();
     assert!(
-        first.changes.iter().any(|c| c.contains("token role bot")),
+        first.changes.iter().any(|c| c.contains("token role bot ")),
         "{first}"
     );
     assert!(
@@ -98,6 +98,13 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
     assert_ne!(std::fs::read_to_string(&secret_id_file).unwrap(), secret_id);
 
     // The credentials written are the dashboard's: AppRole login works with them.
+    let mut dash = settings.clone();
+    dash.vault.role_id_file = Some(approle.path().join("role_id"));
+    dash.vault.secret_id_file = Some(approle.path().join("secret_id"));
+    tradebot::vault::connect_dashboard(&dash.vault)
+        .await
+        .unwrap();
+    old_secret_ids_are_destroyed(&bao, &settings, &opts, approle.path()).await;
     let mut dash = settings.clone();
     dash.vault.role_id_file = Some(approle.path().join("role_id"));
     dash.vault.secret_id_file = Some(approle.path().join("secret_id"));
@@ -397,4 +404,219 @@ async fn dashboard_session_renews_and_logs_in_again_past_max_ttl() {
         dead.is_err(),
         "a session without keep-alive should have expired by now"
     );
+}
+
+/// AppRole login with a secret id from a file; the HTTP status.
+async fn approle_login(bao: &Bao, dir: &std::path::Path, secret_id: &str) -> u16 {
+    let role_id = std::fs::read_to_string(dir.join("role_id")).unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/v1/auth/approle/login", bao.address))
+        .json(&serde_json::json!({ "role_id": role_id.trim(), "secret_id": secret_id.trim() }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Issue 15: after `--rotate-secret-id` the old secret id logs in no more, and neither does a
+/// secret id minted behind bootstrap's back; a secret id lives 30 days, not forever, and one
+/// that never expires is replaced on the next run.
+async fn old_secret_ids_are_destroyed(
+    bao: &Bao,
+    settings: &tradebot::config::Settings,
+    opts: &BootstrapOptions,
+    dir: &std::path::Path,
+) {
+    let root = tradebot::vault::VaultClient::new(&bao.address, None, settings.vault.token.clone())
+        .unwrap();
+    let before = std::fs::read_to_string(dir.join("secret_id")).unwrap();
+    assert_eq!(approle_login(bao, dir, &before).await, 200);
+    let stray = root
+        .write(
+            "auth/approle/role/dashboard/secret-id",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let stray = stray["data"]["secret_id"].as_str().unwrap().to_owned();
+    assert_eq!(approle_login(bao, dir, &stray).await, 200);
+    let rotate = BootstrapOptions {
+        rotate_secret_id: true,
+        ..opts.clone()
+    };
+    let report = bootstrap(settings, &rotate).await.unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.contains("destroyed 2 other")),
+        "{report}"
+    );
+    let after = std::fs::read_to_string(dir.join("secret_id")).unwrap();
+    assert_ne!(after, before);
+    assert_eq!(approle_login(bao, dir, &after).await, 200);
+    for old in [&before, &stray] {
+        let status = approle_login(bao, dir, old).await;
+        assert!(
+            status == 400 || status == 403,
+            "an old secret id still logs in: {status}"
+        );
+    }
+    let role = root
+        .read("auth/approle/role/dashboard")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        role["data"]["secret_id_ttl"].as_u64(),
+        Some(tradebot::vault::SECRET_ID_TTL_SECS)
+    );
+    // A stray secret id is destroyed by the next run, even without a rotation.
+    let stray = root
+        .write(
+            "auth/approle/role/dashboard/secret-id",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let stray = stray["data"]["secret_id"].as_str().unwrap().to_owned();
+    let report = bootstrap(settings, opts).await.unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.contains("destroyed 1 other")),
+        "{report}"
+    );
+    assert_ne!(approle_login(bao, dir, &stray).await, 200);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("secret_id")).unwrap(),
+        after
+    );
+    // A secret id on disk that never expires (an older bootstrap's role had secret_id_ttl 0)
+    // is replaced by a finite one.
+    root.write(
+        "auth/approle/role/dashboard",
+        &serde_json::json!({ "secret_id_ttl": 0 }),
+    )
+    .await
+    .unwrap();
+    let forever = root
+        .write(
+            "auth/approle/role/dashboard/secret-id",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let forever = forever["data"]["secret_id"].as_str().unwrap().to_owned();
+    std::fs::write(dir.join("secret_id"), format!("{forever}\n")).unwrap();
+    let report = bootstrap(settings, opts).await.unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.contains("past half its life")),
+        "{report}"
+    );
+    assert_ne!(approle_login(bao, dir, &forever).await, 200);
+    let quiet = bootstrap(settings, opts).await.unwrap();
+    assert!(quiet.changes.is_empty(), "{quiet}");
+}
+
+/// Issue 15: the KV mount keeps every version (the 11th write no longer purges version 1), and
+/// a mount left at `max_versions` 10 by an older bootstrap is corrected.
+#[tokio::test(flavor = "multi_thread")]
+async fn twelve_rotations_keep_version_one_readable() {
+    let bao = Bao::start();
+    let (ok, out, err) = cli(&bao, &["vault", "bootstrap"], None);
+    assert!(ok, "{out}{err}");
+    let root = tradebot::vault::VaultClient::new(
+        &bao.address,
+        None,
+        Some(secrecy::SecretString::from(ROOT_TOKEN.to_owned())),
+    )
+    .unwrap();
+    let config = root.read("wallets/config").await.unwrap().unwrap();
+    assert_eq!(
+        config["data"]["max_versions"].as_u64(),
+        Some(tradebot::vault::versions::KEPT_VERSIONS),
+        "{config}"
+    );
+    root.write(
+        "wallets/config",
+        &serde_json::json!({ "max_versions": 10, "cas_required": true }),
+    )
+    .await
+    .unwrap();
+    let (ok, out, err) = cli(&bao, &["vault", "bootstrap"], None);
+    assert!(ok && out.contains("every version kept"), "{out}{err}");
+
+    let (ok, out, err) = cli(&bao, &["keys", "generate", "--wallet", "desk-r"], None);
+    assert!(ok, "{out}{err}");
+    let wallet = tradebot::domain::WalletId::parse("desk-r").unwrap();
+    let first = tradebot::vault::wallets::read_key(&root, "wallets", &wallet, Some(1))
+        .await
+        .unwrap()
+        .unwrap();
+    for n in 2..=13 {
+        let (ok, out, err) = cli(&bao, &["keys", "rotate", "--wallet", "desk-r"], None);
+        assert!(ok && out.contains(&format!("version {n}")), "{out}{err}");
+    }
+    let again = tradebot::vault::wallets::read_key(&root, "wallets", &wallet, Some(1))
+        .await
+        .unwrap()
+        .expect("version 1 is still there after 12 rotations");
+    assert_eq!(again.eth_address(), first.eth_address());
+
+    // Where a wallet keeps fewer versions (its own max_versions), a rotation that would purge a
+    // version nobody destroyed is refused, and nothing is written; once that version is
+    // destroyed, the rotation goes through.
+    let (ok, out, err) = cli(&bao, &["keys", "generate", "--wallet", "desk-s"], None);
+    assert!(ok, "{out}{err}");
+    root.write(
+        "wallets/metadata/desk-s",
+        &serde_json::json!({ "max_versions": 3 }),
+    )
+    .await
+    .unwrap();
+    for n in 2..=3 {
+        let (ok, out, err) = cli(&bao, &["keys", "rotate", "--wallet", "desk-s"], None);
+        assert!(ok && out.contains(&format!("version {n}")), "{out}{err}");
+    }
+    let before = cli(&bao, &["keys", "list"], None).1;
+    let (ok, out, err) = cli(&bao, &["keys", "rotate", "--wallet", "desk-s"], None);
+    assert!(!ok, "a rotation purged version 1: {out}");
+    assert!(
+        err.contains("would purge version 1, which was never destroyed"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("tradebot: ")).count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(cli(&bao, &["keys", "list"], None).1, before);
+    let s = tradebot::domain::WalletId::parse("desk-s").unwrap();
+    assert!(
+        tradebot::vault::wallets::read_key(&root, "wallets", &s, Some(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let destroy = [
+        "keys",
+        "destroy-version",
+        "--wallet",
+        "desk-s",
+        "--version",
+        "1",
+    ];
+    let (ok, out, err) = cli(&bao, &destroy, None);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = cli(&bao, &["keys", "rotate", "--wallet", "desk-s"], None);
+    assert!(ok && out.contains("version 4"), "{out}{err}");
 }

@@ -22,6 +22,9 @@ pub enum LifecycleError {
     /// a sealed Vault says so ([`VAULT_SEALED`]).
     #[error("Vault is unavailable: {0}")]
     Vault(String),
+    /// As many bots run as the bots' address range holds (issue 15); nothing was issued.
+    #[error("{0}")]
+    Full(String),
     /// The Docker engine could not be reached through the socket proxy.
     #[error("Docker is unavailable: {0}")]
     Docker(RuntimeError),

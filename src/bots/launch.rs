@@ -76,8 +76,22 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         };
         let bot_id = who.bot_id.clone();
         let bot = Bot::new(who, req.params, req.allow_shared_wallet, now_ms());
+        self.refuse_beyond_capacity()?;
         self.registry().reserve(bot)?;
         Ok(bot_id)
+    }
+
+    /// Issue 15: a start is refused, before any token, when as many bots are live as the bots'
+    /// address range holds.
+    fn refuse_beyond_capacity(&self) -> Result<(), LifecycleError> {
+        let max = self.inner.cfg.max_bots;
+        let live = self.registry().ids_where(|b| b.state.is_active()).len();
+        if live >= max {
+            return Err(LifecycleError::Full(format!(
+                "{live} bots are running, as many as the bots network's address range holds ({max}); stop one, or widen BOTS_IP_RANGE"
+            )));
+        }
+        Ok(())
     }
 
     /// One wallet's metadata from Vault, in one read (never key material).

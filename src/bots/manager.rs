@@ -52,6 +52,8 @@ pub struct ManagerConfig {
     pub pids_limit: i64,
     /// Bounds of every bot container's json-file log.
     pub logs: LogLimits,
+    /// How many bots may be starting, running or stopping at once (`VaultSettings::bots_capacity`).
+    pub max_bots: usize,
 }
 
 pub(super) struct Inner<R, B> {

@@ -156,6 +156,7 @@ fn config() -> ManagerConfig {
         nano_cpus: 1,
         pids_limit: 1,
         logs: crate::runtime::LogLimits::new("10m", 3).unwrap(),
+        max_bots: 2,
     }
 }
 
@@ -248,6 +249,29 @@ async fn a_bot_that_exits_during_start_up_fails_with_its_reason_and_leaves_nothi
         vec!["acc-0".to_owned()]
     );
     assert_eq!(m.list()[0].state, BotState::Failed);
+}
+
+#[tokio::test]
+async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_issued() {
+    let m = manager(&[READY]).await;
+    let shared = || {
+        let form = crate::bots::StartForm {
+            wallet: "w1".into(),
+            market: "INJ/USDT".into(),
+            bot_type: "grid".into(),
+            params: serde_json::json!({}),
+            allow_shared_wallet: true,
+        };
+        StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
+    };
+    for _ in 0..config().max_bots {
+        m.start(shared(), "alice").await.unwrap();
+    }
+    let err = m.start(shared(), "alice").await.unwrap_err();
+    assert!(matches!(err, LifecycleError::Full(_)), "{err}");
+    assert!(err.to_string().contains("BOTS_IP_RANGE"), "{err}");
+    assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 2);
+    assert_eq!(m.list().len(), 2, "the refused start left no bot behind");
 }
 
 #[tokio::test]

@@ -8,10 +8,18 @@ use crate::config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
-    /// Create the Vault dev CA + certificate and the socket proxy token (once).
+    /// Create the Vault dev CA + certificate (renewed when near expiry) and the socket proxy
+    /// token (once).
     Init {
+        /// Vault's certificate and key (mounted by Vault only).
         #[arg(long, default_value = "/vault-tls")]
         vault_tls: PathBuf,
+        /// The dev CA's certificate alone (mounted by Vault's clients).
+        #[arg(long, default_value = "/vault-ca")]
+        vault_ca: PathBuf,
+        /// The dev CA's key (mounted by this step only).
+        #[arg(long, default_value = "/dev-ca")]
+        dev_ca: PathBuf,
         #[arg(long, default_value = "/proxy-token")]
         proxy_token: PathBuf,
     },
@@ -30,8 +38,17 @@ pub async fn run(cmd: DevCommand, settings: &Settings) -> anyhow::Result<()> {
     match cmd {
         DevCommand::Init {
             vault_tls,
+            vault_ca,
+            dev_ca,
             proxy_token,
-        } => crate::devstack::init(&vault_tls, &proxy_token),
+        } => crate::devstack::init(
+            &crate::devstack::InitDirs {
+                vault_tls,
+                vault_ca,
+                dev_ca,
+            },
+            &proxy_token,
+        ),
         DevCommand::VaultUp {
             unseal_dir,
             approle_dir,

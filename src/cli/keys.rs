@@ -10,7 +10,7 @@ use clap::Subcommand;
 use crate::config::Settings;
 use crate::domain::WalletId;
 use crate::vault::wallets::{self, WalletMeta};
-use crate::vault::{policy, VaultClient, VaultError};
+use crate::vault::{grant_bot_access, policy, versions, BotAccess, VaultClient, VaultError};
 use tradebot_contract::key::PrivateKey;
 
 #[derive(Debug, Subcommand)]
@@ -77,19 +77,28 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
         Some(token),
     )?;
     let mount = settings.vault.kv_mount.as_str();
+    let access = BotAccess::new(&settings.vault.bots_subnet);
     match cmd {
         KeysCommand::Generate {
             wallet,
             label,
             markets,
-        } => generate(&vault, mount, &wallet, label, markets).await,
+        } => generate(&vault, mount, &access, &wallet, label, markets).await,
         KeysCommand::Import {
             wallet,
             new,
             mnemonic,
             label,
             markets,
-        } => import(&vault, mount, &wallet, new, mnemonic, label, markets).await,
+        } => {
+            let what = ImportWhat {
+                new,
+                mnemonic,
+                label,
+                markets,
+            };
+            import(&vault, mount, &access, &wallet, what).await
+        }
         KeysCommand::List => list(&vault, mount).await,
         KeysCommand::Rotate { wallet } => rotate(&vault, mount, &wallet).await,
         KeysCommand::Rollback { wallet, to_version } => {
@@ -104,6 +113,7 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
 async fn generate(
     vault: &VaultClient,
     mount: &str,
+    access: &BotAccess,
     wallet: &WalletId,
     label: String,
     markets: Vec<String>,
@@ -114,20 +124,32 @@ async fn generate(
         allowed_markets: check_markets(markets)?,
     };
     let address = wallets::generate(vault, mount, wallet, &meta).await?;
-    ensure_bot_policy(vault, wallet).await?;
+    ensure_bot_access(vault, access, wallet).await?;
     println!("wallet {wallet}: key generated, version 1, address {address}");
     Ok(())
+}
+
+/// What `keys import` was asked to do, besides the wallet.
+struct ImportWhat {
+    new: bool,
+    mnemonic: bool,
+    label: String,
+    markets: Vec<String>,
 }
 
 async fn import(
     vault: &VaultClient,
     mount: &str,
+    access: &BotAccess,
     wallet: &WalletId,
-    new: bool,
-    mnemonic: bool,
-    label: String,
-    markets: Vec<String>,
+    what: ImportWhat,
 ) -> anyhow::Result<()> {
+    let ImportWhat {
+        new,
+        mnemonic,
+        label,
+        markets,
+    } = what;
     let current = wallets::current_version(vault, mount, wallet).await?;
     match (new, current) {
         (true, Some(_)) => {
@@ -145,7 +167,7 @@ async fn import(
             })
         })
         .transpose()?;
-    let version = wallets::write_key(
+    let version = write_version(
         vault,
         mount,
         wallet,
@@ -154,7 +176,7 @@ async fn import(
         meta.as_ref(),
     )
     .await?;
-    ensure_bot_policy(vault, wallet).await?;
+    ensure_bot_access(vault, access, wallet).await?;
     println!(
         "wallet {wallet}: key imported as version {version}, address {}",
         key.eth_address()
@@ -188,7 +210,7 @@ async fn list(vault: &VaultClient, mount: &str) -> anyhow::Result<()> {
 async fn rotate(vault: &VaultClient, mount: &str, wallet: &WalletId) -> anyhow::Result<()> {
     let current = existing_version(vault, mount, wallet).await?;
     let key = PrivateKey::generate();
-    let version = wallets::write_key(vault, mount, wallet, &key, current, None).await?;
+    let version = write_version(vault, mount, wallet, &key, current, None).await?;
     println!(
         "wallet {wallet}: rotated to version {version}, address {}",
         key.eth_address()
@@ -212,7 +234,7 @@ async fn rollback(
         .with_context(|| {
             format!("version {to_version} of wallet {wallet} does not exist or was destroyed")
         })?;
-    let version = wallets::write_key(vault, mount, wallet, &key, current, None).await?;
+    let version = write_version(vault, mount, wallet, &key, current, None).await?;
     println!(
         "wallet {wallet}: version {to_version} is current again as version {version}, address {}",
         key.eth_address()
@@ -267,23 +289,39 @@ async fn existing_version(
         .with_context(|| format!("wallet {wallet} does not exist"))
 }
 
-/// Writes the wallet's bot policy when the caller may (a Vault admin). A key admin may not, by
-/// design (policies/README.md): then say what is missing instead of failing after the key was
-/// written.
-async fn ensure_bot_policy(vault: &VaultClient, wallet: &WalletId) -> anyhow::Result<()> {
-    let name = policy::bot_policy_name(wallet);
-    match vault
-        .write(
-            &format!("sys/policies/acl/{name}"),
-            &serde_json::json!({ "policy": policy::bot_policy(wallet) }),
-        )
-        .await
-    {
+/// Writes `key` as the wallet's next version, unless that would purge a version nobody
+/// destroyed (`versions::purge_risk`): then nothing is written and the reason is the error.
+async fn write_version(
+    vault: &VaultClient,
+    mount: &str,
+    wallet: &WalletId,
+    key: &PrivateKey,
+    current: u64,
+    meta: Option<&WalletMeta>,
+) -> anyhow::Result<u64> {
+    if current > 0 {
+        if let Some(reason) = versions::purge_risk(vault, mount, wallet).await? {
+            bail!("{reason}");
+        }
+    }
+    Ok(wallets::write_key(vault, mount, wallet, key, current, meta).await?)
+}
+
+/// Writes the wallet's bot policy and token role when the caller may (a Vault admin). A key
+/// admin may not, by design (policies/README.md): then say what is missing instead of failing
+/// after the key was written.
+async fn ensure_bot_access(
+    vault: &VaultClient,
+    access: &BotAccess,
+    wallet: &WalletId,
+) -> anyhow::Result<()> {
+    match grant_bot_access(vault, wallet, access).await {
         Ok(_) => Ok(()),
         Err(VaultError::Rejected { status: 403, .. }) => {
             eprintln!(
-                "note: policy {name} not written (this token may not write policies); \
-                 no bot can start on wallet {wallet} until a Vault admin runs `tradebot vault bootstrap`"
+                "note: policy and token role {} not written (this token may not write them); \
+                 no bot can start on wallet {wallet} until a Vault admin runs `tradebot vault bootstrap`",
+                policy::bot_policy_name(wallet)
             );
             Ok(())
         }

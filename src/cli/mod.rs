@@ -52,8 +52,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Healthcheck { url } => crate::web::healthcheck::probe(&url).await,
             Command::Dev(dev::DevCommand::Init {
                 vault_tls,
+                vault_ca,
+                dev_ca,
                 proxy_token,
-            }) => crate::devstack::init(&vault_tls, &proxy_token),
+            }) => {
+                let dirs = crate::devstack::InitDirs {
+                    vault_tls,
+                    vault_ca,
+                    dev_ca,
+                };
+                crate::devstack::init(&dirs, &proxy_token)
+            }
             command => {
                 let settings = Settings::load(cli.config.as_deref())?;
                 crate::telemetry::init(&settings.log);

@@ -168,3 +168,36 @@ fn trusted_proxies_are_parsed_as_cidrs_and_bad_ones_refused() {
         .trusted_proxies
         .is_empty());
 }
+
+#[test]
+fn the_default_bots_range_holds_a_thousand_bots_and_dashboard_cidrs_parse() {
+    let s = Settings::load_from(None, env(&[])).unwrap();
+    assert!(
+        s.vault.bots_capacity() >= 1000,
+        "{}",
+        s.vault.bots_capacity()
+    );
+    assert!(s.vault.dashboard_cidr_list().is_empty());
+    let s = Settings::load_from(
+        None,
+        env(&[
+            ("TRADEBOT_VAULT__BOTS_SUBNET", "10.1.0.0/24"),
+            (
+                "TRADEBOT_VAULT__DASHBOARD_CIDRS",
+                "10.2.0.0/24, 10.3.0.7/32",
+            ),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.vault.bots_capacity(), 252);
+    assert_eq!(
+        s.vault.dashboard_cidr_list(),
+        ["10.2.0.0/24", "10.3.0.7/32"]
+    );
+    let err = Settings::load_from(
+        None,
+        env(&[("TRADEBOT_VAULT__DASHBOARD_CIDRS", "10.2.0.0/24,nope")]),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("dashboard_cidrs"), "{err:#}");
+}

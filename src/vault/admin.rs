@@ -82,23 +82,44 @@ pub async fn enable_auth(vault: &VaultClient, mount: &str, kind: &str) -> Result
         .map_err(|e| from_vaultrs(vault.address(), &format!("sys/auth/{mount}"), e))
 }
 
-/// Whether the KV v2 engine at `mount` requires check-and-set on every write.
-pub async fn kv_cas_required(vault: &VaultClient, mount: &str) -> Result<bool, VaultError> {
+/// The KV v2 engine settings bootstrap manages: check-and-set on every write, many versions kept
+/// (`max_versions` 0 would mean Vault's default of 10, see `versions.rs`), none deleted by age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KvConfig {
+    pub cas_required: bool,
+    pub max_versions: u64,
+    /// Whether versions are deleted after some time (`delete_version_after` not 0).
+    pub deletes_after: bool,
+}
+
+impl KvConfig {
+    /// What keys need: every write check-and-set, versions kept until someone destroys them.
+    pub const KEEP_EVERY_VERSION: Self = Self {
+        cas_required: true,
+        max_versions: super::versions::KEPT_VERSIONS,
+        deletes_after: false,
+    };
+}
+
+/// The KV v2 engine configuration at `mount`.
+pub async fn kv_config(vault: &VaultClient, mount: &str) -> Result<KvConfig, VaultError> {
     vaultrs::kv2::config::read(vault.api(), mount)
         .await
-        .map(|c| c.cas_required)
+        .map(|c| KvConfig {
+            cas_required: c.cas_required,
+            max_versions: c.max_versions,
+            deletes_after: !matches!(c.delete_version_after.as_str(), "" | "0" | "0s"),
+        })
         .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/config"), e))
 }
 
-/// Makes every write to the KV v2 engine at `mount` check-and-set, keeping `max_versions`
-/// versions of each secret.
-pub async fn require_cas(
-    vault: &VaultClient,
-    mount: &str,
-    max_versions: u64,
-) -> Result<(), VaultError> {
+/// Sets the KV v2 engine at `mount` to [`KvConfig::KEEP_EVERY_VERSION`].
+pub async fn keep_every_version(vault: &VaultClient, mount: &str) -> Result<(), VaultError> {
     let mut request = SetConfigurationRequest::builder();
-    request.cas_required(true).max_versions(max_versions);
+    request
+        .cas_required(true)
+        .max_versions(super::versions::KEPT_VERSIONS)
+        .delete_version_after("0s".to_owned());
     vaultrs::kv2::config::set(vault.api(), mount, Some(&mut request))
         .await
         .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/config"), e))
@@ -120,6 +141,9 @@ pub struct AppRoleSpec {
     pub secret_id_num_uses: u64,
     /// Seconds; 0 = no expiry.
     pub secret_id_ttl: u64,
+    /// Where a secret id may be used from (login) and its tokens may be used from; empty = anywhere.
+    pub secret_id_bound_cidrs: Vec<String>,
+    pub token_bound_cidrs: Vec<String>,
 }
 
 /// The AppRole role `role` under `auth/<mount>` as Vault echoes it (a JSON object with Vault's
@@ -156,7 +180,9 @@ pub async fn set_approle_role(
         .token_max_ttl(secs(spec.token_max_ttl))
         .token_type(spec.token_type.clone())
         .secret_id_num_uses(spec.secret_id_num_uses)
-        .secret_id_ttl(secs(spec.secret_id_ttl));
+        .secret_id_ttl(secs(spec.secret_id_ttl))
+        .secret_id_bound_cidrs(spec.secret_id_bound_cidrs.clone())
+        .token_bound_cidrs(spec.token_bound_cidrs.clone());
     vaultrs::auth::approle::role::set(vault.api(), mount, role, Some(&mut request))
         .await
         .map_err(|e| from_vaultrs(vault.address(), &format!("auth/{mount}/role/{role}"), e))
@@ -173,16 +199,26 @@ pub async fn role_id(
     Ok(found(vault.address(), &path, r)?.map(|r| r.role_id))
 }
 
+/// A secret id just issued, and its accessor (not a secret: it can destroy, not log in).
+#[derive(Debug)]
+pub struct IssuedSecretId {
+    pub secret_id: SecretString,
+    pub accessor: String,
+}
+
 /// Issues a new secret id for AppRole role `role`. vaultrs' response holds it as a plain
 /// `String` that prints in Debug: it goes straight into a [`SecretString`].
 pub async fn new_secret_id(
     vault: &VaultClient,
     mount: &str,
     role: &str,
-) -> Result<SecretString, VaultError> {
+) -> Result<IssuedSecretId, VaultError> {
     vaultrs::auth::approle::role::secret::generate(vault.api(), mount, role, None)
         .await
-        .map(|r| SecretString::from(r.secret_id))
+        .map(|r| IssuedSecretId {
+            secret_id: SecretString::from(r.secret_id),
+            accessor: r.secret_id_accessor,
+        })
         .map_err(|e| {
             from_vaultrs(
                 vault.address(),
@@ -190,4 +226,68 @@ pub async fn new_secret_id(
                 e,
             )
         })
+}
+
+/// The accessors of every live secret id of role `role` (none: empty).
+pub async fn secret_id_accessors(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+) -> Result<Vec<String>, VaultError> {
+    vault
+        .list(&format!("auth/{mount}/role/{role}/secret-id"))
+        .await
+}
+
+/// Destroys the secret id behind `accessor`: it logs in no more.
+pub async fn destroy_secret_id(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+    accessor: &str,
+) -> Result<(), VaultError> {
+    vaultrs::auth::approle::role::secret::delete_accessor(vault.api(), mount, role, accessor)
+        .await
+        .map_err(|e| {
+            from_vaultrs(
+                vault.address(),
+                &format!("auth/{mount}/role/{role}/secret-id-accessor/destroy"),
+                e,
+            )
+        })
+}
+
+/// What Vault knows of a secret id: its accessor and when it expires (RFC 3339 as Vault gives
+/// it; `0001-01-01T00:00:00Z` = never).
+#[derive(Debug)]
+pub struct SecretIdInfo {
+    pub accessor: String,
+    pub expiry: String,
+}
+
+/// Looks `secret_id` up; None when Vault does not know it (expired, destroyed, or another
+/// role's).
+pub async fn secret_id_lookup(
+    vault: &VaultClient,
+    mount: &str,
+    role: &str,
+    secret_id: &SecretString,
+) -> Result<Option<SecretIdInfo>, VaultError> {
+    use secrecy::ExposeSecret;
+    let path = format!("auth/{mount}/role/{role}/secret-id/lookup");
+    let answer = vault
+        .write(
+            &path,
+            &serde_json::json!({ "secret_id": secret_id.expose_secret() }),
+        )
+        .await;
+    let text = |v: &Value, k: &str| v["data"][k].as_str().unwrap_or_default().to_owned();
+    match answer {
+        Ok(Some(v)) => Ok(Some(SecretIdInfo {
+            accessor: text(&v, "secret_id_accessor"),
+            expiry: text(&v, "expiration_time"),
+        })),
+        Ok(None) | Err(VaultError::Rejected { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

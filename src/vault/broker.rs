@@ -6,8 +6,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::bootstrap::BOT_ROLE;
 use super::client::from_vaultrs;
+use super::roles::BOT_ROLE;
 use super::wallets::{self, WalletInfo};
 use super::{policy, DashboardSession, VaultError};
 use crate::domain::WalletId;
@@ -94,8 +94,10 @@ impl SecretsBroker for VaultBroker {
     #[tracing::instrument(skip_all, fields(bot_id = %req.bot_id, wallet = %req.wallet, launch_id = %req.launch_id))]
     async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
         let l = self.limits;
+        // `policies` as ONE string: the dashboard's policy accepts nothing else (a list, a
+        // comma, any parameter not below), so a token carries exactly one wallet's policy.
         let body = json!({
-            "policies": [policy::bot_policy_name(req.wallet)],
+            "policies": policy::bot_policy_name(req.wallet),
             "ttl": format!("{}s", l.ttl.as_secs()),
             "num_uses": l.num_uses,
             "display_name": format!("bot-{}", req.bot_id),

@@ -2,17 +2,22 @@
 //! here (`VaultError`, `DashboardSession`, `bootstrap`, key lifecycle).
 
 mod admin;
+mod approle;
 mod bootstrap;
 mod broker;
 mod client;
 mod http;
 pub mod policy;
+pub mod roles;
+pub mod versions;
 pub mod wallets;
 
+pub use approle::SECRET_ID_TTL_SECS;
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapReport};
 pub use broker::{IssuedToken, SecretsBroker, TokenLimits, TokenRequest, VaultBroker};
 pub use client::VaultClient;
 pub use http::{connect_dashboard, DashboardSession};
+pub use roles::{grant_bot_access, BotAccess};
 
 /// What can go wrong talking to Vault. `Display` is safe to show: it never holds a token, a
 /// secret id or a response body. `Rejected::detail` holds Vault's own error strings, for the

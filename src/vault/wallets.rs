@@ -64,7 +64,7 @@ pub async fn current_version(
 }
 
 /// The KV v2 metadata of `wallet` (one read), or None if the wallet does not exist.
-async fn metadata(
+pub(super) async fn metadata(
     vault: &VaultClient,
     mount: &str,
     wallet: &WalletId,

@@ -197,6 +197,7 @@ impl From<LifecycleError> for WebError {
             LifecycleError::Vault(ref class) if class == crate::bots::VAULT_SEALED => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_SEALED_DOWN, &e)
             }
+            LifecycleError::Full(m) => Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m),
             LifecycleError::Vault(_) => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_DOWN, &e)
             }
@@ -334,6 +335,12 @@ mod tests {
             assert_eq!(json["request_id"], id.as_str());
             assert!(!text.contains("Minimum memory") && !text.contains("permission denied"));
         }
+        let (status, text) = body(WebError::from(LifecycleError::Full(
+            "1020 bots are running; stop one, or widen BOTS_IP_RANGE".into(),
+        )))
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(text.contains("widen BOTS_IP_RANGE"), "{text}");
         let refused = WebError::from(LifecycleError::Conflict("the wallet is busy".into()));
         assert_eq!(refused.outcome(), Outcome::Denied);
         assert!(refused.request_id().is_none());

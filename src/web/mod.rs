@@ -199,6 +199,7 @@ fn manager(
         stop_grace_secs: i64::try_from(b.stop_grace_secs).unwrap_or(10),
         restart_max: b.restart_max,
         restart_base: std::time::Duration::from_millis(b.restart_base_ms),
+        max_bots: settings.vault.bots_capacity(),
         memory_bytes: b.memory_bytes,
         nano_cpus: b.nano_cpus,
         pids_limit: b.pids_limit,

@@ -22,6 +22,7 @@ fn config() -> ManagerConfig {
         nano_cpus: 250_000_000,
         pids_limit: 64,
         logs: crate::runtime::LogLimits::new("7m", 4).unwrap(),
+        max_bots: 1020,
     }
 }
 
