@@ -110,12 +110,14 @@ fn from_parts(
 pub fn shift(value: Decimal, exp: i32) -> Result<Decimal, DecError> {
     let mut out = value;
     let ten = Decimal::TEN;
+    // By the sign, not `exp > 0`: at exp = 0 the loop never runs, so a comparison would have an
+    // untestable boundary.
     for _ in 0..exp.unsigned_abs() {
-        out = if exp > 0 {
-            out.checked_mul(ten).ok_or(DecError::Overflow)?
-        } else {
-            out.checked_div(ten).ok_or(DecError::Overflow)?
-        };
+        out = match exp.signum() {
+            1 => out.checked_mul(ten),
+            _ => out.checked_div(ten),
+        }
+        .ok_or(DecError::Overflow)?;
     }
     Ok(out.normalize())
 }
