@@ -18,9 +18,15 @@ use crate::spec::BotSpec;
 
 /// Exit code of a stuck bot: its orders were refused again and again for one reason (an order
 /// size under the market's minimum, a missing balance), so it halted and ended the run. The
-/// other codes: 0 stopped or finished, 1 venue failure, 2 bad spec (`main`), 10-14 start-up
+/// other codes: 0 stopped or finished, 1 venue failure, 2 bad spec (`main`), 21 permission
+/// gone ([`EXIT_PERMISSION_GONE`]), 10-14 start-up
 /// (`startup::StartupError::exit_code`); all in docs/BOT_EVENTS.md.
 pub const EXIT_STUCK: u8 = 20;
+
+/// Exit code of a bot whose permission to trade is gone: the venue refused its orders because
+/// a delegated key's authz grant or fee allowance was revoked, expired or spent. Relaunching
+/// cannot help until an operator renews the grant (`tradebot-injective grant`).
+pub const EXIT_PERMISSION_GONE: u8 = 21;
 
 /// How a run ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +37,8 @@ pub enum Outcome {
     VenueFailed,
     /// Halted on repeated rejections ([`EXIT_STUCK`]).
     Stuck,
+    /// The permission to trade is gone ([`EXIT_PERMISSION_GONE`]).
+    PermissionGone,
 }
 
 impl Outcome {
@@ -39,14 +47,15 @@ impl Outcome {
             Outcome::Stopped => 0,
             Outcome::VenueFailed => 1,
             Outcome::Stuck => EXIT_STUCK,
+            Outcome::PermissionGone => EXIT_PERMISSION_GONE,
         }
     }
 }
 
-/// Why the loop ended: the `stopped` reason, or a venue failure's message.
+/// Why the loop ended: the `stopped` reason, or the venue's error.
 enum End {
     Reason(&'static str),
-    VenueFailed(String),
+    VenueFailed(ExchangeError),
 }
 
 /// Installs the SIGTERM listener; do this before start-up so an early SIGTERM is not fatal.
@@ -60,7 +69,7 @@ pub async fn run<E: Exchange, S: Sink>(
     term: &mut Signal,
 ) -> Outcome {
     if let Err(e) = engine.start().await {
-        return venue_failed(engine, spec, &e.to_string()).await;
+        return venue_failed(engine, spec, &e).await;
     }
     engine.sink.emit(&Event::Ready {
         bot_id: spec.bot_id.as_str(),
@@ -82,12 +91,12 @@ pub async fn run<E: Exchange, S: Sink>(
                 engine.report_status();
                 None
             }
-            _ = guard.tick() => engine.check_stale(now_ms()).await.err().map(|e| End::VenueFailed(e.to_string())),
+            _ = guard.tick() => engine.check_stale(now_ms()).await.err().map(End::VenueFailed),
         };
         match end {
             None => {}
             Some(End::Reason(reason)) => break reason,
-            Some(End::VenueFailed(message)) => return venue_failed(engine, spec, &message).await,
+            Some(End::VenueFailed(e)) => return venue_failed(engine, spec, &e).await,
         }
     };
     if let Err(e) = engine.stop(reason).await {
@@ -115,9 +124,9 @@ async fn on_event<E: Exchange, S: Sink>(
         Ok(handled) => match handled.await {
             Ok(true) => {}
             Ok(false) => return Some(End::Reason("end_of_data")),
-            Err(e) => return Some(End::VenueFailed(e.to_string())),
+            Err(e) => return Some(End::VenueFailed(e)),
         },
-        Err(e) => return Some(End::VenueFailed(e.to_string())),
+        Err(e) => return Some(End::VenueFailed(e)),
     }
     match engine.state() {
         State::Finished => Some(End::Reason("finished")),
@@ -128,20 +137,28 @@ async fn on_event<E: Exchange, S: Sink>(
     }
 }
 
+/// Ends the run on a venue error: an `error` event (class `exchange`, or `permission` when the
+/// bot's grant is gone), a best-effort cancel-all and stop, and the outcome for the exit code.
 async fn venue_failed<E: Exchange, S: Sink>(
     engine: &mut Engine<E, S>,
     spec: &BotSpec,
-    message: &str,
+    error: &ExchangeError,
 ) -> Outcome {
-    tracing::error!("venue failed");
+    let (class, reason, outcome) = match error {
+        ExchangeError::PermissionGone(_) => {
+            ("permission", "permission_gone", Outcome::PermissionGone)
+        }
+        _ => ("exchange", "exchange_error", Outcome::VenueFailed),
+    };
+    tracing::error!(class, "venue failed");
     engine.sink.emit(&Event::Error {
         bot_id: spec.bot_id.as_str(),
-        class: "exchange",
-        message,
+        class,
+        message: &error.to_string(),
     });
     // Best effort: a venue that just failed may still take a cancel.
-    let _ = engine.stop("exchange_error").await;
-    Outcome::VenueFailed
+    let _ = engine.stop(reason).await;
+    outcome
 }
 
 #[cfg(test)]
@@ -246,6 +263,44 @@ mod tests {
         assert_eq!(sink.of("stopped")[0]["reason"], "finished");
     }
 
+    /// A venue whose orders fail with `error` on the first place.
+    async fn run_failing(error: ExchangeError) -> (Outcome, Collect) {
+        let raw = json!({"bot_id": "run-1", "wallet_id": "w", "market": "INJ/USDT",
+            "bot_type": "market_maker", "params": {"levels": 1}});
+        let spec = BotSpec::parse(&raw.to_string()).unwrap();
+        let mut ex = ScriptedExchange::new(market("INJ/USDT").unwrap());
+        ex.fail_place = Some(error);
+        let top = BookTop {
+            bid: dec!(19.999),
+            ask: dec!(20.001),
+        };
+        ex.push(MarketEvent::Book { ts_ms: 1, top });
+        let mut engine = Engine::new(ex, Collect::default(), "run-1", &spec.bot_params().unwrap());
+        let outcome = run(&mut engine, &spec, &mut sigterm().unwrap()).await;
+        (outcome, engine.sink)
+    }
+
+    #[tokio::test]
+    async fn a_gone_grant_ends_the_run_with_its_own_code_and_reason() {
+        let reason = "the bot key's trading grant (authz) from the granter is missing, expired, revoked or spent (authz 2: authorization not found); renew it with `tradebot-injective grant`";
+        let (outcome, sink) = run_failing(ExchangeError::PermissionGone(reason.into())).await;
+        assert_eq!(
+            (outcome, outcome.exit_code()),
+            (Outcome::PermissionGone, EXIT_PERMISSION_GONE)
+        );
+        let error = &sink.of("error")[0];
+        assert_eq!(
+            (&error["class"], &error["message"]),
+            (&json!("permission"), &json!(reason))
+        );
+        assert_eq!(sink.of("stopped")[0]["reason"], "permission_gone");
+        // Any other refusal is still a venue failure (exit 1).
+        let (outcome, sink) = run_failing(ExchangeError::Refused("out of gas".into())).await;
+        assert_eq!((outcome, outcome.exit_code()), (Outcome::VenueFailed, 1));
+        assert_eq!(sink.of("error")[0]["class"], "exchange");
+        assert_eq!(sink.of("stopped")[0]["reason"], "exchange_error");
+    }
+
     #[tokio::test]
     async fn the_end_of_replayed_data_is_a_plain_stop() {
         let (outcome, sink) = run_refused("grid", json!({}), &[]).await;
@@ -255,7 +310,7 @@ mod tests {
 
     #[test]
     fn every_exit_code_is_distinct() {
-        let mut codes = vec![0, 1, 2, EXIT_STUCK];
+        let mut codes = vec![0, 1, 2, EXIT_STUCK, EXIT_PERMISSION_GONE];
         for e in [
             StartupError::Tampering(String::new()),
             StartupError::VaultUnreachable(String::new()),

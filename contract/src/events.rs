@@ -148,7 +148,8 @@ pub enum Event<S = String> {
         target: S,
     },
     /// The last line: `reason` is `sigterm`, `sigint`, `end_of_data`, `exchange_error`,
-    /// `finished` (a TWAP whose schedule is over) or `repeated_rejections` (a stuck bot).
+    /// `finished` (a TWAP whose schedule is over), `repeated_rejections` (a stuck bot) or
+    /// `permission_gone` (a delegated key whose grant or fee allowance is gone).
     Stopped {
         #[serde(default)]
         bot_id: S,

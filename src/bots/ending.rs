@@ -7,7 +7,7 @@
 //! The bot's exit codes are its own (bot/src/main.rs, bot/src/startup/mod.rs): 0 after an
 //! orderly stop (orders cancelled), 1 when the venue failed, 2 for a refused spec, 10-14 for
 //! the secure start-up's failures, 20 when it halted itself as stuck (the same order refused
-//! again and again). A code above 128 is a signal (128 + its number). docs/BOT_EVENTS.md has
+//! again and again), 21 when its permission to trade (grant, fee allowance) is gone. A code above 128 is a signal (128 + its number). docs/BOT_EVENTS.md has
 //! the bot's side of each code.
 
 use serde::Serialize;
@@ -40,6 +40,9 @@ pub enum Ending {
     /// Exit 20: stuck: its orders were refused again and again for one reason (e.g. a size
     /// below the market's minimum notional); the bot halted and cancelled its orders.
     Stuck,
+    /// Exit 21: its permission to trade is gone (a delegated key's authz grant or fee
+    /// allowance revoked, expired or spent).
+    PermissionGone,
     /// Another exit code (or none the engine could tell).
     OtherExit(Option<i64>),
     /// Killed by signal N (exit code 128 + N): SIGKILL is 9.
@@ -127,6 +130,7 @@ impl Ending {
             Some(13) => Self::MalformedKey,
             Some(14) => Self::StartupConfig,
             Some(20) => Self::Stuck,
+            Some(21) => Self::PermissionGone,
             Some(c @ 129..=192) => Self::Signal(c - 128),
             other => Self::OtherExit(other),
         }
@@ -152,6 +156,7 @@ impl Ending {
             Self::VaultRefused => "Vault refused its token (exit code 12)".into(),
             Self::MalformedKey => "the wallet key in Vault is malformed (exit code 13)".into(),
             Self::StartupConfig => "its start-up configuration was wrong (exit code 14)".into(),
+            Self::PermissionGone => "its permission to trade is gone: the trading grant or fee allowance was revoked, expired or spent (exit code 21)".into(),
             Self::Stuck => "stuck: its orders were refused again and again for one reason (exit code 20); it cancelled its orders".into(),
             Self::OtherExit(Some(c)) => format!("exited by itself with exit code {c}"),
             Self::OtherExit(None) => "ended; the engine did not say how".into(),
@@ -175,6 +180,7 @@ impl Ending {
             | Self::MalformedKey
             | Self::StartupConfig
             | Self::Stuck
+            | Self::PermissionGone
             | Self::RemovedOutside => Next::Fail,
         }
     }
@@ -191,6 +197,7 @@ impl Ending {
             Self::VaultRefused => "check the bot policy, the token's network binding and Vault's audit log, then restart it",
             Self::MalformedKey => "re-import the wallet key (tradebot keys import), then restart it",
             Self::StartupConfig => "check the image and the dashboard's bot settings, then restart it",
+            Self::PermissionGone => "renew the bot key's grant and fee allowance (tradebot-injective grant), then start a new bot",
             Self::Stuck => "read the refusal in its last log lines (order size against the market's minimum, the wallet's balance), fix it, then start a new bot",
             Self::OtherExit(_) => "read its last log lines; it is relaunched with backoff",
             Self::Signal(_) => "find who killed it (docker events, host logs); it is relaunched with backoff, whose start-up cancels any order left resting",
@@ -213,6 +220,7 @@ impl Ending {
             Self::MalformedKey => "malformed_key",
             Self::StartupConfig => "startup_config",
             Self::Stuck => "stuck",
+            Self::PermissionGone => "permission_gone",
             Self::OtherExit(_) => "other_exit",
             Self::Signal(_) => "signal",
             Self::OutOfMemory => "out_of_memory",

@@ -127,6 +127,11 @@ pub enum ExchangeError {
     Refused(String),
     #[error("market data source failed: {0}")]
     Data(String),
+    /// The venue refused because the bot's permission to trade is gone (a delegated key's
+    /// authz grant or fee allowance revoked, expired or spent). Retrying cannot help: the
+    /// bot stops with [`crate::run::EXIT_PERMISSION_GONE`] until an operator renews it.
+    #[error("{0}")]
+    PermissionGone(String),
 }
 
 /// A trading venue for one market and one subaccount.

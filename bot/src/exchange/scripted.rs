@@ -21,6 +21,8 @@ pub struct ScriptedExchange {
     pub cancel_all_calls: usize,
     /// When set, every order is rejected with this reason.
     pub reject_with: Option<String>,
+    /// When set, the next `place` fails with this error (taken on use).
+    pub fail_place: Option<ExchangeError>,
     next_id: u64,
 }
 
@@ -34,6 +36,7 @@ impl ScriptedExchange {
             cancelled: Vec::new(),
             cancel_all_calls: 0,
             reject_with: None,
+            fail_place: None,
             next_id: 1,
         }
     }
@@ -60,6 +63,9 @@ impl Exchange for ScriptedExchange {
     }
 
     async fn place(&mut self, orders: &[OrderRequest]) -> Result<Vec<Placed>, ExchangeError> {
+        if let Some(e) = self.fail_place.take() {
+            return Err(e);
+        }
         let mut out = Vec::with_capacity(orders.len());
         for o in orders {
             self.placed.push(*o);

@@ -10,6 +10,9 @@ use super::super::ExchangeError;
 /// The connector's messages carry status codes and chain logs, never keys or request bodies.
 impl From<ClientError> for ExchangeError {
     fn from(e: ClientError) -> Self {
+        if let Some(reason) = e.grant_gone() {
+            return ExchangeError::PermissionGone(reason);
+        }
         match e {
             ClientError::Transport(..)
             | ClientError::Status { .. }
@@ -70,5 +73,50 @@ mod tests {
         );
         assert_eq!(rejection(&all, "b"), "rejected by the exchange");
         assert_eq!(rejection(&all, "c"), "no order hash in the response");
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    fn failed(codespace: &str, code: u32, log: &str) -> ClientError {
+        ClientError::TxFailed {
+            code,
+            codespace: codespace.into(),
+            description: "described".into(),
+            log: log.into(),
+        }
+    }
+
+    #[test]
+    fn a_gone_grant_or_allowance_is_a_lost_permission_and_other_refusals_are_not() {
+        for e in [
+            failed("authz", 2, "authorization not found"),
+            failed("authz", 6, "authorization expired"),
+            failed("feegrant", 3, "fee limit exceeded"),
+            failed("sdk", 38, "fee-grant not found: not found"),
+        ] {
+            match ExchangeError::from(e) {
+                ExchangeError::PermissionGone(m) => {
+                    assert!(
+                        m.contains("renew it with `tradebot-injective grant`"),
+                        "{m}"
+                    );
+                    assert!(!m.contains('\n'), "one line: {m}");
+                }
+                other => panic!("not a lost permission: {other:?}"),
+            }
+        }
+        for e in [
+            failed("sdk", 38, "account not found"),
+            failed("sdk", 5, "insufficient funds"),
+            failed("exchange", 59, "post-only order would cross"),
+        ] {
+            assert!(
+                matches!(ExchangeError::from(e), ExchangeError::Refused(_)),
+                "a plain refusal"
+            );
+        }
     }
 }
