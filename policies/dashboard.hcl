@@ -38,3 +38,14 @@ path "auth/token/renew-self" {
 path "auth/token/lookup-self" {
   capabilities = ["read"]
 }
+
+# Second factor (issue 15): create and delete the TOTP key of a dashboard user, and check a
+# code against it. The engine returns the seed only in the create answer (shown once to the
+# user who enrols); it has no read of the seed, and `read` on keys is not granted anyway.
+# No `update`: a key is never overwritten in place (enrolment deletes, then creates).
+path "totp/keys/tradebot-user-*" {
+  capabilities = ["create", "delete"]
+}
+path "totp/code/tradebot-user-*" {
+  capabilities = ["update"]
+}

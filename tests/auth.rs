@@ -45,6 +45,7 @@ impl TestApp {
             settings,
             data_dir: dir.path().to_owned(),
             clock: clock.clone(),
+            totp: None,
         };
         Self {
             router: tradebot::web::account::test_router(state),

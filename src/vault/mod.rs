@@ -7,12 +7,14 @@ mod broker;
 mod client;
 mod http;
 pub mod policy;
+pub mod totp;
 pub mod wallets;
 
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapReport};
 pub use broker::{IssuedToken, SecretsBroker, TokenLimits, TokenRequest, VaultBroker};
 pub use client::VaultClient;
 pub use http::{connect_dashboard, DashboardSession};
+pub use totp::VaultTotp;
 
 /// What can go wrong talking to Vault. `Display` is safe to show: it never holds a token, a
 /// secret id or a response body. `Rejected::detail` holds Vault's own error strings, for the
