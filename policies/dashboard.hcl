@@ -42,9 +42,10 @@ path "auth/token/lookup-self" {
 # Second factor (issue 15): create and delete the TOTP key of a dashboard user, and check a
 # code against it. The engine returns the seed only in the create answer (shown once to the
 # user who enrols); it has no read of the seed, and `read` on keys is not granted anyway.
-# No `update`: a key is never overwritten in place (enrolment deletes, then creates).
+# `update`, not `create`: the engine has no existence check, so Vault counts every POST to a
+# key as an update (a policy with only `create` is refused; tests/policy_matrix.rs).
 path "totp/keys/tradebot-user-*" {
-  capabilities = ["create", "delete"]
+  capabilities = ["update", "delete"]
 }
 path "totp/code/tradebot-user-*" {
   capabilities = ["update"]

@@ -331,23 +331,57 @@ fn totp_cells_present(matrix: &Matrix) {
 /// Through the dashboard's own session (`VaultTotp`): a key's otpauth URL comes back once, a
 /// code computed from it validates, the same code a second time does not (Vault refuses
 /// replays), and even root reading the key gets no seed. After delete, no code validates.
-async fn totp_seed_never_comes_back(root: &VaultClient, session: &tradebot::vault::DashboardSession) {
+async fn totp_seed_never_comes_back(
+    root: &VaultClient,
+    session: &tradebot::vault::DashboardSession,
+) {
     use tradebot::auth::second_factor::TotpVault;
     let totp = tradebot::vault::VaultTotp::new(session.clone());
     let url = totp.create("matrix-user").await.unwrap();
     let url = url.expose_secret();
-    assert!(url.starts_with("otpauth://totp/tradebot:matrix-user?"), "{url}");
-    let code = totp_rs::TOTP::from_url(url).unwrap().generate_current().unwrap();
-    assert!(totp.validate("matrix-user", &code).await.unwrap(), "a computed code validates");
-    assert!(!totp.validate("matrix-user", &code).await.unwrap(), "a code works once");
-    let seed = url.split("secret=").nth(1).unwrap().split('&').next().unwrap();
-    let read = root.read("totp/keys/tradebot-user-matrix-user").await.unwrap().unwrap();
+    assert!(
+        url.starts_with("otpauth://totp/tradebot:matrix-user?"),
+        "{url}"
+    );
+    let code = totp_rs::Totp::from_url(url)
+        .unwrap()
+        .generate_current()
+        .to_string();
+    assert!(
+        totp.validate("matrix-user", &code).await.unwrap(),
+        "a computed code validates"
+    );
+    assert!(
+        !totp.validate("matrix-user", &code).await.unwrap(),
+        "a code works once"
+    );
+    let seed = url
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let read = root
+        .read("totp/keys/tradebot-user-matrix-user")
+        .await
+        .unwrap()
+        .unwrap();
     let printed = read.to_string();
-    assert!(read["data"].get("key").is_none() && read["data"].get("url").is_none(), "{printed}");
-    assert!(!printed.contains(seed), "root reads no seed back: {printed}");
+    assert!(
+        read["data"].get("key").is_none() && read["data"].get("url").is_none(),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains(seed),
+        "root reads no seed back: {printed}"
+    );
     totp.delete("matrix-user").await.unwrap();
     totp.delete("matrix-user").await.unwrap();
-    assert!(!totp.validate("matrix-user", &code).await.unwrap(), "no key, no code");
+    assert!(
+        !totp.validate("matrix-user", &code).await.unwrap(),
+        "no key, no code"
+    );
 }
 
 fn vaultrs_client(address: &str, token: &str) -> vaultrs::client::VaultClient {

@@ -13,8 +13,8 @@
 pub mod api_tokens;
 pub mod password;
 pub mod ratelimit;
-pub mod second_factor;
 pub mod rejection;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 

@@ -73,9 +73,7 @@ pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
         UsersCommand::Disable { name } => disable(&store, &name).await,
         UsersCommand::ResetPassword { name } => reset_password(&store, &name).await,
         UsersCommand::Unlock { name, address } => unlock(&store, name, address).await,
-        UsersCommand::Reset2fa { name } => {
-            super::users_2fa::reset(&store, settings, &name).await
-        }
+        UsersCommand::Reset2fa { name } => super::users_2fa::reset(&store, settings, &name).await,
     }
 }
 

@@ -65,9 +65,7 @@ fn shape(what: &'static str) -> VaultError {
 #[async_trait::async_trait]
 impl TotpVault for VaultTotp {
     async fn create(&self, user: &str) -> anyhow::Result<SecretString> {
-        // A new enrolment replaces any earlier key: delete first, as the policy grants
-        // `create`, never `update`, on keys.
-        self.delete(user).await?;
+        // A new enrolment replaces any earlier key (the engine overwrites on POST).
         let path = format!("{MOUNT}/keys/{}", key_name(user));
         let body = json!({
             "generate": true, "exported": true, "issuer": ISSUER, "account_name": user,
@@ -86,7 +84,12 @@ impl TotpVault for VaultTotp {
 
     async fn validate(&self, user: &str, code: &str) -> anyhow::Result<bool> {
         let path = format!("{MOUNT}/code/{}", key_name(user));
-        match self.session.client().write(&path, &json!({ "code": code })).await {
+        match self
+            .session
+            .client()
+            .write(&path, &json!({ "code": code }))
+            .await
+        {
             Ok(Some(answer)) => {
                 let checked: Checked = serde_json::from_value(answer)
                     .map_err(|_| shape("the TOTP check answer has no verdict"))?;

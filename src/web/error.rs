@@ -228,7 +228,9 @@ impl From<Rejection> for WebError {
                 e
             }
             Reason::MustEnrolSecondFactor => {
-                let mut e = Self::forbidden("your role requires a second factor: set it up on /account first");
+                let mut e = Self::forbidden(
+                    "your role requires a second factor: set it up on /account first",
+                );
                 e.redirect = Some("/account");
                 e
             }

@@ -77,13 +77,12 @@ pub async fn consume(
         if !password::verify(SecretString::from(raw.clone()), Some(phc)).await {
             continue;
         }
-        let spent = sqlx::query(
-            "UPDATE recovery_codes SET used_ms = ? WHERE id = ? AND used_ms IS NULL",
-        )
-        .bind(now_ms)
-        .bind(id)
-        .execute(pool)
-        .await?;
+        let spent =
+            sqlx::query("UPDATE recovery_codes SET used_ms = ? WHERE id = ? AND used_ms IS NULL")
+                .bind(now_ms)
+                .bind(id)
+                .execute(pool)
+                .await?;
         if spent.rows_affected() == 1 {
             return Ok(Some(left(pool, user_id).await?));
         }
@@ -122,10 +121,16 @@ mod tests {
             .await
             .unwrap();
         let bare = first.replace('-', "");
-        assert!(stored.iter().all(|h| h.starts_with("$argon2id$") && !h.contains(&bare)));
+        assert!(stored
+            .iter()
+            .all(|h| h.starts_with("$argon2id$") && !h.contains(&bare)));
         let typed = SecretString::from(first.to_uppercase());
         assert_eq!(consume(pool, uid, &typed, 1).await.unwrap(), Some(9));
-        assert_eq!(consume(pool, uid, &typed, 2).await.unwrap(), None, "used once");
+        assert_eq!(
+            consume(pool, uid, &typed, 2).await.unwrap(),
+            None,
+            "used once"
+        );
         let wrong = SecretString::from("00000-00000-00000-00000".to_owned());
         assert_eq!(consume(pool, uid, &wrong, 3).await.unwrap(), None);
         let fresh = issue(pool, uid).await.unwrap();

@@ -11,7 +11,8 @@ use super::throttle::{locked_message, Attempt};
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
 use crate::auth::{
-    api_tokens, password, second_factor, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser,
+    api_tokens, password, second_factor, sessions, users, AuthState, ClientIp, CsrfChecked,
+    CurrentUser,
 };
 use crate::web::error::WebError;
 use crate::web::view::{render_status, Chrome};
@@ -128,7 +129,12 @@ pub(super) async fn sign_in(
         result: Outcome::Ok,
     };
     audit(auth, ok_entry).await;
-    let to = if user.must_change_password {
+    let must_enrol = second_factor::required_for(&auth.settings, user.role)
+        && second_factor::state(pool, user.id)
+            .await
+            .map_err(|e| internal(&e))?
+            != second_factor::State::Active;
+    let to = if user.must_change_password || must_enrol {
         "/account"
     } else {
         "/"

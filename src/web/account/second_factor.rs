@@ -67,7 +67,11 @@ pub(super) async fn enrol(
     second_factor::set_state(pool, user.id, Enrolment::Pending)
         .await
         .map_err(|e| internal(&e))?;
-    audit(&auth, entry(&user, actions::SECOND_FACTOR_ENROL, ip, json!({}))).await;
+    audit(
+        &auth,
+        entry(&user, actions::SECOND_FACTOR_ENROL, ip, json!({})),
+    )
+    .await;
     Ok(render(&EnrolPage {
         chrome: Chrome::new(&user, "account"),
         otpauth: Some(url.expose_secret().to_owned()),
@@ -95,7 +99,9 @@ pub(super) async fn confirm(
         .await
         .map_err(|e| internal(&e))?;
     if state != Enrolment::Pending {
-        return Err(WebError::conflict("start the set-up from your account page first").page_for(&user));
+        return Err(
+            WebError::conflict("start the set-up from your account page first").page_for(&user),
+        );
     }
     let ok = match second_factor::parse_code(form.code.expose_secret()) {
         Some(code) => vault(&auth)?
@@ -117,7 +123,11 @@ pub(super) async fn confirm(
         .await
         .map_err(|e| internal(&e))?;
     let details = json!({ "recovery_codes": codes.len() });
-    audit(&auth, entry(&user, actions::SECOND_FACTOR_CONFIRM, ip, details)).await;
+    audit(
+        &auth,
+        entry(&user, actions::SECOND_FACTOR_CONFIRM, ip, details),
+    )
+    .await;
     Ok(render(&EnrolPage {
         chrome: Chrome::new(&user, "account"),
         otpauth: None,
@@ -153,7 +163,13 @@ pub(super) async fn admin_reset(
     second_factor::reset(pool, user.id)
         .await
         .map_err(|e| internal(&e))?;
-    let e = super::users::entry(&admin, actions::SECOND_FACTOR_RESET, name.as_str(), ip, json!({}));
+    let e = super::users::entry(
+        &admin,
+        actions::SECOND_FACTOR_RESET,
+        name.as_str(),
+        ip,
+        json!({}),
+    );
     audit(&auth, e).await;
     let notice = format!("{name} has no second factor now and will be asked to set one up if their role requires it.");
     super::users::users_page(&auth, &admin, Some(notice), None).await

@@ -53,7 +53,10 @@ pub(super) async fn begin(
         .into_response())
 }
 
-async fn pending_user(auth: &AuthState, headers: &HeaderMap) -> Result<Option<(String, i64, String)>, WebError> {
+async fn pending_user(
+    auth: &AuthState,
+    headers: &HeaderMap,
+) -> Result<Option<(String, i64, String)>, WebError> {
     let Some(token) = pending::token_from(headers) else {
         return Ok(None);
     };
@@ -96,14 +99,14 @@ pub(super) async fn submit(
         return Ok(page(StatusCode::TOO_MANY_REQUESTS, Some(message)));
     }
     if !check(&auth, &attempt, user_id, &name, &form.code).await? {
-        let lock = attempt
-            .failed(&auth, "wrong second-factor code")
-            .await?;
+        let lock = attempt.failed(&auth, "wrong second-factor code").await?;
         let message = lock.map_or_else(|| WRONG.to_owned(), |u| locked_message(u, attempt.now));
         return Ok(page(StatusCode::UNAUTHORIZED, Some(message)));
     }
     let pool = auth.store.pool();
-    pending::finish(pool, &token).await.map_err(|e| internal(&e))?;
+    pending::finish(pool, &token)
+        .await
+        .map_err(|e| internal(&e))?;
     let user = users::by_name(pool, &name)
         .await
         .map_err(|e| internal(&e))?
@@ -125,12 +128,11 @@ async fn check(
 ) -> Result<bool, WebError> {
     if let Some(totp) = second_factor::parse_code(code.expose_secret()) {
         let Some(vault) = &auth.totp else {
-            return Err(internal(&anyhow::anyhow!("TOTP code but no Vault configured")));
+            return Err(internal(&anyhow::anyhow!(
+                "TOTP code but no Vault configured"
+            )));
         };
-        return vault
-            .validate(name, &totp)
-            .await
-            .map_err(|e| internal(&e));
+        return vault.validate(name, &totp).await.map_err(|e| internal(&e));
     }
     let left = recovery::consume(auth.store.pool(), user_id, code, attempt.now)
         .await
