@@ -31,8 +31,9 @@ struct App {
     clock: Clock,
     store: Store,
     totp: VaultTotp,
-    _bao: Bao,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    bao: Bao,
+    /// The AppRole credential files, and the data dir (a file store, for the CLI).
+    dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
 /// A browser: its session cookie (if signed in) and the page's CSRF token.
@@ -61,9 +62,9 @@ impl App {
         dash.role_id_file = Some(approle.path().join("role_id"));
         dash.secret_id_file = Some(approle.path().join("secret_id"));
         let totp = VaultTotp::new(connect_dashboard(&dash).await.unwrap());
-        let store = Store::memory().await.unwrap();
-        let clock = Clock::manual(1_800_000_000_000);
         let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let clock = Clock::manual(1_800_000_000_000);
         let state = AuthState {
             store: store.clone(),
             settings,
@@ -76,8 +77,8 @@ impl App {
             clock,
             store,
             totp,
-            _bao: bao,
-            _dirs: (approle, dir),
+            bao,
+            dirs: (approle, dir),
         }
     }
 
@@ -369,4 +370,56 @@ async fn the_required_setting_forces_enrolment_before_anything_else() {
     // Viewers are not in the list.
     let res = app.password("val").await;
     assert_eq!(location(&res), "/");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_resets_a_second_factor_in_vault_and_the_database() {
+    let app = App::new(AuthSettings::default()).await;
+    app.add_user("lee", Role::Viewer).await;
+    let lee = app.browser(&app.password("lee").await).await;
+    let (url, recovery) = app.enrol(&lee).await;
+    let (approle, data) = (&app.dirs.0, &app.dirs.1);
+    let run = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tradebot"))
+            .args(["users", "reset-2fa", "--name", name])
+            .env("TRADEBOT_DATA_DIR", data.path())
+            .env("TRADEBOT_VAULT__ADDRESS", &app.bao.address)
+            .env("TRADEBOT_VAULT__DANGEROUS_ALLOW_PLAIN_HTTP", "true")
+            .env(
+                "TRADEBOT_VAULT__ROLE_ID_FILE",
+                approle.path().join("role_id"),
+            )
+            .env(
+                "TRADEBOT_VAULT__SECRET_ID_FILE",
+                approle.path().join("secret_id"),
+            )
+            .env("TRADEBOT_LOG__FILTER", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run("nobody");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("there is no user nobody"),
+        "{err}"
+    );
+    let out = run("lee");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("second factor removed"), "{said}");
+    assert!(
+        !said.contains(&url) && !said.contains(&recovery[0]),
+        "{said}"
+    );
+    assert!(
+        !app.totp.validate("lee", &code_at(&url, 0)).await.unwrap(),
+        "key gone"
+    );
+    assert_eq!(app.audit_count("second_factor_reset").await, 1);
+    let res = app.password("lee").await;
+    assert_eq!(location(&res), "/", "password alone again");
 }
