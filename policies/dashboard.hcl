@@ -60,3 +60,15 @@ path "auth/token/renew-self" {
 path "auth/token/lookup-self" {
   capabilities = ["read"]
 }
+
+# Second factor (issue 15): create and delete the TOTP key of a dashboard user, and check a
+# code against it. The engine returns the seed only in the create answer (shown once to the
+# user who enrols); it has no read of the seed, and `read` on keys is not granted anyway.
+# `update`, not `create`: the engine has no existence check, so Vault counts every POST to a
+# key as an update (a policy with only `create` is refused; tests/policy_matrix.rs).
+path "totp/keys/tradebot-user-*" {
+  capabilities = ["update", "delete"]
+}
+path "totp/code/tradebot-user-*" {
+  capabilities = ["update"]
+}

@@ -26,6 +26,14 @@ pub mod actions {
     pub const PASSWORD_RESET: &str = "password_reset";
     pub const API_TOKEN_CREATE: &str = "api_token_create";
     pub const API_TOKEN_REVOKE: &str = "api_token_revoke";
+    /// A TOTP key was created in Vault; not active until a first code confirms it.
+    pub const SECOND_FACTOR_ENROL: &str = "second_factor_enrol";
+    /// The first code matched: TOTP is active, recovery codes issued.
+    pub const SECOND_FACTOR_CONFIRM: &str = "second_factor_confirm";
+    /// Sign-in completed with a recovery code (details: codes left).
+    pub const RECOVERY_CODE_USED: &str = "recovery_code_used";
+    /// An admin removed a user's second factor (Vault key, recovery codes).
+    pub const SECOND_FACTOR_RESET: &str = "second_factor_reset";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

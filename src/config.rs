@@ -150,6 +150,10 @@ pub struct AuthSettings {
     /// right-most address that is not itself a trusted proxy is the client. Empty: the
     /// header is ignored and the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Roles that must have a second factor (TOTP): a signed-in user of such a role who has
+    /// none is sent to /account to enrol before anything else is reachable, and their API
+    /// tokens are refused until then. E.g. `["operator", "admin"]`.
+    pub require_second_factor_for: Vec<crate::auth::Role>,
 }
 
 impl Default for AuthSettings {
@@ -163,6 +167,7 @@ impl Default for AuthSettings {
             login_lockout_max_minutes: 24 * 60,
             login_max_failures_per_address: 20,
             trusted_proxies: Vec::new(),
+            require_second_factor_for: Vec::new(),
         }
     }
 }

@@ -317,6 +317,7 @@ fn load_matrix() -> Matrix {
             .unwrap(),
     )
     .unwrap();
+    totp_cells_present(&matrix);
     let keys: Vec<String> = matrix.cell.iter().map(Cell::key).collect();
     for required in REQUIRED {
         assert!(
@@ -405,6 +406,7 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     vaultrs_unwrap_drops_the_auth_block(&broker, &bao.address).await;
     vaultrs_wrap_hard_codes_its_ttl(&bao.address).await;
     vaultrs_token_role_has_no_policy_glob(&bao.address).await;
+    totp_seed_never_comes_back(&root, &session).await;
     let ids = Identities {
         http,
         address: bao.address.clone(),
@@ -460,6 +462,81 @@ async fn run_cells(ids: &Identities, matrix: &Matrix) {
         failures.is_empty(),
         "policy matrix violations:\n{}",
         failures.join("\n")
+    );
+}
+
+/// The second factor's cells (issue 15) that must stay in the matrix.
+fn totp_cells_present(matrix: &Matrix) {
+    for (identity, op, path, expect) in [
+        ("dashboard", "write", "totp/code/tradebot-user-mx", "allow"),
+        ("dashboard", "read", "totp/keys/tradebot-user-mx", "deny"),
+        ("dashboard", "write", "totp/keys/other", "deny"),
+        ("bot-alpha", "write", "totp/code/tradebot-user-mx", "deny"),
+        ("bot-alpha", "read", "totp/keys/tradebot-user-mx", "deny"),
+    ] {
+        assert!(
+            matrix.cell.iter().any(|c| c.identity == identity
+                && c.op == op
+                && c.path == path
+                && c.expect == expect),
+            "the matrix lost a second-factor cell: {identity} {op} {path} -> {expect}"
+        );
+    }
+}
+
+/// Through the dashboard's own session (`VaultTotp`): a key's otpauth URL comes back once, a
+/// code computed from it validates, the same code a second time does not (Vault refuses
+/// replays), and even root reading the key gets no seed. After delete, no code validates.
+async fn totp_seed_never_comes_back(
+    root: &VaultClient,
+    session: &tradebot::vault::DashboardSession,
+) {
+    use tradebot::auth::second_factor::TotpVault;
+    let totp = tradebot::vault::VaultTotp::new(session.clone());
+    let url = totp.create("matrix-user").await.unwrap();
+    let url = url.expose_secret();
+    assert!(
+        url.starts_with("otpauth://totp/tradebot:matrix-user?"),
+        "{url}"
+    );
+    let code = totp_rs::Totp::from_url(url)
+        .unwrap()
+        .generate_current()
+        .to_string();
+    assert!(
+        totp.validate("matrix-user", &code).await.unwrap(),
+        "a computed code validates"
+    );
+    assert!(
+        !totp.validate("matrix-user", &code).await.unwrap(),
+        "a code works once"
+    );
+    let seed = url
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let read = root
+        .read("totp/keys/tradebot-user-matrix-user")
+        .await
+        .unwrap()
+        .unwrap();
+    let printed = read.to_string();
+    assert!(
+        read["data"].get("key").is_none() && read["data"].get("url").is_none(),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains(seed),
+        "root reads no seed back: {printed}"
+    );
+    totp.delete("matrix-user").await.unwrap();
+    totp.delete("matrix-user").await.unwrap();
+    assert!(
+        !totp.validate("matrix-user", &code).await.unwrap(),
+        "no key, no code"
     );
 }
 

@@ -33,6 +33,8 @@ pub struct TokenUser {
     pub name: String,
     pub role: Role,
     pub must_change_password: bool,
+    /// TOTP is active for this user (`auth.require_second_factor_for`).
+    pub second_factor_active: bool,
 }
 
 /// A token's label: 1 to 64 printable characters.
@@ -115,7 +117,8 @@ pub async fn lookup(
         return Ok(None);
     }
     let row = sqlx::query(
-        "SELECT t.id, t.user_id, u.name, u.role, u.must_change_password
+        "SELECT t.id, t.user_id, u.name, u.role, u.must_change_password,
+                (u.totp_state = 'active') AS second_factor_active
            FROM api_tokens t JOIN users u ON u.id = t.user_id
           WHERE t.token_hash = ? AND u.disabled = 0",
     )
@@ -140,6 +143,7 @@ pub async fn lookup(
         name: row.try_get("name")?,
         role: role.parse().map_err(anyhow::Error::msg)?,
         must_change_password: row.try_get("must_change_password")?,
+        second_factor_active: row.try_get("second_factor_active")?,
     }))
 }
 

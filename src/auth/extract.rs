@@ -37,6 +37,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub via: Via,
     pub must_change_password: bool,
+    /// `auth.require_second_factor_for` names this role and the user has no active TOTP.
+    pub must_enrol_second_factor: bool,
     /// The session's CSRF token (empty for API tokens, which need none).
     csrf: String,
     /// Whether refusals for this request are JSON (API, scripts) or pages.
@@ -143,6 +145,7 @@ pub(crate) async fn resolve(
             sessions::lookup(pool, token, timeouts, now)
                 .await?
                 .map(|s| CurrentUser {
+                    must_enrol_second_factor: must_enrol(auth, s.role, s.second_factor_active),
                     id: s.user_id,
                     name: s.name,
                     role: s.role,
@@ -156,6 +159,7 @@ pub(crate) async fn resolve(
             api_tokens::lookup(pool, token, now)
                 .await?
                 .map(|t| CurrentUser {
+                    must_enrol_second_factor: must_enrol(auth, t.role, t.second_factor_active),
                     id: t.user_id,
                     name: t.name,
                     role: t.role,
@@ -166,6 +170,10 @@ pub(crate) async fn resolve(
                 })
         }
     })
+}
+
+fn must_enrol(auth: &AuthState, role: Role, active: bool) -> bool {
+    !active && super::second_factor::required_for(&auth.settings, role)
 }
 
 /// The result of [`resolve`], left in the request by the CSRF layer so handlers do not look
@@ -184,6 +192,15 @@ pub(crate) fn wants_json(parts: &Parts) -> bool {
 
 /// Paths a user who must change their password may still use.
 const WHILE_MUST_CHANGE: &[&str] = &["/account", "/account/password", "/logout", "/logout-all"];
+/// Paths a user who must set up a second factor may still use.
+const WHILE_MUST_ENROL: &[&str] = &[
+    "/account",
+    "/account/password",
+    "/account/second-factor",
+    "/account/second-factor/confirm",
+    "/logout",
+    "/logout-all",
+];
 
 async fn current_user<S>(parts: &mut Parts, state: &S) -> Result<Option<CurrentUser>, Rejection>
 where
@@ -220,6 +237,9 @@ where
             .ok_or_else(|| Rejection::new(Reason::Unauthenticated, json))?;
         if user.must_change_password && !WHILE_MUST_CHANGE.contains(&parts.uri.path()) {
             return Err(Rejection::new(Reason::MustChangePassword, json));
+        }
+        if user.must_enrol_second_factor && !WHILE_MUST_ENROL.contains(&parts.uri.path()) {
+            return Err(Rejection::new(Reason::MustEnrolSecondFactor, json));
         }
         Ok(user)
     }

@@ -14,6 +14,7 @@ pub mod api_tokens;
 pub mod password;
 pub mod ratelimit;
 pub mod rejection;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 
@@ -47,6 +48,9 @@ pub struct AuthState {
     /// Where `initial-admin-password` lives (removed once that admin picks a password).
     pub data_dir: PathBuf,
     pub clock: Clock,
+    /// TOTP keys in Vault (`vault::VaultTotp`); `None` when no Vault is configured (the
+    /// account pages then offer no second factor, and enrolled users cannot sign in).
+    pub totp: Option<std::sync::Arc<dyn second_factor::TotpVault>>,
 }
 
 #[cfg(test)]

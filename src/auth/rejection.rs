@@ -18,6 +18,9 @@ pub enum Reason {
     Unauthenticated,
     /// The account must choose a new password before anything else.
     MustChangePassword,
+    /// The role requires a second factor (`auth.require_second_factor_for`) and the user has
+    /// none yet: /account until they set one up.
+    MustEnrolSecondFactor,
     /// Signed in, but the role does not allow this; the user is kept for the page's navigation.
     Forbidden {
         message: String,

@@ -31,6 +31,8 @@ pub struct SessionUser {
     pub name: String,
     pub role: Role,
     pub must_change_password: bool,
+    /// TOTP is active for this user (`auth.require_second_factor_for`).
+    pub second_factor_active: bool,
     pub csrf: String,
 }
 
@@ -133,7 +135,8 @@ pub async fn lookup(
 ) -> anyhow::Result<Option<SessionUser>> {
     let id = sha256_hex(token);
     let row = sqlx::query(
-        "SELECT s.user_id, s.csrf, s.created_ms, s.last_seen_ms, u.name, u.role, u.must_change_password
+        "SELECT s.user_id, s.csrf, s.created_ms, s.last_seen_ms, u.name, u.role, u.must_change_password,
+                (u.totp_state = 'active') AS second_factor_active
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = ? AND u.disabled = 0",
     )
@@ -161,6 +164,7 @@ pub async fn lookup(
         name: row.try_get("name")?,
         role: role.parse().map_err(anyhow::Error::msg)?,
         must_change_password: row.try_get("must_change_password")?,
+        second_factor_active: row.try_get("second_factor_active")?,
         csrf: row.try_get("csrf")?,
     }))
 }

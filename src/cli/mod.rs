@@ -3,6 +3,7 @@
 mod dev;
 mod keys;
 mod users;
+mod users_2fa;
 mod vault;
 
 use anyhow::Context;

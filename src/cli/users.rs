@@ -50,6 +50,13 @@ pub enum UsersCommand {
         #[arg(long)]
         address: Option<std::net::IpAddr>,
     },
+    /// Remove a user's second factor (their TOTP key in Vault and recovery codes), e.g. after
+    /// a lost phone. Uses the dashboard's Vault AppRole (vault.role_id_file/secret_id_file).
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        name: UserName,
+    },
 }
 
 pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
@@ -66,6 +73,7 @@ pub async fn run(cmd: UsersCommand, settings: &Settings) -> anyhow::Result<()> {
         UsersCommand::Disable { name } => disable(&store, &name).await,
         UsersCommand::ResetPassword { name } => reset_password(&store, &name).await,
         UsersCommand::Unlock { name, address } => unlock(&store, name, address).await,
+        UsersCommand::Reset2fa { name } => super::users_2fa::reset(&store, settings, &name).await,
     }
 }
 

@@ -55,6 +55,13 @@ pub async fn mounts(vault: &VaultClient) -> Result<HashMap<String, Mount>, Vault
         .collect())
 }
 
+/// Mounts Vault's TOTP secrets engine at `mount` (the second factor's seeds).
+pub async fn enable_totp(vault: &VaultClient, mount: &str) -> Result<(), VaultError> {
+    vaultrs::sys::mount::enable(vault.api(), mount, "totp", None)
+        .await
+        .map_err(|e| from_vaultrs(vault.address(), &format!("sys/mounts/{mount}"), e))
+}
+
 /// Mounts a KV version 2 engine at `mount`.
 pub async fn enable_kv2(vault: &VaultClient, mount: &str) -> Result<(), VaultError> {
     let mut request = EnableEngineRequest::builder();

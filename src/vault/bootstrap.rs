@@ -85,6 +85,7 @@ pub async fn bootstrap(
     let mut report = BootstrapReport::default();
     audit_device(&vault, &opts.audit_file_path, &mut report).await?;
     kv_mount(&vault, kv, &mut report).await?;
+    totp_mount(&vault, &mut report).await?;
     for (name, body) in policy::FIXED {
         put_policy(&vault, name, body, &mut report).await?;
     }
@@ -194,6 +195,23 @@ async fn kv_mount(
         ));
     }
     Ok(())
+}
+
+/// The TOTP engine at `totp/` (issue 15, second factor): mounted once; a `totp/` mount of
+/// another kind is refused, never touched.
+async fn totp_mount(vault: &VaultClient, report: &mut BootstrapReport) -> Result<(), VaultError> {
+    let mount = super::totp::MOUNT;
+    match admin::mounts(vault).await?.remove(mount) {
+        None => {
+            admin::enable_totp(vault, mount).await?;
+            report.changes.push(format!("mount {mount}/: TOTP"));
+            Ok(())
+        }
+        Some(m) if m.kind != "totp" => Err(VaultError::Config(format!(
+            "mount {mount}/ exists but is not the TOTP engine: refusing to touch it"
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A new KV v2 mount answers 400 ("upgrading") for a moment after it is created.

@@ -10,6 +10,7 @@ mod http;
 pub mod policy;
 pub mod roles;
 pub mod versions;
+pub mod totp;
 pub mod wallets;
 
 pub use approle::SECRET_ID_TTL_SECS;
@@ -18,6 +19,7 @@ pub use broker::{IssuedToken, SecretsBroker, TokenLimits, TokenRequest, VaultBro
 pub use client::VaultClient;
 pub use http::{connect_dashboard, DashboardSession};
 pub use roles::{grant_bot_access, BotAccess};
+pub use totp::VaultTotp;
 
 /// What can go wrong talking to Vault. `Display` is safe to show: it never holds a token, a
 /// secret id or a response body. `Rejected::detail` holds Vault's own error strings, for the

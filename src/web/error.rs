@@ -234,6 +234,13 @@ impl From<Rejection> for WebError {
                 e.redirect = Some("/account");
                 e
             }
+            Reason::MustEnrolSecondFactor => {
+                let mut e = Self::forbidden(
+                    "your role requires a second factor: set it up on /account first",
+                );
+                e.redirect = Some("/account");
+                e
+            }
             Reason::Forbidden { message, user } => Self::forbidden(message).page_for(&user),
             Reason::Csrf => Self::forbidden(CSRF_MESSAGE),
             Reason::FormTooLarge => Self::too_large("the form is too large"),

@@ -60,6 +60,7 @@ impl FromRef<Arc<AppState>> for AuthState {
             settings: app.settings.auth.clone(),
             data_dir: app.settings.data_dir.clone(),
             clock: Clock::System,
+            totp: Some(Arc::new(crate::vault::VaultTotp::new(app.vault.clone()))),
         }
     }
 }

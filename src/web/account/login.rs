@@ -11,7 +11,8 @@ use super::throttle::{locked_message, Attempt};
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
 use crate::auth::{
-    api_tokens, password, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser,
+    api_tokens, password, second_factor, sessions, users, AuthState, ClientIp, CsrfChecked,
+    CurrentUser,
 };
 use crate::web::error::WebError;
 use crate::web::view::{render_status, Chrome};
@@ -61,7 +62,17 @@ pub(super) async fn submit(
         return Ok(page(StatusCode::TOO_MANY_REQUESTS, &shown, Some(message)));
     }
     match authenticate(&auth, &attempt.name, form.password).await? {
-        Some(user) => sign_in(&auth, &attempt, user).await,
+        Some(user) => {
+            // With TOTP active the password opens only the code form; the failure count
+            // for this name stays until the code is right too.
+            let state = second_factor::state(auth.store.pool(), user.id)
+                .await
+                .map_err(|e| internal(&e))?;
+            if state == second_factor::State::Active {
+                return super::second_step::begin(&auth, &attempt, &user).await;
+            }
+            sign_in(&auth, &attempt, user).await
+        }
         None => {
             let lock = attempt
                 .failed(&auth, "wrong password or unknown user")
@@ -98,7 +109,7 @@ async fn authenticate(
 
 /// Clears the user's failure count, opens a session and redirects with its cookie (to
 /// /account when the password must be changed first).
-async fn sign_in(
+pub(super) async fn sign_in(
     auth: &AuthState,
     attempt: &Attempt,
     user: users::User,
@@ -118,7 +129,12 @@ async fn sign_in(
         result: Outcome::Ok,
     };
     audit(auth, ok_entry).await;
-    let to = if user.must_change_password {
+    let must_enrol = second_factor::required_for(&auth.settings, user.role)
+        && second_factor::state(pool, user.id)
+            .await
+            .map_err(|e| internal(&e))?
+            != second_factor::State::Active;
+    let to = if user.must_change_password || must_enrol {
         "/account"
     } else {
         "/"

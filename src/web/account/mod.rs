@@ -4,6 +4,8 @@
 mod audit;
 mod login;
 mod profile;
+mod second_factor;
+mod second_step;
 mod throttle;
 mod users;
 
@@ -25,11 +27,20 @@ where
 {
     Router::new()
         .route("/login", get(login::form).post(login::submit))
+        .route(
+            "/login/code",
+            get(second_step::form).post(second_step::submit),
+        )
         .route("/logout", post(login::logout))
         .route("/logout-all", post(login::logout_all))
         .route("/account", get(profile::show))
         .route("/account/password", post(profile::change_password))
         .route("/account/tokens", post(profile::create_token))
+        .route("/account/second-factor", post(second_factor::enrol))
+        .route(
+            "/account/second-factor/confirm",
+            post(second_factor::confirm),
+        )
         .route("/account/tokens/{id}/revoke", post(profile::revoke_token))
         .route("/users", get(users::list).post(users::add))
         .route("/users/{name}/role", post(users::set_role))
@@ -37,6 +48,10 @@ where
         .route("/users/{name}/enable", post(users::enable))
         .route("/users/{name}/reset-password", post(users::reset_password))
         .route("/users/{name}/unlock", post(users::unlock))
+        .route(
+            "/users/{name}/reset-second-factor",
+            post(second_factor::admin_reset),
+        )
         .route("/audit", get(audit::page))
         .route("/audit.csv", get(audit::csv))
         .route("/api/me", get(profile::me))

@@ -13,7 +13,7 @@ use super::{audit, internal, HumanForm};
 use crate::audit::actions;
 use crate::auth::api_tokens::{self, TokenInfo};
 use crate::auth::{
-    password, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser, Viewer,
+    password, second_factor, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser, Viewer,
 };
 use crate::clock::format_ms;
 use crate::web::error::WebError;
@@ -24,6 +24,10 @@ use crate::web::view::{render, Chrome};
 struct AccountPage {
     chrome: Chrome,
     must_change: bool,
+    /// The role requires a second factor and the user has none yet.
+    must_enrol: bool,
+    /// "none", "pending" or "active".
+    second_factor: &'static str,
     tokens: Vec<TokenRow>,
     /// Shown once, right after creation.
     new_token: Option<String>,
@@ -66,9 +70,18 @@ async fn account_page(
     let tokens = api_tokens::list(auth.store.pool(), user.id)
         .await
         .map_err(|e| internal(&e))?;
+    let state = second_factor::state(auth.store.pool(), user.id)
+        .await
+        .map_err(|e| internal(&e))?;
     let page = AccountPage {
         chrome: Chrome::new(user, "account"),
         must_change: user.must_change_password,
+        must_enrol: user.must_enrol_second_factor,
+        second_factor: match state {
+            second_factor::State::Active => "active",
+            second_factor::State::Pending => "pending",
+            second_factor::State::None => "none",
+        },
         tokens: tokens.into_iter().map(TokenRow::from).collect(),
         new_token,
         notice,

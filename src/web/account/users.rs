@@ -38,7 +38,7 @@ struct UserRow {
     locked: Option<String>,
 }
 
-async fn users_page(
+pub(super) async fn users_page(
     auth: &AuthState,
     admin: &Admin,
     notice: Option<String>,
@@ -92,7 +92,7 @@ async fn after(auth: &AuthState, admin: &Admin, result: Result<String, UserError
     }
 }
 
-fn entry<'a>(
+pub(super) fn entry<'a>(
     admin: &'a Admin,
     action: &'a str,
     target: &'a str,
