@@ -9,8 +9,8 @@ mod client;
 mod http;
 pub mod policy;
 pub mod roles;
-pub mod versions;
 pub mod totp;
+pub mod versions;
 pub mod wallets;
 
 pub use approle::SECRET_ID_TTL_SECS;
