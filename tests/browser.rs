@@ -16,26 +16,31 @@ use std::path::PathBuf;
 
 use webdriver::Driver;
 
+/// One browser test at a time: two Chromiums, two apps and two bots on a loaded 2-core machine
+/// made the waits time out, though each test passes alone.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn shots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".stack/screenshots")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
+    let _one = ONE_BROWSER.lock().await;
     let app = app::spawn_app("br1", &[]).await;
     let web = Driver::start().await;
 
     web.goto(&format!("{}/bots/new", app.url)).await;
     // Not signed in: the page sends us to the login form.
-    web.wait_for("input[name=password]", 10).await;
+    web.wait_for("input[name=password]", 30).await;
     assert!(web.url().await.ends_with("/login"), "{}", web.url().await);
     web.type_into("input[name=name]", "otto").await;
     web.type_into("input[name=password]", app::PASSWORD).await;
     web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 10).await;
+    web.wait_for("#start-bot", 30).await;
 
     web.click("#start-bot").await;
-    web.wait_for("#start-form", 10).await;
+    web.wait_for("#start-form", 30).await;
     // A bad parameter first: the form says what is wrong and nothing starts.
     web.type_into(
         "fieldset[data-type=market_maker] input[name='p.spread_bps']",
@@ -43,10 +48,10 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
     )
     .await;
     web.click("#start-submit").await;
-    let error = web.wait_text("#start-error", 10, |t| !t.is_empty()).await;
+    let error = web.wait_text("#start-error", 30, |t| !t.is_empty()).await;
     assert!(error.contains("spread_bps"), "{error}");
     web.goto(&format!("{}/bots/new", app.url)).await;
-    web.wait_for("#start-form", 10).await;
+    web.wait_for("#start-form", 30).await;
     web.click("#start-submit").await;
     // The form follows the start and lands on the bot's page once it is ready.
     let badge = web.wait_text("#bot-state", 60, |t| t == "running").await;
@@ -64,7 +69,7 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
 
     web.goto(&format!("{}/", app.url)).await;
     let row = web
-        .wait_text("#bots tbody tr", 10, |t| t.contains("running"))
+        .wait_text("#bots tbody tr", 30, |t| t.contains("running"))
         .await;
     assert!(
         row.contains("br1-demo") && row.contains("INJ/USDT"),
@@ -74,7 +79,7 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
 
     web.goto(&bot_url).await;
     web.click("#stop-bot").await;
-    let badge = web.wait_text("#bot-state", 30, |t| t == "stopped").await;
+    let badge = web.wait_text("#bot-state", 60, |t| t == "stopped").await;
     assert_eq!(badge, "stopped");
     let reason = web.text("#exit-reason").await;
     assert!(
@@ -92,21 +97,22 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
 /// in again with password then code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_enrols_totp_and_signs_in_with_a_code_in_chromium() {
+    let _one = ONE_BROWSER.lock().await;
     let app = app::spawn_app("br2", &[]).await;
     let web = Driver::start().await;
     let sign_in = || async {
         web.goto(&format!("{}/login", app.url)).await;
-        web.wait_for("input[name=password]", 10).await;
+        web.wait_for("input[name=password]", 30).await;
         web.type_into("input[name=name]", "otto").await;
         web.type_into("input[name=password]", app::PASSWORD).await;
         web.click("button[type=submit]").await;
     };
     sign_in().await;
-    web.wait_for("#start-bot", 10).await;
+    web.wait_for("#start-bot", 30).await;
     web.goto(&format!("{}/account", app.url)).await;
     web.click("form[action=\"/account/second-factor\"] button")
         .await;
-    web.wait_for("#otpauth", 10).await;
+    web.wait_for("#otpauth", 30).await;
     let source = web.source().await;
     let from = source.find("id=\"otpauth\"").expect("otpauth field");
     let value = &source[from..];
@@ -121,16 +127,16 @@ async fn an_operator_enrols_totp_and_signs_in_with_a_code_in_chromium() {
         .await;
     web.click("form[action=\"/account/second-factor/confirm\"] button")
         .await;
-    web.wait_for("#recovery-codes", 10).await;
+    web.wait_for("#recovery-codes", 30).await;
     web.screenshot(&shots().join("totp-recovery-codes.png"))
         .await;
 
     web.click("form[action=\"/logout\"] button").await;
-    web.wait_for("input[name=password]", 10).await;
+    web.wait_for("input[name=password]", 30).await;
     sign_in().await;
     // The password opens only the code form; the next period's code (Vault allows one period
     // of skew) is one not used yet.
-    web.wait_for("input[name=code]", 10).await;
+    web.wait_for("input[name=code]", 30).await;
     assert!(
         web.url().await.ends_with("/login/code"),
         "{}",
@@ -139,5 +145,5 @@ async fn an_operator_enrols_totp_and_signs_in_with_a_code_in_chromium() {
     web.type_into("input[name=code]", &totp.generate(now + 30).to_string())
         .await;
     web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 10).await;
+    web.wait_for("#start-bot", 30).await;
 }
