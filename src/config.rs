@@ -353,77 +353,10 @@ impl VaultSettings {
     }
 }
 
-/// `TRADEBOT_VAULT__ADDRESS` -> `vault.address`.
-fn env_provider(vars: Vec<(String, String)>) -> Figment {
-    let mut figment = Figment::new();
-    for (key, value) in vars {
-        if let Some(rest) = key.strip_prefix(ENV_PREFIX) {
-            if rest == "CONFIG" {
-                continue;
-            }
-            let path = rest.to_ascii_lowercase().replace("__", ".");
-            let value: figment::value::Value =
-                value.parse().unwrap_or_else(|_| value.clone().into());
-            figment = figment.merge((path, value));
-        }
-    }
-    figment
-}
-
-/// `TRADEBOT_VAULT__TOKEN_FILE` -> `vault.token`.
-fn file_env_key(key: &str) -> Option<String> {
-    let rest = key.strip_prefix(ENV_PREFIX)?.strip_suffix("_FILE")?;
-    Some(rest.to_ascii_lowercase().replace("__", "."))
-}
-
 /// Every secret setting (a `SecretString` field), by key path. Each may be given directly
 /// (`TRADEBOT_VAULT__TOKEN`) or through a file (`TRADEBOT_VAULT__TOKEN_FILE`, Docker secrets),
 /// never both. A secret field added to [`Settings`] must be listed here.
 pub const SECRET_KEYS: &[&str] = &["vault.token"];
-
-/// Other names a secret is also read from (the Vault CLI's own variable).
-fn aliases(key_path: &str) -> &'static [&'static str] {
-    match key_path {
-        "vault.token" => &["VAULT_TOKEN"],
-        _ => &[],
-    }
-}
-
-/// Only secrets may come through `*_FILE`; path settings such as `vault.role_id_file` are
-/// themselves file names and must not be confused with it.
-fn is_secret_key(key_path: &str) -> bool {
-    SECRET_KEYS.contains(&key_path)
-}
-
-/// `vault.token` -> `TRADEBOT_VAULT__TOKEN`.
-fn env_key(key_path: &str) -> String {
-    format!(
-        "{ENV_PREFIX}{}",
-        key_path.to_ascii_uppercase().replace('.', "__")
-    )
-}
-
-/// Refuses, in one line, a secret given both directly and through its `_FILE` variable: which
-/// one should win is a guess we do not make (the rule vaultwarden follows).
-fn refuse_secret_set_twice(env: &[(String, String)]) -> anyhow::Result<()> {
-    let is_set = |name: &str| env.iter().any(|(k, _)| k == name);
-    for key in SECRET_KEYS {
-        let file_var = format!("{}_FILE", env_key(key));
-        if !is_set(&file_var) {
-            continue;
-        }
-        let direct =
-            std::iter::once(env_key(key)).chain(aliases(key).iter().map(|a| (*a).to_owned()));
-        if let Some(both) = direct.into_iter().find(|d| is_set(d)) {
-            bail!("{key} is set twice, by {both} and by {file_var}; set only one");
-        }
-    }
-    Ok(())
-}
-
-fn one_line(e: &figment::Error) -> String {
-    e.to_string().replace('\n', "; ")
-}
 
 /// Parses `a.b.c.d/n`; returns the network address and prefix length.
 pub fn parse_cidr(s: &str) -> anyhow::Result<(std::net::Ipv4Addr, u8)> {
@@ -435,6 +368,9 @@ pub fn parse_cidr(s: &str) -> anyhow::Result<(std::net::Ipv4Addr, u8)> {
     }
     Ok((ip, len))
 }
+
+mod env;
+use env::{env_provider, file_env_key, is_secret_key, one_line, refuse_secret_set_twice};
 
 #[cfg(test)]
 mod tests;

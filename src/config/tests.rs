@@ -2,6 +2,7 @@ use std::io::Write;
 
 use secrecy::ExposeSecret;
 
+use super::env::{aliases, env_key};
 use super::*;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
