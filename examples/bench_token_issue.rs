@@ -46,6 +46,7 @@ async fn main() {
             .issue_bot_token(&TokenRequest {
                 bot_id: &id,
                 wallet: &wallet,
+                market_key: None,
                 operator: "bench",
                 launch_id: &id,
             })

@@ -157,6 +157,7 @@ impl Identities {
             .issue_bot_token(&TokenRequest {
                 bot_id: "matrix",
                 wallet: &wallet,
+                market_key: None,
                 operator: "matrix",
                 launch_id: "matrix",
             })
@@ -352,6 +353,7 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     let meta = WalletMeta {
         label: "second".into(),
         allowed_markets: vec!["INJ/USDT".into()],
+        ..WalletMeta::default()
     };
     wallets::generate(
         &root,
@@ -560,6 +562,7 @@ async fn vaultrs_unwrap_drops_the_auth_block(broker: &VaultBroker, address: &str
         .issue_bot_token(&TokenRequest {
             bot_id: "vaultrs-fault",
             wallet: &wallet,
+            market_key: None,
             operator: "matrix",
             launch_id: "vaultrs-fault",
         })

@@ -88,6 +88,7 @@ async fn issue(broker: &VaultBroker, wallet: &str) -> tradebot::vault::IssuedTok
         .issue_bot_token(&TokenRequest {
             bot_id: "bot-1",
             wallet: &wallet,
+            market_key: None,
             operator: "alice",
             launch_id: "l-1",
         })

@@ -180,6 +180,13 @@ impl MarketId {
             ))
         }
     }
+
+    /// The market as one path segment: lower case, `/` as `-` (`INJ/USDT-PERP` ->
+    /// `inj-usdt-perp`). One-to-one: base and quote hold no `-`, so the only `-` after the
+    /// first is the `-perp` suffix. Names Vault paths and policies (`<wallet>/bots/<slug>`).
+    pub fn slug(&self) -> String {
+        self.0.to_ascii_lowercase().replacen('/', "-", 1)
+    }
 }
 
 fn lower_hex(bytes: &[u8]) -> String {

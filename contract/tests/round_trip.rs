@@ -16,6 +16,7 @@ fn vault(wallet: &WalletId) -> VaultAccess {
         ca_cert_pem: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
         kv_mount: "wallets".into(),
         wallet_id: wallet.clone(),
+        market_key: None,
     }
 }
 

@@ -170,6 +170,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let request = TokenRequest {
             bot_id: who.bot_id.as_str(),
             wallet: &who.wallet,
+            market_key: None,
             operator: &who.operator,
             launch_id: launch_id.as_str(),
         };

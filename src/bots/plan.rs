@@ -64,6 +64,7 @@ impl LaunchPlan {
             ca_cert_pem: cfg.vault_ca_pem.clone(),
             kv_mount: cfg.kv_mount.clone(),
             wallet_id: who.wallet.clone(),
+            market_key: None,
         });
         Self {
             name: container_name(&who.bot_id),

@@ -103,6 +103,8 @@ impl FakeBroker {
             address: "0x00".into(),
             label: "w1".into(),
             allowed_markets: vec!["INJ/USDT".into()],
+            mode: crate::vault::wallets::WalletMode::Paper,
+            network: None,
             current_version: 1,
             oldest_version: 1,
             created_time: String::new(),

@@ -122,6 +122,7 @@ async fn generate(
     let meta = WalletMeta {
         label,
         allowed_markets: check_markets(markets)?,
+        ..WalletMeta::default()
     };
     let address = wallets::generate(vault, mount, wallet, &meta).await?;
     ensure_bot_access(vault, access, wallet).await?;
@@ -164,6 +165,7 @@ async fn import(
             check_markets(markets).map(|allowed_markets| WalletMeta {
                 label,
                 allowed_markets,
+                ..WalletMeta::default()
             })
         })
         .transpose()?;

@@ -125,6 +125,7 @@ async fn demo_wallet(
     let meta = wallets::WalletMeta {
         label: "Demo wallet (paper trading)".into(),
         allowed_markets: vec!["INJ/USDT".into(), "TIA/USDT".into(), "INJ/USDT-PERP".into()],
+        ..wallets::WalletMeta::default()
     };
     let address = wallets::generate(vault, kv, demo, &meta).await?;
     report

@@ -10,7 +10,7 @@ use super::client::from_vaultrs;
 use super::roles::BOT_ROLE;
 use super::wallets::{self, WalletInfo};
 use super::{policy, DashboardSession, VaultError};
-use crate::domain::WalletId;
+use crate::domain::{MarketId, WalletId};
 
 /// What a bot receives (the wrapping token) and what the dashboard keeps (the accessor of the
 /// wrapped bot token, to revoke it later).
@@ -26,6 +26,9 @@ pub struct IssuedToken {
 pub struct TokenRequest<'a> {
     pub bot_id: &'a str,
     pub wallet: &'a WalletId,
+    /// A live bot's market: the token then carries the policy of the trade-only bot key of
+    /// (`wallet`, this market) (`bot-<wallet>.<slug>`), never the wallet key's.
+    pub market_key: Option<&'a MarketId>,
     pub operator: &'a str,
     pub launch_id: &'a str,
 }
@@ -97,7 +100,10 @@ impl SecretsBroker for VaultBroker {
         // `policies` as ONE string: the dashboard's policy accepts nothing else (a list, a
         // comma, any parameter not below), so a token carries exactly one wallet's policy.
         let body = json!({
-            "policies": policy::bot_policy_name(req.wallet),
+            "policies": match req.market_key {
+                Some(market) => policy::bot_key_policy_name(req.wallet, market),
+                None => policy::bot_policy_name(req.wallet),
+            },
             "ttl": format!("{}s", l.ttl.as_secs()),
             "num_uses": l.num_uses,
             "display_name": format!("bot-{}", req.bot_id),

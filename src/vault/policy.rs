@@ -1,7 +1,7 @@
 //! The reviewed Vault policies in policies/, embedded at build time so what is reviewed is
 //! exactly what bootstrap writes.
 
-use crate::domain::WalletId;
+use crate::domain::{MarketId, WalletId};
 
 pub const DASHBOARD: &str = include_str!("../../policies/dashboard.hcl");
 pub const KEY_ADMIN: &str = include_str!("../../policies/key-admin.hcl");
@@ -18,6 +18,12 @@ pub const FIXED: &[(&str, &str)] = &[
 /// Name of a wallet's bot policy (matched by the token role's `allowed_policies_glob` bot-*).
 pub fn bot_policy_name(wallet: &WalletId) -> String {
     format!("bot-{wallet}")
+}
+
+/// Name of the policy of the trade-only bot key of (`wallet`, `market`): `bot-<wallet>.<slug>`
+/// (`.` occurs in neither a wallet id nor a market slug, so names never collide).
+pub fn bot_key_policy_name(wallet: &WalletId, market: &MarketId) -> String {
+    format!("bot-{wallet}.{}", market.slug())
 }
 
 /// The bot policy for one wallet. `WalletId` cannot contain path characters, so the

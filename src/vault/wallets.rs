@@ -14,6 +14,34 @@ use super::VaultError;
 use crate::domain::WalletId;
 use tradebot_contract::key::PrivateKey;
 
+/// Whether a wallet's bots trade real funds on a chain (`live`) or simulate fills (`paper`).
+/// Custom metadata field `mode`; absent means paper (wallets made before live trading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WalletMode {
+    #[default]
+    Paper,
+    Live,
+}
+
+impl WalletMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WalletMode::Paper => "paper",
+            WalletMode::Live => "live",
+        }
+    }
+
+    /// `paper` or `live`; anything else is refused with one line.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "paper" => Ok(WalletMode::Paper),
+            "live" => Ok(WalletMode::Live),
+            other => Err(format!("wallet mode {other:?} is neither paper nor live")),
+        }
+    }
+}
+
 /// What operators may know about a wallet. Never key material.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WalletInfo {
@@ -21,6 +49,13 @@ pub struct WalletInfo {
     pub address: String,
     pub label: String,
     pub allowed_markets: Vec<String>,
+    /// Paper or live (custom metadata `mode`).
+    pub mode: WalletMode,
+    /// The Injective network its bots use (custom metadata `network`): `mainnet`, `testnet`
+    /// or the name of a network in the dashboard's `[networks]` settings (e.g. `devnet`).
+    /// Required for live wallets; for a paper wallet it ties the simulation to that chain's
+    /// market data, and absent means the built-in synthetic feed.
+    pub network: Option<String>,
     pub current_version: u64,
     pub oldest_version: u64,
     pub created_time: String,
@@ -30,10 +65,12 @@ pub struct WalletInfo {
 }
 
 /// Metadata given when a wallet is created.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WalletMeta {
     pub label: String,
     pub allowed_markets: Vec<String>,
+    pub mode: WalletMode,
+    pub network: Option<String>,
 }
 
 /// Wallet ids present in the mount (entries that are not valid ids are skipped).
@@ -101,6 +138,11 @@ pub async fn info(
             .filter(|m| !m.is_empty())
             .map(str::to_owned)
             .collect(),
+        // An unknown mode reads as live: the stricter path (bot keys, grants) never weaker.
+        mode: custom.get("mode").map_or(WalletMode::Paper, |m| {
+            WalletMode::parse(m).unwrap_or(WalletMode::Live)
+        }),
+        network: custom.get("network").filter(|n| !n.is_empty()).cloned(),
         current_version: meta.current_version,
         oldest_version: meta.oldest_version,
         created_time: meta.created_time,
@@ -147,11 +189,16 @@ pub async fn write_key(
     .await
     .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/data"), e))?;
     let version = written.version;
-    let (label, markets) = match meta {
-        Some(meta) => (meta.label.clone(), meta.allowed_markets.join(",")),
+    let (label, markets, mode, network) = match meta {
+        Some(meta) => (
+            meta.label.clone(),
+            meta.allowed_markets.join(","),
+            meta.mode,
+            meta.network.clone(),
+        ),
         None => info(vault, mount, wallet)
             .await?
-            .map(|w| (w.label, w.allowed_markets.join(",")))
+            .map(|w| (w.label, w.allowed_markets.join(","), w.mode, w.network))
             .unwrap_or_default(),
     };
     let mut custom = HashMap::from([("address".to_owned(), key.eth_address())]);
@@ -166,6 +213,10 @@ pub async fn write_key(
     );
     if !markets.is_empty() {
         custom.insert("allowed_markets".to_owned(), markets);
+    }
+    custom.insert("mode".to_owned(), mode.as_str().to_owned());
+    if let Some(network) = network.filter(|n| !n.is_empty()) {
+        custom.insert("network".to_owned(), network);
     }
     vaultrs::kv2::set_metadata(
         vault.api(),

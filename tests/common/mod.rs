@@ -143,6 +143,7 @@ pub async fn add_wallet(
     let meta = wallets::WalletMeta {
         label: format!("test wallet {name}"),
         allowed_markets: markets.iter().map(|m| (*m).to_owned()).collect(),
+        ..wallets::WalletMeta::default()
     };
     wallets::generate(vault, mount, &id, &meta).await.unwrap();
     vault

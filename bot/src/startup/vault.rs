@@ -109,24 +109,24 @@ struct KeyData {
     private_key: SecretString,
 }
 
-/// Reads `access.wallet_id`'s key with the bot token (vaultrs, over our HTTPS client).
+/// Reads the key at `access.key_path()` (the wallet's, or for a live bot the trade-only key of
+/// its wallet and market) with the bot token (vaultrs, over our HTTPS client).
 async fn read_key(
     access: &VaultAccess,
     http: &reqwest::Client,
     bot_token: &SecretString,
 ) -> Result<PrivateKey, StartupError> {
     let vault = vaultrs_client(&access.address, http, bot_token)?;
-    let read =
-        vaultrs::kv2::read::<KeyData>(&vault, &access.kv_mount, access.wallet_id.as_str()).await;
+    let read = vaultrs::kv2::read::<KeyData>(&vault, &access.kv_mount, &access.key_path()).await;
     // vaultrs' client prints its token in Debug: it is dropped here, never logged.
     drop(vault);
     match read {
         Ok(data) => wallet_key(data.private_key.expose_secret()),
         Err(vaultrs::error::ClientError::APIError { code: 403, .. }) => Err(
-            StartupError::AccessDenied(format!("reading wallet {} was refused", access.wallet_id)),
+            StartupError::AccessDenied(format!("reading key {} was refused", access.key_path())),
         ),
         Err(vaultrs::error::ClientError::APIError { code: 404, .. }) => Err(
-            StartupError::AccessDenied(format!("wallet {} has no key", access.wallet_id)),
+            StartupError::AccessDenied(format!("no key at {}", access.key_path())),
         ),
         Err(vaultrs::error::ClientError::JsonParseError { .. }) => Err(StartupError::MalformedKey),
         // Display only: vaultrs' Debug may hold response bodies.

@@ -52,6 +52,7 @@ impl Vault {
         let meta = wallets::WalletMeta {
             label: "devnet bot".into(),
             allowed_markets: vec!["INJ/USDT".into()],
+            ..wallets::WalletMeta::default()
         };
         let id = WalletId::parse(WALLET).unwrap();
         wallets::write_key(&admin, "wallets", &id, key, 0, Some(&meta))
@@ -80,6 +81,7 @@ impl Vault {
             .issue_bot_token(&TokenRequest {
                 bot_id: "live-1",
                 wallet: &WalletId::parse(WALLET).unwrap(),
+                market_key: None,
                 operator: "alice",
                 launch_id: &launch,
             })

@@ -112,4 +112,16 @@ proptest::proptest! {
         let json = serde_json::to_string(&id).unwrap();
         proptest::prop_assert_eq!(serde_json::from_str::<WalletId>(&json).unwrap(), id);
     }
+
+    #[test]
+    fn market_slugs_are_one_to_one_path_segments(
+        a in "[A-Z0-9]{1,12}/[A-Z0-9]{1,12}(-PERP)?",
+        b in "[A-Z0-9]{1,12}/[A-Z0-9]{1,12}(-PERP)?",
+    ) {
+        let (ma, mb) = (MarketId::parse(&a).unwrap(), MarketId::parse(&b).unwrap());
+        let slug = ma.slug();
+        proptest::prop_assert!(!slug.contains('/'));
+        proptest::prop_assert!(slug.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'));
+        proptest::prop_assert_eq!(ma == mb, slug == mb.slug());
+    }
 }
