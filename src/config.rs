@@ -30,6 +30,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// Dashboard sessions and login throttling (src/auth).
     pub auth: AuthSettings,
+    /// Named custom Injective networks (`[networks.devnet]`), next to the presets mainnet and
+    /// testnet; see [`networks`].
+    #[serde(default)]
+    pub networks: networks::Networks,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -249,6 +253,7 @@ impl Default for Settings {
                 filter: "info".into(),
             },
             auth: AuthSettings::default(),
+            networks: networks::Networks::new(),
         }
     }
 }
@@ -328,6 +333,7 @@ impl Settings {
             crate::config::parse_cidr(&cidr)
                 .with_context(|| format!("vault.dashboard_cidrs: {cidr:?} is not an IPv4 CIDR"))?;
         }
+        networks::check(&self.networks).map_err(anyhow::Error::msg)?;
         Ok(())
     }
 }
@@ -370,6 +376,7 @@ pub fn parse_cidr(s: &str) -> anyhow::Result<(std::net::Ipv4Addr, u8)> {
 }
 
 mod env;
+pub mod networks;
 use env::{env_provider, file_env_key, is_secret_key, one_line, refuse_secret_set_twice};
 
 #[cfg(test)]

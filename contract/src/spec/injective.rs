@@ -108,14 +108,28 @@ impl InjectiveSpec {
     }
 }
 
-/// Orders and balances travel over these URLs: TLS, except to this machine (tests, a local node).
+/// Orders and balances travel over these URLs: TLS, except to this machine (tests, a local node)
+/// or to a one-label host name with a port, which only a container network resolves (the
+/// stack's `devnet` service: `http://devnet:10337`); any dotted name or address must be https.
 fn check_endpoint(url: &str) -> Result<(), String> {
     let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
+    let container = url.strip_prefix("http://").and_then(|rest| {
+        let (host, port) = rest.split('/').next()?.split_once(':')?;
+        let label = !host.is_empty()
+            && host.as_bytes()[0].is_ascii_lowercase()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        (label && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(())
+    });
+    if url.starts_with("https://")
+        || loopback.iter().any(|p| url.starts_with(p))
+        || container.is_some()
+    {
         Ok(())
     } else {
         Err(format!(
-            "injective endpoint {url:?} must be https:// (plain http only to 127.0.0.1)"
+            "injective endpoint {url:?} must be https:// (plain http only to 127.0.0.1 or a container name on the stack's network)"
         ))
     }
 }
@@ -175,7 +189,7 @@ mod tests {
             ),
             (
                 format!(
-                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://node:1317","indexer":"https://i"}}}}"#
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://node.example.com:1317","indexer":"https://i"}}}}"#
                 ),
                 "must be https",
             ),
@@ -193,13 +207,44 @@ mod tests {
             ),
             (
                 format!(
-                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9","stream":"http://node:9999","rpc":"http://127.0.0.1:26657"}}}}"#
+                    r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9","stream":"http://10.0.0.5:9999","rpc":"http://127.0.0.1:26657"}}}}"#
                 ),
                 "must be https",
             ),
         ] {
             let err = spec(&json).unwrap_err();
             assert!(err.contains(expect), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_or_a_container_name_with_a_port() {
+        for ok in [
+            "https://lcd.example.com",
+            "http://127.0.0.1:10337",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://devnet:10337",
+            "http://devnet:10337/",
+            "http://inj-node-2:1317",
+        ] {
+            assert_eq!(check_endpoint(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://devnet",
+            "http://devnet:",
+            "http://devnet:10x",
+            "http://Devnet:1",
+            "http://2devnet:1",
+            "http://:1",
+            "http://node.example.com:1317",
+            "http://10.0.0.5:9999",
+            "http://evil.com:80@devnet:1",
+            "ftp://devnet:1",
+            "devnet:1",
+        ] {
+            let err = check_endpoint(bad).unwrap_err();
+            assert!(err.contains("must be https"), "{bad}: {err}");
         }
     }
 }
