@@ -136,6 +136,19 @@ impl SecretsBroker for FakeBroker {
         self.wallet_reads.fetch_add(all.len(), Ordering::SeqCst);
         Ok(all)
     }
+    async fn bot_key(
+        &self,
+        _: &WalletId,
+        _: &crate::domain::MarketId,
+    ) -> Result<Option<crate::vault::bot_keys::BotKeyInfo>, VaultError> {
+        Ok(None)
+    }
+    async fn bot_keys(
+        &self,
+        _: &WalletId,
+    ) -> Result<Vec<crate::vault::bot_keys::BotKeyInfo>, VaultError> {
+        Ok(Vec::new())
+    }
 }
 
 const READY: &str = r#"{"v":1,"event":"ready","bot_id":"x"}"#;

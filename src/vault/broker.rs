@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::json;
 
+use super::bot_keys::{self, BotKeyInfo};
 use super::client::from_vaultrs;
 use super::roles::BOT_ROLE;
 use super::wallets::{self, WalletInfo};
@@ -73,6 +74,18 @@ pub trait SecretsBroker: Send + Sync + 'static {
         &self,
         id: &WalletId,
     ) -> impl std::future::Future<Output = Result<Option<WalletInfo>, VaultError>> + Send;
+    /// The trade-only bot key of (`wallet`, `market`) (metadata only), or `None` if there is
+    /// none: a live bot can only start on a market whose bot key exists.
+    fn bot_key(
+        &self,
+        wallet: &WalletId,
+        market: &MarketId,
+    ) -> impl std::future::Future<Output = Result<Option<BotKeyInfo>, VaultError>> + Send;
+    /// Every bot key of `wallet` (metadata only), for the wallets page.
+    fn bot_keys(
+        &self,
+        wallet: &WalletId,
+    ) -> impl std::future::Future<Output = Result<Vec<BotKeyInfo>, VaultError>> + Send;
 }
 
 /// The Vault implementation, over the dashboard's AppRole session.
@@ -161,6 +174,18 @@ impl SecretsBroker for VaultBroker {
     #[tracing::instrument(skip_all, fields(wallet = %id))]
     async fn wallet(&self, id: &WalletId) -> Result<Option<WalletInfo>, VaultError> {
         wallets::info(&self.session.client(), &self.kv_mount, id).await
+    }
+
+    async fn bot_key(
+        &self,
+        wallet: &WalletId,
+        market: &MarketId,
+    ) -> Result<Option<BotKeyInfo>, VaultError> {
+        bot_keys::info(&self.session.client(), &self.kv_mount, wallet, market).await
+    }
+
+    async fn bot_keys(&self, wallet: &WalletId) -> Result<Vec<BotKeyInfo>, VaultError> {
+        bot_keys::list(&self.session.client(), &self.kv_mount, wallet).await
     }
 }
 

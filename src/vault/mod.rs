@@ -4,6 +4,7 @@
 mod admin;
 mod approle;
 mod bootstrap;
+pub mod bot_keys;
 mod broker;
 mod client;
 mod http;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use injective::{Endpoints, InjectiveSpec, MIN_POLL_MS, NETWORKS};
 pub use paper::PaperConfig;
-pub use vault::VaultAccess;
+pub use vault::{bot_key_path, VaultAccess};
 
 use crate::ids::{BotId, MarketId, WalletId};
 use crate::params::BotParams;
