@@ -53,8 +53,24 @@ fn default_poll_ms() -> u64 {
 impl InjectiveSpec {
     /// Every check that needs no network; one line per refusal.
     pub fn validate(&self) -> Result<(), String> {
-        self.check_network()?;
+        self.check_network(true)?;
         self.check_granter()?;
+        self.check_market_and_poll()
+    }
+
+    /// The checks of a section that only feeds market data to a paper bot (exchange "paper"):
+    /// network, endpoints, market id and poll as [`InjectiveSpec::validate`], but no `granter`
+    /// (nothing is traded on chain) and no source of own fills needed (the LCD alone will do:
+    /// the book comes from it; an indexer adds trade prints).
+    pub fn validate_market_data(&self) -> Result<(), String> {
+        self.check_network(false)?;
+        if self.granter.is_some() {
+            return Err("injective.granter is for live trading; a paper bot on live data sends no transaction".into());
+        }
+        self.check_market_and_poll()
+    }
+
+    fn check_market_and_poll(&self) -> Result<(), String> {
         let hex = self.market_id.strip_prefix("0x").unwrap_or("");
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("injective.market_id must be 0x followed by 64 hex digits".into());
@@ -65,7 +81,8 @@ impl InjectiveSpec {
         Ok(())
     }
 
-    fn check_network(&self) -> Result<(), String> {
+    /// `own_fills`: the bot trades on chain and must learn its fills (stream + RPC, or indexer).
+    fn check_network(&self, own_fills: bool) -> Result<(), String> {
         match (self.network.as_str(), &self.endpoints) {
             ("custom", Some(e)) => {
                 let optional = [&e.indexer, &e.stream, &e.rpc];
@@ -75,7 +92,7 @@ impl InjectiveSpec {
                 if e.stream.is_some() != e.rpc.is_some() {
                     return Err("injective.endpoints.stream and .rpc go together (the stream's backfill reads the RPC)".into());
                 }
-                if e.stream.is_none() && e.indexer.is_none() {
+                if own_fills && e.stream.is_none() && e.indexer.is_none() {
                     return Err("injective.endpoints needs stream and rpc, or indexer: the bot must learn its fills".into());
                 }
                 if e.chain_id.trim().is_empty() {

@@ -26,6 +26,12 @@ pub const DEFAULT_STATUS_INTERVAL_SECS: u64 = 5;
 
 /// Where a bot trades: the embedded simulated market, or the Injective chain (which needs the
 /// spec's `injective` section and the wallet key from Vault).
+///
+/// `paper` with an `injective` section is paper trading on live market data: the book (and,
+/// where an indexer is configured, the trade prints) are read from that chain with the live
+/// adapter's market-data code, fills are simulated locally by the paper engine, and no
+/// transaction is ever sent (the section then has no `granter`; the Vault key is still the
+/// paper wallet's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExchangeKind {
@@ -87,7 +93,8 @@ pub struct BotSpec {
     /// Settings of the simulated market (exchange "paper"); all optional.
     #[serde(default)]
     pub paper: PaperConfig,
-    /// Chain, market id and granter (exchange "injective"; required there, refused elsewhere).
+    /// Chain, market id and granter (exchange "injective": required). With exchange "paper":
+    /// optional, the chain whose market data the paper engine trades on (no granter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injective: Option<InjectiveSpec>,
 }
@@ -139,6 +146,19 @@ impl BotSpec {
         self
     }
 
+    /// Paper trading on the live market data of `injective`'s chain and market: the exchange
+    /// stays "paper" (fills simulated, no transaction); `injective.granter` must be `None`.
+    pub fn with_live_data(mut self, injective: InjectiveSpec) -> Self {
+        self.exchange = ExchangeKind::Paper;
+        self.injective = Some(injective);
+        self
+    }
+
+    /// Whether this is a paper bot on a chain's live market data ([`BotSpec::with_live_data`]).
+    pub fn paper_on_live_data(&self) -> bool {
+        self.exchange == ExchangeKind::Paper && self.injective.is_some()
+    }
+
     /// Reads and parses [`SPEC_ENV`].
     pub fn from_env() -> Result<Self, String> {
         let raw = std::env::var(SPEC_ENV).map_err(|_| format!("{SPEC_ENV} is not set"))?;
@@ -153,7 +173,8 @@ impl BotSpec {
         Ok(spec)
     }
 
-    /// The checks serde cannot make: exchange and `injective` section agree, a status interval
+    /// The checks serde cannot make: exchange and `injective` section agree (paper with a
+    /// section: market data only, [`InjectiveSpec::validate_market_data`]), a status interval
     /// of at least 1 s, the parameters for the bot type and market, sane paper settings.
     pub fn validate(&self) -> Result<(), String> {
         match (self.exchange, &self.injective) {
@@ -162,9 +183,7 @@ impl BotSpec {
             (ExchangeKind::Injective, None) => {
                 return Err("exchange \"injective\" needs an injective section".into())
             }
-            (ExchangeKind::Paper, Some(_)) => {
-                return Err("the injective section needs exchange \"injective\"".into())
-            }
+            (ExchangeKind::Paper, Some(inj)) => inj.validate_market_data()?,
         }
         if self.status_interval_secs == 0 {
             return Err("status_interval_secs must be at least 1".into());
@@ -220,8 +239,16 @@ mod tests {
                 "needs an injective section",
             ),
             (
-                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","injective":{"network":"testnet","market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe"}}"#,
-                "needs exchange",
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","injective":{"network":"testnet","market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe","granter":"inj1hkhdaj2a2clmq5jq6mspsggqs32vynpk228q3r"}}"#,
+                "sends no transaction",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","injective":{"network":"testnet","market_id":"0x01"}}"#,
+                "64 hex",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","injective":{"network":"custom","market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe","endpoints":{"chain_id":"c","lcd":"http://lcd.example.com"}}}"#,
+                "must be https",
             ),
             (
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"injective","injective":{"network":"moon","market_id":"0x01"}}"#,
@@ -232,6 +259,44 @@ mod tests {
             assert!(err.contains(expect), "{raw}: {err}");
             assert!(!err.contains('\n'));
         }
+    }
+
+    /// Paper trading on live data: exchange "paper" with an `injective` section (the shape the
+    /// dashboard builds for a paper wallet tied to a network).
+    #[test]
+    fn paper_on_live_data_parses() {
+        let raw = r#"{"bot_id":"b","wallet_id":"paper-1","market":"INJ/USDT","bot_type":"market_maker",
+            "exchange":"paper","vault":{"address":"https://vault:8200","wallet_id":"paper-1"},
+            "injective":{"network":"custom",
+            "market_id":"0x050373f2e80e3ff8bf7ed08e60cb2ae0bebc8d2dd341a3c7a19389a797c41bd9",
+            "endpoints":{"chain_id":"injective-777","lcd":"http://devnet:10337",
+                "stream":"http://devnet:9999","rpc":"http://devnet:26657"}}}"#;
+        let spec = BotSpec::parse(raw).unwrap();
+        assert!(spec.paper_on_live_data());
+        assert_eq!(spec.exchange, ExchangeKind::Paper);
+        // The LCD alone will do: a paper bot learns no fills from the chain.
+        let lcd_only = raw.replace(
+            r#","stream":"http://devnet:9999","rpc":"http://devnet:26657""#,
+            "",
+        );
+        assert!(BotSpec::parse(&lcd_only).unwrap().paper_on_live_data());
+        // Built from types: the same JSON shape round-trips.
+        let inj = spec.injective.clone().unwrap();
+        let built = BotSpec::new(
+            spec.bot_id.clone(),
+            spec.wallet_id.clone(),
+            spec.market.clone(),
+            spec.bot_type,
+            serde_json::json!({}),
+        )
+        .with_live_data(inj);
+        let again = BotSpec::parse(&serde_json::to_string(&built).unwrap()).unwrap();
+        assert!(again.paper_on_live_data() && again.exchange == ExchangeKind::Paper);
+        assert!(!BotSpec::parse(
+            r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid"}"#
+        )
+        .unwrap()
+        .paper_on_live_data());
     }
 
     #[test]
