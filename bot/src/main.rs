@@ -6,8 +6,9 @@
 //! Run: spec and parameters are checked first (one line, exit 2, before anything else), then
 //! the secure start-up (the wallet key comes from Vault through the wrapping token), then the
 //! engine: cancel all open orders, `ready`, trade; SIGTERM cancels all and exits 0.
-//! Venue: `paper` (default, no key needed) or `injective` (the wallet key signs; never with
-//! `--dangerous-no-vault`). A venue that cannot be reached or whose market does not match the
+//! Venue: `paper` (default, no key needed; with an `injective` section on that chain's live
+//! book, fills simulated, no tx) or `injective` (the wallet key signs; never with
+//! `--dangerous-no-vault`; a delegated key without its grant on chain exits 21 before trading). A venue that cannot be reached or whose market does not match the
 //! spec at start-up exits 1 with an `error` event. A TWAP whose schedule is over exits 0; a bot
 //! whose orders are refused again and again for one reason halts and exits 20
 //! (`run::EXIT_STUCK`). Every exit code: docs/BOT_EVENTS.md.
@@ -18,10 +19,10 @@ use tradebot_bot::backtest::{backtest, BacktestConfig};
 use tradebot_bot::engine::Engine;
 use tradebot_bot::events::{emit, Event, Stdout};
 use tradebot_bot::exchange::injective::InjectiveExchange;
-use tradebot_bot::exchange::Exchange;
+use tradebot_bot::exchange::{Exchange, ExchangeError};
 use tradebot_bot::markets::require_market;
 use tradebot_bot::paper::{PaperConfig, PaperExchange};
-use tradebot_bot::run::{run as run_engine, sigterm};
+use tradebot_bot::run::{run as run_engine, sigterm, EXIT_PERMISSION_GONE};
 use tradebot_bot::spec::{BotSpec, ExchangeKind};
 use tradebot_bot::startup::{secure_start, PrivateKey};
 
@@ -99,11 +100,10 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
         Ok(b) => b,
         Err(e) => return bad_spec(&e),
     };
-    match (&spec.injective, key) {
-        (Some(inj), Some(key)) => {
+    match (spec.exchange, &spec.injective, key) {
+        (ExchangeKind::Injective, Some(inj), Some(key)) => {
             // The key moves into the client's signer: one copy, locked, wiped when the client goes.
-            let exchange = InjectiveExchange::from_spec(inj, &market, key).await;
-            match exchange {
+            match InjectiveExchange::from_spec(inj, &market, key).await {
                 Ok(ex) => {
                     drive(
                         Engine::new(ex, Stdout, spec.bot_id.as_str(), &params),
@@ -112,14 +112,22 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
                     )
                     .await
                 }
-                Err(message) => venue_unreachable(&spec, &message),
+                Err(e) => venue_unreachable(&spec, &e),
             }
         }
-        (Some(_), None) => bad_spec("exchange injective needs the wallet key from Vault"),
-        (None, key) => {
-            // The paper venue needs no key.
+        (ExchangeKind::Injective, ..) => {
+            bad_spec("exchange injective needs the wallet key from Vault and an injective section")
+        }
+        (ExchangeKind::Paper, live, key) => {
+            // The paper venue needs no key; on live data it reads the chain and sends nothing.
             drop(key);
-            match PaperExchange::new(market, spec.paper.clone()) {
+            let venue = match live {
+                Some(inj) => PaperExchange::on_live_data(market, spec.paper.clone(), inj).await,
+                None => {
+                    PaperExchange::new(market, spec.paper.clone()).map_err(ExchangeError::Refused)
+                }
+            };
+            match venue {
                 Ok(ex) => {
                     drive(
                         Engine::new(ex, Stdout, spec.bot_id.as_str(), &params),
@@ -128,7 +136,8 @@ async fn run(spec: BotSpec, no_vault: bool) -> ExitCode {
                     )
                     .await
                 }
-                Err(e) => bad_spec(&e),
+                Err(e) if live.is_none() => bad_spec(&e.to_string()),
+                Err(e) => venue_unreachable(&spec, &e),
             }
         }
     }
@@ -163,15 +172,22 @@ async fn wallet_key(spec: &BotSpec, no_vault: bool) -> Result<Option<PrivateKey>
     }
 }
 
-/// A venue that could not be reached at start-up: an `error` event (class `exchange`), exit 1.
-fn venue_unreachable(spec: &BotSpec, message: &str) -> ExitCode {
+/// A venue that could not be used at start-up: an `error` event and an exit code. A delegated
+/// key without its grant or fee allowance on chain: class `permission`, exit 21
+/// (`run::EXIT_PERMISSION_GONE`), before any order; anything else: class `exchange`, exit 1.
+fn venue_unreachable(spec: &BotSpec, error: &ExchangeError) -> ExitCode {
+    let (class, code) = match error {
+        ExchangeError::PermissionGone(_) => ("permission", ExitCode::from(EXIT_PERMISSION_GONE)),
+        _ => ("exchange", ExitCode::FAILURE),
+    };
+    let message = error.to_string();
     emit(&Event::Error {
         bot_id: spec.bot_id.as_str(),
-        class: "exchange",
-        message,
+        class,
+        message: &message,
     });
     eprintln!("tradebot-bot: {message}");
-    ExitCode::FAILURE
+    code
 }
 
 async fn drive<E: Exchange>(

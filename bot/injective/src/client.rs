@@ -20,6 +20,7 @@ use crate::ratelimit::RateLimiter;
 use crate::{proto, tx};
 
 mod balances;
+mod delegation;
 mod http;
 mod poll;
 mod send;

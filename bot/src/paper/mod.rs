@@ -6,9 +6,13 @@
 //! Matching: an order that crosses the book fills at once at the touch (taker). A resting order
 //! fills (maker, at its own price) when the book moves through it, or partly when a trade print
 //! reaches its price.
+//!
+//! On live market data ([`PaperExchange::on_live_data`], module [`live`]) the steps are the
+//! chain's book tops instead of the walk: same matching, same accounting, no transaction.
 
 mod account;
 pub mod feed;
+pub mod live;
 #[cfg(test)]
 mod tests;
 
@@ -18,6 +22,7 @@ use rust_decimal::Decimal;
 
 pub use account::Account;
 use feed::{Feed, Step, Walk};
+use live::LiveBook;
 pub use tradebot_contract::spec::PaperConfig;
 
 use crate::domain::{OrderRequest, Side};
@@ -40,6 +45,8 @@ pub struct PaperExchange {
     steps: u64,
     next_id: u64,
     interval: Option<tokio::time::Interval>,
+    /// The chain's book, when trading paper on live market data (then `feed` is unused).
+    live: Option<LiveBook>,
 }
 
 impl PaperExchange {
@@ -82,8 +89,29 @@ impl PaperExchange {
             steps: 0,
             next_id: 1,
             interval: None,
+            live: None,
             cfg,
         }
+    }
+
+    /// A paper venue on the live book of `spec`'s chain and market (ticks and minimum
+    /// notional from the chain as well). Fills are simulated; nothing is ever sent.
+    /// Errors: the chain unreachable or the market id not the named market.
+    pub async fn on_live_data(
+        named: MarketParams,
+        cfg: PaperConfig,
+        spec: &tradebot_contract::spec::InjectiveSpec,
+    ) -> Result<Self, ExchangeError> {
+        let (book, market) = LiveBook::connect(spec, &named).await?;
+        let cfg = PaperConfig {
+            realtime: true,
+            replay: None,
+            max_steps: None,
+            ..cfg
+        };
+        let mut me = Self::with_feed(market, cfg, Feed::Walk(Walk::new(0, 1, 0.0, 1)));
+        me.live = Some(book);
+        Ok(me)
     }
 
     pub fn account(&self) -> &Account {
@@ -146,16 +174,23 @@ impl PaperExchange {
             bid: Decimal::from((mid_ticks - half).max(1)) * tick,
             ask: Decimal::from(mid_ticks + half) * tick,
         };
-        self.top = top;
-        self.queue.push_back(MarketEvent::Book {
-            ts_ms: self.ts_ms,
-            top,
-        });
         let trade = trade.map(|(p, q)| {
             (
                 Decimal::from(p) * tick,
                 Decimal::from(q) * self.market.qty_tick,
             )
+        });
+        self.on_market(top, trade);
+        true
+    }
+
+    /// A new market state (book top, optional trade print at `ts_ms`): queued as events, and
+    /// resting orders matched against it.
+    fn on_market(&mut self, top: BookTop, trade: Option<(Decimal, Decimal)>) {
+        self.top = top;
+        self.queue.push_back(MarketEvent::Book {
+            ts_ms: self.ts_ms,
+            top,
         });
         if let Some((price, qty)) = trade {
             self.queue.push_back(MarketEvent::Trade {
@@ -195,7 +230,6 @@ impl PaperExchange {
                 i += 1;
             }
         }
-        true
     }
 
     fn place_one(&mut self, req: &OrderRequest) -> Placed {
@@ -254,6 +288,12 @@ impl Exchange for PaperExchange {
         loop {
             if let Some(ev) = self.queue.pop_front() {
                 return Ok(ev);
+            }
+            if let Some(live) = self.live.as_mut() {
+                let top = live.next_top().await?;
+                self.ts_ms = crate::clock::now_ms();
+                self.on_market(top, None);
+                continue;
             }
             if self.cfg.realtime {
                 let period = std::time::Duration::from_millis(self.cfg.tick_ms.max(1));

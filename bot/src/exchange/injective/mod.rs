@@ -83,14 +83,18 @@ impl std::fmt::Debug for InjectiveExchange {
 
 impl InjectiveExchange {
     /// Builds the signer from the wallet key (moved in: the key read from Vault stays the only
-    /// copy, on its locked page) and connects. Errors are one line, free of key material.
+    /// copy, on its locked page) and connects. A delegated key (`injective.granter`) is first
+    /// checked against the chain: without a live trading grant for this market, or without
+    /// its fee allowance, it is refused at once with [`ExchangeError::PermissionGone`] (the
+    /// bot exits 21 before any order). Other errors: [`ExchangeError::Unavailable`] and co.,
+    /// one line, free of key material.
     pub async fn from_spec(
         spec: &InjectiveSpec,
         named: &MarketParams,
         key: PrivateKey,
-    ) -> Result<Self, String> {
-        let net = spec.network()?;
-        let signer = match spec.granter()? {
+    ) -> Result<Self, ExchangeError> {
+        let net = spec.network().map_err(ExchangeError::Refused)?;
+        let signer = match spec.granter().map_err(ExchangeError::Refused)? {
             Some(granter) => Signer::delegated(key, granter),
             None => Signer::direct(key),
         };
@@ -98,13 +102,16 @@ impl InjectiveExchange {
             subaccount_index: spec.subaccount_index,
             ..ClientConfig::default()
         };
-        let client = InjectiveClient::new(net, cfg, Some(signer)).map_err(|e| e.to_string())?;
+        let client = InjectiveClient::new(net, cfg, Some(signer))?;
         let poll = Duration::from_millis(spec.poll_ms);
-        let mut me = Self::connect(Arc::new(client), &spec.market_id, named, poll)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut me = Self::connect(Arc::new(client), &spec.market_id, named, poll).await?;
+        if let Some(gap) = me.client.delegation_gap(&me.market_ref).await? {
+            return Err(ExchangeError::PermissionGone(gap));
+        }
         if let Some(urls) = spec.chain_stream() {
-            me.use_chain_stream(&urls, spec.has_indexer()).await?;
+            me.use_chain_stream(&urls, spec.has_indexer())
+                .await
+                .map_err(ExchangeError::Unavailable)?;
         }
         Ok(me)
     }
