@@ -15,11 +15,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rust_decimal::Decimal;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-use tradebot::domain::WalletId;
+use tradebot::domain::{MarketId, WalletId};
 use tradebot::vault::{
     bootstrap, connect_dashboard, wallets, BootstrapOptions, SecretsBroker, TokenLimits,
     TokenRequest, VaultBroker, VaultClient,
 };
+use tradebot_contract::spec::bot_key_path;
 use tradebot_injective::client::{ClientConfig, InjectiveClient, MarketRef, Signer};
 use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{Batch, NewOrder, Side};
@@ -34,6 +35,8 @@ pub const WALLET: &str = "devnet-bot";
 pub struct Vault {
     pub bao: Bao,
     broker: VaultBroker,
+    /// Root: what an operator (or `tradebot keys grant`) writes; never what a bot uses.
+    admin: VaultClient,
     _approle: tempfile::TempDir,
 }
 
@@ -68,8 +71,66 @@ impl Vault {
         Self {
             bao,
             broker,
+            admin,
             _approle: approle,
         }
+    }
+
+    /// OpenBao holding the live wallet `wallet` (the granter's key, which no bot reads) and the
+    /// trade-only bot key of (wallet, `market`) at `wallets/data/<wallet>/bots/<slug>`, with
+    /// the policy `bot-<wallet>.<slug>` reading exactly that path (written as root here, as
+    /// `tradebot keys grant` does).
+    pub async fn with_bot_key(wallet: &PrivateKey, bot: &PrivateKey, market: &str) -> Self {
+        let me = Self::with_wallet(wallet).await;
+        me.put_bot_key(bot, market).await;
+        me
+    }
+
+    /// Writes the bot key of (WALLET, `market`) (a new entry: check-and-set 0) and its policy.
+    pub async fn put_bot_key(&self, bot: &PrivateKey, market: &str) {
+        let id = WalletId::parse(WALLET).unwrap();
+        let market = MarketId::parse(market).unwrap();
+        let path = bot_key_path(&id, &market);
+        let hex = bot.to_hex();
+        self.admin
+            .write(
+                &format!("wallets/data/{path}"),
+                &json!({"options": {"cas": 0}, "data": {"private_key": hex.as_str()}}),
+            )
+            .await
+            .unwrap();
+        let policy = format!(
+            "path \"wallets/data/{path}\" {{\n  capabilities = [\"read\"]\n}}\n\
+             path \"auth/token/revoke-self\" {{\n  capabilities = [\"update\"]\n}}\n"
+        );
+        let name = format!("bot-{WALLET}.{}", market.slug());
+        self.admin
+            .write(
+                &format!("sys/policies/acl/{name}"),
+                &json!({ "policy": policy }),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// A fresh single-use wrapped token for a live bot of `market`: the dashboard broker's
+    /// `TokenRequest` with `market_key`, so the token carries policy `bot-<wallet>.<slug>`.
+    pub async fn market_token(&self, market: &str) -> String {
+        static LAUNCH: AtomicU32 = AtomicU32::new(0);
+        let launch = format!("m-{}", LAUNCH.fetch_add(1, Ordering::Relaxed));
+        let market = MarketId::parse(market).unwrap();
+        let issued = self
+            .broker
+            .issue_bot_token(&TokenRequest {
+                bot_id: "live-1",
+                wallet: &WalletId::parse(WALLET).unwrap(),
+                market_key: Some(&market),
+                operator: "alice",
+                launch_id: &launch,
+            })
+            .await
+            .unwrap();
+        issued.wrapping_token.expose_secret().to_owned()
     }
 
     /// A fresh single-use wrapped token for the next start (what the dashboard hands a bot).
@@ -104,6 +165,24 @@ pub fn spec(vault: &str, dn: &Devnet, order_size: &str) -> String {
                           "rpc": dn.rpc}},
     })
     .to_string()
+}
+
+/// The spec of a live bot trading `granter`'s INJ/USDT with its delegated key: the bot reads
+/// the trade-only key of (WALLET, INJ/USDT) (`vault.market_key`), and `injective.granter` is
+/// the wallet's address.
+pub fn delegated_spec(vault: &str, dn: &Devnet, order_size: &str, granter: &str) -> String {
+    let mut v: Value = serde_json::from_str(&spec(vault, dn, order_size)).unwrap();
+    v["vault"]["market_key"] = json!("INJ/USDT");
+    v["injective"]["granter"] = json!(granter);
+    v.to_string()
+}
+
+/// A paper bot on the devnet's live INJ/USDT book: exchange "paper" with an `injective`
+/// section (no granter; the Vault key is the paper wallet's).
+pub fn paper_live_spec(vault: &str, dn: &Devnet, order_size: &str) -> String {
+    let mut v: Value = serde_json::from_str(&spec(vault, dn, order_size)).unwrap();
+    v["exchange"] = json!("paper");
+    v.to_string()
 }
 
 /// A running bot: its stdout event lines arrive on a channel, its stderr is collected. A bot
@@ -197,6 +276,29 @@ impl Bot {
         (status, std::mem::take(&mut self.events))
     }
 
+    /// Waits (up to `within`) for the bot to exit by itself; its status and every event line.
+    pub fn wait_exit(mut self, within: Duration) -> (ExitStatus, Vec<Value>) {
+        let deadline = Instant::now() + within;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the bot did not exit within {within:?}: {:?}; stderr {}",
+                self.events,
+                self.stderr()
+            );
+            if let Ok((_, line)) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.events.push(serde_json::from_str(&line).unwrap());
+            }
+        };
+        while let Ok((_, line)) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.events.push(serde_json::from_str(&line).unwrap());
+        }
+        (status, std::mem::take(&mut self.events))
+    }
+
     /// SIGKILL: nothing runs after it (no cancel-all).
     pub fn kill(mut self) {
         signal(self.pid(), "-KILL");
@@ -229,6 +331,36 @@ fn signal(pid: u32, sig: &str) {
         .status()
         .unwrap();
     assert!(ok.success(), "kill {sig} {pid}");
+}
+
+/// Cancels every INJ/USDT order of its key when dropped, so a test that fails half-way leaves
+/// no orders of a key nobody holds anymore on the shared devnet (they would block the next
+/// test's book). Runs on its own thread and runtime: `Drop` cannot await.
+pub struct CancelOnDrop(Option<PrivateKey>);
+
+pub fn cancel_on_drop(key: &PrivateKey) -> CancelOnDrop {
+    CancelOnDrop(Some(PrivateKey::from_bytes(key.expose_secret()).unwrap()))
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let Some(key) = self.0.take() else { return };
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let market = MarketRef::spot(&devnet().market_inj_usdt);
+                let c = client(key).await;
+                let _ = c.cancel_all(std::slice::from_ref(&market)).await;
+            });
+        })
+        .join();
+        if done.is_err() {
+            eprintln!("cleanup: cancelling a test account's orders failed");
+        }
+    }
 }
 
 /// A fresh key, never used on this chain before (shared devnet: no other test touches it).

@@ -300,7 +300,8 @@ impl Exchange for InjectiveExchange {
                         });
                     }
                 }
-                Err(e) if nothing_placed(&e) => {
+                // A gone grant is no order's fault: it ends the run (exit 21), never a rejection.
+                Err(e) if nothing_placed(&e) && e.grant_gone().is_none() => {
                     let reason = e.to_string();
                     for (i, ..) in pending {
                         answers[i] = Some(Placed::Rejected(reason.clone()));
