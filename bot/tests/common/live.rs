@@ -333,7 +333,7 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok.success(), "kill {sig} {pid}");
 }
 
-/// Cancels every INJ/USDT order of its key when dropped, so a test that fails half-way leaves
+/// Cancels every INJ/USDT and INJ/USDT-PERP order of its key when dropped, so a test that fails half-way leaves
 /// no orders of a key nobody holds anymore on the shared devnet (they would block the next
 /// test's book). Runs on its own thread and runtime: `Drop` cannot await.
 pub struct CancelOnDrop(Option<PrivateKey>);
@@ -351,9 +351,11 @@ impl Drop for CancelOnDrop {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let market = MarketRef::spot(&devnet().market_inj_usdt);
+                let spot = MarketRef::spot(&devnet().market_inj_usdt);
+                let perp = MarketRef::derivative(&devnet().market_inj_usdt_perp);
                 let c = client(key).await;
-                let _ = c.cancel_all(std::slice::from_ref(&market)).await;
+                let _ = c.market(&perp).await;
+                let _ = c.cancel_all(&[spot, perp]).await;
             });
         })
         .join();

@@ -27,7 +27,16 @@ pub struct InjectiveSpec {
     /// Milliseconds between order book (and trade history) polls.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
+    /// Leverage of the bot's perpetual orders: each order's margin is price x quantity /
+    /// leverage (a decimal string, e.g. `"2"`). Absent: 1, fully margined. From 1 to
+    /// [`MAX_LEVERAGE`] here; at start-up the bot also refuses more than the market's
+    /// 1 / initial margin ratio on chain. Perpetual markets only (`BotSpec::validate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leverage: Option<rust_decimal::Decimal>,
 }
+
+/// Highest `injective.leverage` a spec may ask for (the chain's own cap is checked at start-up).
+pub const MAX_LEVERAGE: u32 = 100;
 
 /// A self-hosted node (or a test's fake chain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +86,13 @@ impl InjectiveSpec {
         }
         if self.poll_ms < MIN_POLL_MS {
             return Err(format!("injective.poll_ms must be at least {MIN_POLL_MS}"));
+        }
+        if let Some(l) = self.leverage {
+            if l < rust_decimal::Decimal::ONE || l > rust_decimal::Decimal::from(MAX_LEVERAGE) {
+                return Err(format!(
+                    "injective.leverage must be between 1 and {MAX_LEVERAGE}"
+                ));
+            }
         }
         Ok(())
     }
@@ -166,7 +182,12 @@ mod tests {
     fn presets_custom_and_refusals() {
         let ok = spec(&format!(r#"{{"network":"testnet","market_id":"{ID}"}}"#)).unwrap();
         assert_eq!(ok.network, "testnet");
-        assert_eq!(ok.poll_ms, 1000);
+        assert_eq!((ok.poll_ms, ok.leverage), (1000, None));
+        let levered = spec(&format!(
+            r#"{{"network":"testnet","market_id":"{ID}","leverage":"2.5"}}"#
+        ))
+        .unwrap();
+        assert_eq!(levered.leverage, Some(rust_decimal_macros::dec!(2.5)));
         let custom = spec(&format!(
             r#"{{"network":"custom","market_id":"{ID}","endpoints":{{"chain_id":"c","lcd":"http://127.0.0.1:9/","indexer":"https://i"}}}}"#
         ))
@@ -203,6 +224,14 @@ mod tests {
             (
                 format!(r#"{{"network":"testnet","market_id":"{ID}","poll_ms":5}}"#),
                 "poll_ms",
+            ),
+            (
+                format!(r#"{{"network":"testnet","market_id":"{ID}","leverage":"0.5"}}"#),
+                "leverage must be between 1 and 100",
+            ),
+            (
+                format!(r#"{{"network":"testnet","market_id":"{ID}","leverage":"101"}}"#),
+                "leverage must be between 1 and 100",
             ),
             (
                 format!(

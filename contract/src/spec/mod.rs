@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use injective::{Endpoints, InjectiveSpec, MIN_POLL_MS, NETWORKS};
+pub use injective::{Endpoints, InjectiveSpec, MAX_LEVERAGE, MIN_POLL_MS, NETWORKS};
 pub use paper::PaperConfig;
 pub use vault::{bot_key_path, VaultAccess};
 
@@ -185,6 +185,16 @@ impl BotSpec {
             }
             (ExchangeKind::Paper, Some(inj)) => inj.validate_market_data()?,
         }
+        let perpetual =
+            crate::markets::market(self.market.as_str()).is_some_and(|m| m.is_perpetual());
+        if self
+            .injective
+            .as_ref()
+            .is_some_and(|i| i.leverage.is_some())
+            && !perpetual
+        {
+            return Err("injective.leverage is for perpetual markets only".into());
+        }
         if self.status_interval_secs == 0 {
             return Err("status_interval_secs must be at least 1".into());
         }
@@ -253,6 +263,10 @@ mod tests {
             (
                 r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"injective","injective":{"network":"moon","market_id":"0x01"}}"#,
                 "unknown injective.network",
+            ),
+            (
+                r#"{"bot_id":"b","wallet_id":"w","market":"INJ/USDT","bot_type":"grid","exchange":"injective","injective":{"network":"testnet","market_id":"0x0611780ba69656949525013d947713300f56c37b6175e02f26bffa495c3208fe","leverage":"2"}}"#,
+                "perpetual markets only",
             ),
         ] {
             let err = BotSpec::parse(raw).unwrap_err();

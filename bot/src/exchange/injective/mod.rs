@@ -17,6 +17,7 @@ mod chain;
 mod config;
 mod ledger;
 mod market;
+mod orders;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -31,8 +32,7 @@ use tradebot_injective::client::{
 };
 use tradebot_injective::keys::PrivateKey;
 use tradebot_injective::models::{OpenOrder, Trade};
-use tradebot_injective::msgs::Side as ChainSide;
-use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta, NewOrder};
+use tradebot_injective::msgs::{Batch, CancelOrder, MarketKind as ChainKind, MarketMeta};
 
 pub use config::{ChainStreamUrls, InjectiveSpecExt};
 pub use market::map_market;
@@ -45,7 +45,7 @@ use super::{
     Balances, BookTop, Exchange, ExchangeError, MarketEvent, Order, OrderId, Placed, Position,
 };
 use crate::clock::now_ms;
-use crate::domain::{OrderRequest, Side};
+use crate::domain::OrderRequest;
 use crate::markets::MarketParams;
 
 /// Book levels per side asked of the LCD (the strategies use the top only).
@@ -71,6 +71,8 @@ pub struct InjectiveExchange {
     /// Trade id of the fill `next_event` returned last.
     last_trade: Option<String>,
     trades_poll: Option<TradesPoll>,
+    /// Leverage of perpetual orders ([`InjectiveExchange::set_leverage`]; default 1).
+    leverage: Decimal,
 }
 
 impl std::fmt::Debug for InjectiveExchange {
@@ -105,6 +107,7 @@ impl InjectiveExchange {
         let client = InjectiveClient::new(net, cfg, Some(signer))?;
         let poll = Duration::from_millis(spec.poll_ms);
         let mut me = Self::connect(Arc::new(client), &spec.market_id, named, poll).await?;
+        me.set_leverage(spec.leverage.unwrap_or(Decimal::ONE))?;
         if let Some(gap) = me.client.delegation_gap(&me.market_ref).await? {
             return Err(ExchangeError::PermissionGone(gap));
         }
@@ -160,6 +163,7 @@ impl InjectiveExchange {
             queue: VecDeque::new(),
             last_trade: None,
             trades_poll: None,
+            leverage: Decimal::ONE,
         })
     }
 
@@ -212,23 +216,6 @@ impl InjectiveExchange {
             Some(BookEvent::Reconnected) => tracing::info!("order book feed back"),
         }
         Ok(())
-    }
-
-    fn new_order(&self, o: &OrderRequest, cid: String) -> NewOrder {
-        NewOrder {
-            market_id: self.market_ref.id.clone(),
-            side: match o.side() {
-                Side::Buy => ChainSide::Buy,
-                Side::Sell => ChainSide::Sell,
-            },
-            price: o.price().get(),
-            quantity: o.qty().get(),
-            // Same semantics as the paper venue: a crossing order takes liquidity.
-            post_only: false,
-            cid,
-            // Perpetuals fully margined (leverage 1): never more exposure than the notional.
-            leverage: (self.meta.kind == ChainKind::Derivative).then_some(Decimal::ONE),
-        }
     }
 
     fn open_order(&mut self, o: &OpenOrder) -> Order {
