@@ -182,6 +182,7 @@ async fn quotes(sub: &str) -> (ChainOrder, ChainOrder) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_delegated_key_quotes_fills_and_stops_with_fees_paid_by_the_grant() {
+    let _turn = live::BOOK_TURN.lock().await;
     let dn = devnet();
     let p = parties().await;
     let (granter, grantee) = (p.wallet_key.address(), p.bot_key.address());
@@ -277,6 +278,7 @@ async fn a_delegated_key_quotes_fills_and_stops_with_fees_paid_by_the_grant() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn revoking_the_grant_under_a_running_bot_ends_it_with_exit_21() {
+    let _turn = live::BOOK_TURN.lock().await;
     let dn = devnet();
     let p = parties().await;
     let (granter, grantee) = (p.wallet_key.address(), p.bot_key.address());
@@ -363,6 +365,7 @@ async fn a_start_without_a_grant_is_refused_before_any_order_with_exit_21() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "maintenance of the shared devnet"]
 async fn sweep_the_inj_usdt_book() {
+    let _turn = live::BOOK_TURN.lock().await;
     let key = live::fresh_key();
     let a = live::address(&key);
     tokio::task::spawn_blocking(move || devnet().fund(&a, None))

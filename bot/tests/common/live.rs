@@ -31,6 +31,11 @@ use super::devnet::{devnet, Devnet};
 
 pub const WALLET: &str = "devnet-bot";
 
+/// Taken by every test of one binary that puts a book on INJ/USDT (`book_around`): tests of a
+/// binary run in parallel, and two books around one free price would cross each other.
+/// (Test binaries themselves run one after another.)
+pub static BOOK_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// OpenBao bootstrapped as the dashboard does it, holding one wallet: the bot's key.
 pub struct Vault {
     pub bao: Bao,
