@@ -39,7 +39,11 @@ impl From<LcdGrant> for ChainGrant {
         let a = &g.authorization;
         let list = |k: &str| -> Vec<String> {
             a[k].as_array()
-                .map(|v| v.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|m| m.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         ChainGrant {
@@ -122,7 +126,10 @@ mod tests {
         let resp: GrantsResponse = serde_json::from_str(body).unwrap();
         let g: Vec<ChainGrant> = resp.grants.into_iter().map(ChainGrant::from).collect();
         assert_eq!(g.len(), 1);
-        assert_eq!(g[0].authorization, "/injective.exchange.v2.BatchUpdateOrdersAuthz");
+        assert_eq!(
+            g[0].authorization,
+            "/injective.exchange.v2.BatchUpdateOrdersAuthz"
+        );
         assert_eq!(g[0].spot_markets, vec!["0x01".to_owned()]);
         assert_eq!(g[0].expiration.as_deref(), Some("2026-12-30T03:00:00Z"));
         let none: GrantsResponse = serde_json::from_str(r#"{"grants":[]}"#).unwrap();
