@@ -21,7 +21,7 @@ pub(super) async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     for w in all {
         println!(
             "{:<16} {:<5} {:<10} {:<44} {:>7} {:<22} {:<30} {}",
-            w.id,
+            w.id.as_str(),
             w.mode.as_str(),
             w.network.as_deref().unwrap_or("-"),
             w.address,
