@@ -380,7 +380,21 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     .await
     .unwrap();
     live_wallets(&root, &settings.vault.kv_mount).await;
+    // A leftover bot-<wallet> (say the wallet was paper before) is removed for a live wallet.
+    root.write(
+        "sys/policies/acl/bot-delta",
+        &json!({ "policy": tradebot::vault::policy::bot_policy(&WalletId::parse("delta").unwrap()) }),
+    )
+    .await
+    .unwrap();
     let report = bootstrap(&settings, &opts).await.unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c == "policy bot-delta deleted (live wallet)"),
+        "{report}"
+    );
     for written in [
         "policy bot-delta.inj-usdt",
         "policy bot-delta.tia-usdt",
