@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use common::{Bao, ROOT_TOKEN};
 use devnet::devnet;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{json, Value};
 use tradebot::domain::{MarketId, WalletId};
 use tradebot::vault::{bootstrap, bot_keys, BootstrapOptions, VaultClient};
@@ -162,7 +162,7 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
             "--network",
             "devnet",
             "--markets",
-            "INJ/USDT,TIA/USDT,DOGE/USDT",
+            "INJ/USDT,TIA/USDT,INJ/USDT-PERP,DOGE/USDT",
         ],
         Some(&w.wallet_key_hex),
     );
@@ -277,6 +277,7 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
         .is_none());
 
     refusals(&w).await;
+    offline_then_stdin(&w).await;
     rotate_and_revoke(&w).await;
     eprintln!("grant tx (CLI run, incl. Vault and block wait) ms: {times:?}");
 }
@@ -299,9 +300,18 @@ async fn refusals(w: &World) {
         secret,
     );
     refused(
-        run(grant("desk", "INJ/USDT-PERP")),
+        run(grant("desk", "ATOM/USDT")),
         "not among wallet desk's allowed markets",
         secret,
+    );
+    let other = PrivateKey::generate().to_hex().as_str().to_owned();
+    let mut args = grant("desk", "INJ/USDT-PERP");
+    args.push("--granter-key-stdin".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(
+        tradebot(bao, admin, &args, Some(&other)),
+        "the key given is not wallet desk's",
+        &other,
     );
     refused(
         run(grant("desk", "DOGE/USDT")),
@@ -389,6 +399,60 @@ async fn refusals(w: &World) {
     );
 }
 
+/// `--unsigned` prints the tx for an offline signer and leaves the bot key pending (nothing on
+/// chain, nothing the dashboard sees); the same grant signed with the wallet key from stdin
+/// then grants that same key, on the derivative market.
+async fn offline_then_stdin(w: &World) {
+    let (bao, admin) = (&w.bao, w.admin.as_str());
+    let d = devnet();
+    let args = [
+        "keys",
+        "grant",
+        "--wallet",
+        "desk",
+        "--market",
+        "INJ/USDT-PERP",
+    ];
+    let (ok, out, err) = tradebot(bao, admin, &[&args[..], &["--unsigned"]].concat(), None);
+    assert!(ok, "{err}");
+    let printed: Value = serde_json::from_str(&out).unwrap();
+    let summary = &printed["summary"];
+    assert_eq!(
+        summary["derivative_markets"],
+        json!([d.market_inj_usdt_perp])
+    );
+    assert_eq!(summary["spot_markets"], json!([]));
+    let pending = summary["grantee"].as_str().unwrap().to_owned();
+    assert!(
+        chain_grants(&w.granter, &pending).await.is_empty(),
+        "nothing broadcast"
+    );
+    let wallet = WalletId::parse("desk").unwrap();
+    let perp = MarketId::parse("INJ/USDT-PERP").unwrap();
+    let state = bot_keys::state(&w.root, "wallets", &wallet, &perp)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(state.recorded.is_none(), "pending: no grant recorded");
+    let signed = [&args[..], &["--granter-key-stdin"]].concat();
+    let (ok, out, err) = tradebot(bao, admin, &signed, Some(&w.wallet_key_hex));
+    assert!(ok, "{err}");
+    eprintln!("keys grant INJ/USDT-PERP (stdin): {}", out.trim());
+    let info = bot_keys::info(&w.root, "wallets", &wallet, &perp)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (info.address.as_str(), info.current_version),
+        (pending.as_str(), 1)
+    );
+    let grants = chain_grants(&w.granter, &pending).await;
+    assert_eq!(
+        grants[0]["authorization"]["derivative_markets"],
+        json!([d.market_inj_usdt_perp])
+    );
+}
+
 /// `--rotate` grants a new address; `revoke-grant` removes a grant on chain and `list` says so.
 async fn rotate_and_revoke(w: &World) {
     let (bao, admin) = (&w.bao, w.admin.as_str());
@@ -414,6 +478,33 @@ async fn rotate_and_revoke(w: &World) {
     assert_ne!(new.address, old.address, "{out}");
     assert_eq!(new.current_version, 2);
     assert_eq!(chain_grants(&w.granter, &new.address).await.len(), 1);
+    assert_eq!(
+        chain_grants(&w.granter, &old.address).await.len(),
+        1,
+        "old grant kept until restart"
+    );
+    let (ok, _, err) = tradebot(
+        bao,
+        admin,
+        &[
+            "keys",
+            "revoke-grant",
+            "--wallet",
+            "desk",
+            "--market",
+            "INJ/USDT",
+            "--grantee",
+            &old.address,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(chain_grants(&w.granter, &old.address).await.is_empty());
+    assert_eq!(
+        chain_grants(&w.granter, &new.address).await.len(),
+        1,
+        "the new one untouched"
+    );
 
     let tia = MarketId::parse("TIA/USDT").unwrap();
     let tia_key = bot_keys::info(&w.root, "wallets", &wallet, &tia)
@@ -473,5 +564,4 @@ async fn rotate_and_revoke(w: &World) {
         1,
         "nothing broadcast"
     );
-    let _ = SecretString::from(String::new()).expose_secret().len();
 }

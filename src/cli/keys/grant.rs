@@ -138,13 +138,17 @@ pub(super) async fn revoke(
     ctx: &Ctx<'_>,
     wallet_id: &WalletId,
     market: &MarketId,
+    older: Option<&str>,
     signer: &SignerArgs,
 ) -> anyhow::Result<()> {
     let w = live_wallet(ctx, wallet_id).await?;
     let info = bot_keys::info(&ctx.vault, ctx.mount, wallet_id, market)
         .await?
         .with_context(|| format!("wallet {wallet_id} has no granted bot key for {market}"))?;
-    let grantee = chain::address(&info.address)?;
+    let grantee = chain::address(older.unwrap_or(&info.address))?;
+    if older.is_some() && grantee.to_bech32() == info.address {
+        bail!("{grantee} is the current bot key of {wallet_id} {market}: revoke without --grantee");
+    }
     let key = granter_key(ctx, &w, signer).await?;
     let msgs = authz::revocation_msgs(w.granter, grantee);
     if signer.unsigned {
@@ -154,12 +158,13 @@ pub(super) async fn revoke(
     }
     let client = chain::client(w.net.clone(), key.map(Signer::direct))?;
     let how = submit(&client, msgs).await?;
-    let at = rfc3339(time::OffsetDateTime::now_utc().unix_timestamp())?;
-    let record = GrantRecord::from(&info);
-    bot_keys::record_revoked(&ctx.vault, ctx.mount, wallet_id, market, &record, &at).await?;
+    if older.is_none() {
+        let at = rfc3339(time::OffsetDateTime::now_utc().unix_timestamp())?;
+        let record = GrantRecord::from(&info);
+        bot_keys::record_revoked(&ctx.vault, ctx.mount, wallet_id, market, &record, &at).await?;
+    }
     println!(
-        "wallet {wallet_id} market {market}: grant and fee allowance of {} revoked ({how})",
-        info.address
+        "wallet {wallet_id} market {market}: grant and fee allowance of {grantee} revoked ({how})"
     );
     Ok(())
 }

@@ -84,6 +84,10 @@ pub enum KeysCommand {
         wallet: WalletId,
         #[arg(long)]
         market: MarketId,
+        /// An older bot key address of this (wallet, market) to revoke instead (after a
+        /// `grant --rotate` and the bot's restart); the recorded grant is left as it is.
+        #[arg(long)]
+        grantee: Option<String>,
         #[command(flatten)]
         signer: grant::SignerArgs,
     },
@@ -150,8 +154,9 @@ pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
         KeysCommand::RevokeGrant {
             wallet,
             market,
+            grantee,
             signer,
-        } => grant::revoke(&ctx, &wallet, &market, &signer).await,
+        } => grant::revoke(&ctx, &wallet, &market, grantee.as_deref(), &signer).await,
     }
 }
 
