@@ -69,6 +69,12 @@ fn refused(out: (bool, String, String), reason: &str, secret: &str) {
     assert!(!stderr.contains(secret) && !stdout.contains(secret));
 }
 
+/// Whether `text` holds a run of 64 hex digits (what a private key looks like).
+fn has_hex64(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| run.len() >= 64)
+}
+
 async fn lcd(path: &str) -> Value {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = format!("{}{path}", devnet().lcd);
@@ -241,6 +247,7 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
     let (ok, out, err) = tradebot(bao, admin, &["keys", "list"], None);
     assert!(ok, "{err}");
     eprintln!("keys list:\n{out}");
+    assert!(!has_hex64(&out), "nothing that reads like key material");
     let desk = out.lines().find(|l| l.starts_with("desk ")).unwrap();
     assert!(desk.contains("live") && desk.contains("devnet"), "{desk}");
     for market in ["INJ/USDT", "TIA/USDT"] {

@@ -84,10 +84,8 @@ async fn chain_grant(
         return "unreadable addresses".to_owned();
     };
     match chain::trade_grant(client, granter, grantee, market_id).await {
-        Ok(Some(g)) => format!(
-            "until {} on {market_id}",
-            g.expiration.as_deref().unwrap_or("no expiry")
-        ),
+        // The market id is not printed: 64 hex digits read like a key to a log scanner.
+        Ok(Some(g)) => format!("until {}", g.expiration.as_deref().unwrap_or("no expiry")),
         Ok(None) => "missing".to_owned(),
         Err(e) => format!("not read ({e})"),
     }
