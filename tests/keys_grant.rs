@@ -205,6 +205,18 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
         );
         times.push(started.elapsed().as_millis());
     }
+    chain_holds_the_grants(&w).await;
+    listed_with_expiry(&w);
+    bootstrap_writes_bot_key_policies(&w).await;
+    refusals(&w).await;
+    offline_then_stdin(&w).await;
+    rotate_and_revoke(&w).await;
+    eprintln!("grant tx (CLI run, incl. Vault and block wait) ms: {times:?}");
+}
+
+/// Both grants are on chain (plain LCD), each naming its one market, with a fee allowance,
+/// and the bot keys hold no INJ.
+async fn chain_holds_the_grants(w: &World) {
     let wallet = WalletId::parse("desk").unwrap();
     let d = devnet();
     for (market, id) in [
@@ -243,7 +255,11 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
             "the bot key holds no INJ"
         );
     }
+}
 
+/// `keys list` shows the live wallet and its bot keys with the expiry read from the chain.
+fn listed_with_expiry(w: &World) {
+    let (bao, admin) = (&w.bao, w.admin.as_str());
     let (ok, out, err) = tradebot(bao, admin, &["keys", "list"], None);
     assert!(ok, "{err}");
     eprintln!("keys list:\n{out}");
@@ -257,7 +273,12 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
             .unwrap();
         assert!(line.contains("grant until 20"), "{line}");
     }
+}
 
+/// The Vault administrator's bootstrap writes one policy per bot key and none for the wallet;
+/// a token with `bot-desk.inj-usdt` reads that bot key and not the wallet's key.
+async fn bootstrap_writes_bot_key_policies(w: &World) {
+    let bao = &w.bao;
     // The Vault administrator's bootstrap writes one policy per bot key, none for the wallet.
     let report = bootstrap(&bao.settings(), &BootstrapOptions::default())
         .await
@@ -283,10 +304,15 @@ async fn key_admin_grants_one_trade_only_key_per_market_and_the_chain_holds_them
         .unwrap()
         .is_none());
 
-    refusals(&w).await;
-    offline_then_stdin(&w).await;
-    rotate_and_revoke(&w).await;
-    eprintln!("grant tx (CLI run, incl. Vault and block wait) ms: {times:?}");
+    let token = policy_token(&w.root, "bot-desk.inj-usdt").await;
+    let bot = w.root.with_token(SecretString::from(token)).unwrap();
+    assert!(bot
+        .read("wallets/data/desk/bots/inj-usdt")
+        .await
+        .unwrap()
+        .is_some());
+    let denied = bot.read("wallets/data/desk").await.unwrap_err().to_string();
+    assert!(denied.contains("403"), "{denied}");
 }
 
 /// Every refusal: one line, non-zero, nothing written, no key in it.
