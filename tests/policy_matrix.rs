@@ -11,8 +11,9 @@ use common::{Bao, ROOT_TOKEN};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tradebot::domain::WalletId;
-use tradebot::vault::wallets::{self, WalletMeta};
+use tradebot::domain::{MarketId, WalletId};
+use tradebot::vault::bot_keys::{self, GrantRecord};
+use tradebot::vault::wallets::{self, WalletMeta, WalletMode};
 use tradebot::vault::{
     bootstrap, connect_dashboard, BootstrapOptions, SecretsBroker, TokenLimits, TokenRequest,
     VaultBroker, VaultClient,
@@ -119,6 +120,16 @@ const REQUIRED: &[&str] = &[
     "key-admin write auth/token/create/bot from=host wrapped=true burn=0 mint=false -> deny",
     "key-admin write sys/policies/acl/bot-gamma from=host wrapped=false burn=0 mint=false -> deny",
     "key-admin write auth/token/roles/bot from=host wrapped=false burn=0 mint=false -> deny",
+    "bot-delta.inj-usdt read wallets/data/delta/bots/inj-usdt from=bots wrapped=false burn=0 mint=false -> allow",
+    "bot-delta.inj-usdt read wallets/data/delta/bots/tia-usdt from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-delta.inj-usdt read wallets/data/delta from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-delta.inj-usdt read wallets/data/omega/bots/inj-usdt from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-delta read wallets/data/delta from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-delta read wallets/data/delta/bots/inj-usdt from=bots wrapped=false burn=0 mint=false -> deny",
+    "dashboard read wallets/metadata/delta/bots/inj-usdt from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard read wallets/data/delta/bots/inj-usdt from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "key-admin read wallets/data/delta from=host wrapped=false burn=0 mint=false -> allow",
+    "key-admin write sys/policies/acl/bot-delta.inj-usdt from=host wrapped=false burn=0 mint=false -> deny",
 ];
 
 struct Identities {
@@ -141,23 +152,28 @@ impl Identities {
             "key-admin" => self.key_admin.clone(),
             "auditor" => self.auditor.clone(),
             "anonymous" => SecretString::from(String::new()),
-            "wrapping-alpha" => self.wrapping_token("alpha").await,
+            "wrapping-alpha" => self.wrapping_token("alpha", None).await,
             "bot-alpha" => match &cell.mint {
-                None => self.fresh_bot_token("alpha").await,
+                None => self.fresh_bot_token("alpha", None).await,
                 Some(body) => self.minted_bot_token(body, cell.ttl_at_most).await,
             },
+            "bot-delta" => self.fresh_bot_token("delta", None).await,
+            "bot-delta.inj-usdt" => self.fresh_bot_token("delta", Some("INJ/USDT")).await,
             other => panic!("matrix names an unknown identity {other:?}"),
         }
     }
 
-    async fn wrapping_token(&self, wallet: &str) -> SecretString {
+    /// A wrapping token for a bot of `wallet`; with `market`, a live bot's (policy
+    /// `bot-<wallet>.<slug>`), else `bot-<wallet>`.
+    async fn wrapping_token(&self, wallet: &str, market: Option<&str>) -> SecretString {
         let wallet = WalletId::parse(wallet).unwrap();
+        let market = market.map(|m| MarketId::parse(m).unwrap());
         let issued = self
             .broker
             .issue_bot_token(&TokenRequest {
                 bot_id: "matrix",
                 wallet: &wallet,
-                market_key: None,
+                market_key: market.as_ref(),
                 operator: "matrix",
                 launch_id: "matrix",
             })
@@ -168,8 +184,8 @@ impl Identities {
 
     /// The real path: the dashboard mints a wrapped token through the wallet's role; we unwrap
     /// it as the bot would, from the bots' range.
-    async fn fresh_bot_token(&self, wallet: &str) -> SecretString {
-        let wrapping = self.wrapping_token(wallet).await;
+    async fn fresh_bot_token(&self, wallet: &str, market: Option<&str>) -> SecretString {
+        let wrapping = self.wrapping_token(wallet, market).await;
         self.unwrap(&wrapping).await
     }
 
@@ -363,7 +379,36 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     )
     .await
     .unwrap();
-    bootstrap(&settings, &opts).await.unwrap();
+    live_wallets(&root, &settings.vault.kv_mount).await;
+    // A leftover bot-<wallet> (say the wallet was paper before) is removed for a live wallet.
+    root.write(
+        "sys/policies/acl/bot-delta",
+        &json!({ "policy": tradebot::vault::policy::bot_policy(&WalletId::parse("delta").unwrap()) }),
+    )
+    .await
+    .unwrap();
+    let report = bootstrap(&settings, &opts).await.unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c == "policy bot-delta deleted (live wallet)"),
+        "{report}"
+    );
+    for written in [
+        "policy bot-delta.inj-usdt",
+        "policy bot-delta.tia-usdt",
+        "policy bot-omega.inj-usdt",
+    ] {
+        assert!(report.changes.iter().any(|c| c == written), "{report}");
+    }
+    for absent in ["bot-delta", "bot-omega"] {
+        let path = format!("sys/policies/acl/{absent}");
+        assert!(
+            root.read(&path).await.unwrap().is_none(),
+            "a live wallet has no {absent}"
+        );
+    }
 
     let mut dash = settings.vault.clone();
     dash.role_id_file = Some(approle.path().join("role_id"));
@@ -405,6 +450,12 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
     assert_eq!(info.current_version, 1);
     let ghost = WalletId::parse("ghost").unwrap();
     assert!(broker.wallet(&ghost).await.unwrap().is_none());
+    // The dashboard reads bot keys' metadata (never their data: cells below).
+    let delta = WalletId::parse("delta").unwrap();
+    let keys = broker.bot_keys(&delta).await.unwrap();
+    let markets: Vec<&str> = keys.iter().map(|k| k.market.as_str()).collect();
+    assert_eq!(markets, ["INJ/USDT", "TIA/USDT"]);
+    assert_eq!(keys[0].grant_expiry, "2030-01-01T00:00:00Z");
     vaultrs_unwrap_drops_the_auth_block(&broker, &bao.address).await;
     vaultrs_wrap_hard_codes_its_ttl(&bao.address).await;
     vaultrs_token_role_has_no_policy_glob(&bao.address).await;
@@ -421,6 +472,44 @@ async fn every_cell_of_the_policy_matrix_holds_against_real_openbao() {
         broker: VaultBroker::new(session, &settings.vault.kv_mount, TokenLimits::default()),
     };
     run_cells(&ids, &matrix).await;
+}
+
+/// Live wallets delta (bot keys for INJ/USDT and TIA/USDT) and omega (INJ/USDT), each bot key
+/// with a recorded grant, as `tradebot keys grant` leaves them (the chain is not involved here).
+async fn live_wallets(root: &VaultClient, mount: &str) {
+    for (name, markets) in [
+        ("delta", &["INJ/USDT", "TIA/USDT"][..]),
+        ("omega", &["INJ/USDT"][..]),
+    ] {
+        let wallet = WalletId::parse(name).unwrap();
+        let meta = WalletMeta {
+            label: format!("live {name}"),
+            allowed_markets: markets.iter().map(|m| (*m).to_owned()).collect(),
+            mode: WalletMode::Live,
+            network: Some("devnet".into()),
+        };
+        wallets::generate(root, mount, &wallet, &meta)
+            .await
+            .unwrap();
+        for m in markets {
+            let market = MarketId::parse(m).unwrap();
+            let key = tradebot_contract::key::PrivateKey::generate();
+            bot_keys::write_key(root, mount, &wallet, &market, &key, 0)
+                .await
+                .unwrap();
+            let record = GrantRecord {
+                address: format!("inj1{name}{}", market.slug()),
+                granter: format!("inj1{name}"),
+                market_id: "0x01".into(),
+                network: "devnet".into(),
+                grant_expiry: "2030-01-01T00:00:00Z".into(),
+                fee_spend_limit: "1000inj".into(),
+            };
+            bot_keys::record_grant(root, mount, &wallet, &market, &record)
+                .await
+                .unwrap();
+        }
+    }
 }
 
 async fn run_cells(ids: &Identities, matrix: &Matrix) {

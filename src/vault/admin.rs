@@ -38,6 +38,11 @@ pub async fn set_policy(vault: &VaultClient, name: &str, rules: &str) -> Result<
         .map_err(|e| from_vaultrs(vault.address(), &format!("sys/policies/acl/{name}"), e))
 }
 
+/// Deletes the ACL policy `name`; deleting one that does not exist is no error.
+pub async fn delete_policy(vault: &VaultClient, name: &str) -> Result<(), VaultError> {
+    vault.delete(&format!("sys/policies/acl/{name}")).await
+}
+
 /// Secret engines by mount path without the trailing `/` (`secret`, `sys`, ...).
 pub async fn mounts(vault: &VaultClient) -> Result<HashMap<String, Mount>, VaultError> {
     let list = vaultrs::sys::mount::list(vault.api())

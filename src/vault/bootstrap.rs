@@ -90,7 +90,7 @@ pub async fn bootstrap(
         put_policy(&vault, name, body, &mut report).await?;
     }
     for wallet in wallets::list_ids(&vault, kv).await? {
-        let changes = roles::grant_bot_access(&vault, &wallet, &access).await?;
+        let changes = roles::grant_bot_access(&vault, kv, &wallet, &access).await?;
         report.changes.extend(changes);
     }
     report
@@ -130,7 +130,7 @@ async fn demo_wallet(
     let address = wallets::generate(vault, kv, demo, &meta).await?;
     report
         .changes
-        .extend(roles::grant_bot_access(vault, demo, access).await?);
+        .extend(roles::grant_bot_access(vault, kv, demo, access).await?);
     report.changes.push(format!(
         "demo wallet {demo}: key generated, address {address}"
     ));

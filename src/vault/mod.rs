@@ -8,6 +8,7 @@ pub mod bot_keys;
 mod broker;
 mod client;
 mod http;
+mod key_data;
 pub mod policy;
 pub mod roles;
 pub mod totp;

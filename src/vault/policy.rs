@@ -7,6 +7,7 @@ pub const DASHBOARD: &str = include_str!("../../policies/dashboard.hcl");
 pub const KEY_ADMIN: &str = include_str!("../../policies/key-admin.hcl");
 pub const AUDITOR: &str = include_str!("../../policies/auditor.hcl");
 const BOT_WALLET_TEMPLATE: &str = include_str!("../../policies/bot-wallet.hcl.tmpl");
+const BOT_KEY_TEMPLATE: &str = include_str!("../../policies/bot-key.hcl.tmpl");
 
 /// Fixed policies by name.
 pub const FIXED: &[(&str, &str)] = &[
@@ -32,6 +33,15 @@ pub fn bot_policy(wallet: &WalletId) -> String {
     BOT_WALLET_TEMPLATE.replace("{{wallet}}", wallet.as_str())
 }
 
+/// The policy of the trade-only bot key of (`wallet`, `market`): read exactly
+/// `wallets/data/<wallet>/bots/<slug>` and revoke its own token. Neither `WalletId` nor a market
+/// slug can contain `/`, `*` or `+`, so the substitution cannot widen the grant.
+pub fn bot_key_policy(wallet: &WalletId, market: &MarketId) -> String {
+    BOT_KEY_TEMPLATE
+        .replace("{{wallet}}", wallet.as_str())
+        .replace("{{slug}}", &market.slug())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +55,25 @@ mod tests {
             p.matches("path \"").count(),
             2,
             "one key path and revoke-self"
+        );
+    }
+
+    #[test]
+    fn bot_key_policy_grants_exactly_one_bot_key() {
+        let wallet = WalletId::parse("desk").unwrap();
+        let market = MarketId::parse("INJ/USDT-PERP").unwrap();
+        let p = bot_key_policy(&wallet, &market);
+        assert!(p.contains("path \"wallets/data/desk/bots/inj-usdt-perp\" {"));
+        assert!(!p.contains("{{"));
+        assert!(!p.contains("path \"wallets/data/desk\""));
+        assert_eq!(
+            p.matches("path \"").count(),
+            2,
+            "one bot key and revoke-self"
+        );
+        assert_eq!(
+            bot_key_policy_name(&wallet, &market),
+            "bot-desk.inj-usdt-perp"
         );
     }
 }

@@ -1,4 +1,5 @@
-//! What lets a bot read one wallet's key: the wallet's policy `bot-<wallet>`, attached to a
+//! What lets a bot read its key: the wallet's policy `bot-<wallet>` (a paper wallet's key) or
+//! `bot-<wallet>.<slug>` (the trade-only bot key of one market of a live wallet), attached to a
 //! token minted through the token role `bot`. The role fixes the token's limits whatever the
 //! minting request asks: bound to the bots' address range, at most 2 uses, at most 10 minutes,
 //! orphan, not renewable, no default policy, only `bot-*` policies. That a token carries exactly
@@ -15,6 +16,7 @@
 use serde_json::{json, Value};
 
 use super::client::VaultClient;
+use super::wallets::WalletMode;
 use super::{policy, VaultError};
 use crate::domain::WalletId;
 
@@ -80,23 +82,55 @@ pub async fn ensure_bot_role(
     )))
 }
 
-/// Writes the wallet's policy `bot-<wallet>`, and role `bot`, where they differ from what they
-/// should be. Returns what changed (empty when nothing did).
+/// Writes what lets bots of `wallet` read their key, and role `bot`, where they differ from
+/// what they should be. Returns what changed (empty when nothing did).
+///
+/// * a paper wallet: policy `bot-<wallet>` (read the wallet key);
+/// * a live wallet: one policy `bot-<wallet>.<slug>` per bot key in `<mount>/<wallet>/bots/`
+///   (read that key only), and NO `bot-<wallet>`: a live wallet's own key is read by key
+///   admins only, so a leftover `bot-<wallet>` (the wallet was paper before) is deleted.
+///
+/// Errors: any Vault refusal (a key admin gets 403 on `sys/policies/acl`, by design).
 pub async fn grant_bot_access(
     vault: &VaultClient,
+    mount: &str,
     wallet: &WalletId,
     access: &BotAccess,
 ) -> Result<Vec<String>, VaultError> {
     let mut changes = Vec::new();
+    let live = super::wallets::info(vault, mount, wallet)
+        .await?
+        .is_some_and(|w| w.mode == WalletMode::Live);
     let name = policy::bot_policy_name(wallet);
-    let body = policy::bot_policy(wallet);
-    let current = super::admin::policy(vault, &name).await?;
-    if current.as_deref() != Some(body.as_str()) {
-        super::admin::set_policy(vault, &name, &body).await?;
-        changes.push(format!("policy {name}"));
+    if live {
+        if super::admin::policy(vault, &name).await?.is_some() {
+            super::admin::delete_policy(vault, &name).await?;
+            changes.push(format!("policy {name} deleted (live wallet)"));
+        }
+        for key in super::bot_keys::list(vault, mount, wallet).await? {
+            let name = policy::bot_key_policy_name(wallet, &key.market);
+            let body = policy::bot_key_policy(wallet, &key.market);
+            changes.extend(put_policy(vault, &name, &body).await?);
+        }
+    } else {
+        changes.extend(put_policy(vault, &name, &policy::bot_policy(wallet)).await?);
     }
     changes.extend(ensure_bot_role(vault, access).await?);
     Ok(changes)
+}
+
+/// Writes policy `name` unless it already reads `body`; says so when it did.
+async fn put_policy(
+    vault: &VaultClient,
+    name: &str,
+    body: &str,
+) -> Result<Option<String>, VaultError> {
+    let current = super::admin::policy(vault, name).await?;
+    if current.as_deref() == Some(body) {
+        return Ok(None);
+    }
+    super::admin::set_policy(vault, name, body).await?;
+    Ok(Some(format!("policy {name}")))
 }
 
 /// Whether every wanted field is already set. Vault echoes lists and numbers in its own forms,

@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use secrecy::{ExposeSecret, SecretString};
-use vaultrs::api::kv2::requests::{SetSecretMetadataRequest, SetSecretRequestOptions};
+use vaultrs::api::kv2::requests::SetSecretMetadataRequest;
 use vaultrs::api::kv2::responses::ReadSecretMetadataResponse;
 
 use super::client::{found, from_vaultrs, VaultClient};
@@ -173,22 +172,7 @@ pub async fn write_key(
     cas: u64,
     meta: Option<&WalletMeta>,
 ) -> Result<u64, VaultError> {
-    let hex = key.to_hex();
-    let data = KeyData {
-        private_key: SecretString::from(hex.as_str().to_owned()),
-    };
-    let cas =
-        u32::try_from(cas).map_err(|_| VaultError::Config(format!("cas {cas} is too large")))?;
-    let written = vaultrs::kv2::set_with_options(
-        vault.api(),
-        mount,
-        wallet.as_str(),
-        &data,
-        SetSecretRequestOptions { cas },
-    )
-    .await
-    .map_err(|e| from_vaultrs(vault.address(), &format!("{mount}/data"), e))?;
-    let version = written.version;
+    let version = super::key_data::write(vault, mount, wallet.as_str(), key, cas).await?;
     let (label, markets, mode, network) = match meta {
         Some(meta) => (
             meta.label.clone(),
@@ -248,30 +232,5 @@ pub async fn read_key(
     wallet: &WalletId,
     version: Option<u64>,
 ) -> Result<Option<PrivateKey>, VaultError> {
-    let r = match version {
-        Some(v) => {
-            vaultrs::kv2::read_version::<KeyData>(vault.api(), mount, wallet.as_str(), v).await
-        }
-        None => vaultrs::kv2::read::<KeyData>(vault.api(), mount, wallet.as_str()).await,
-    };
-    let Some(data) = found(vault.address(), &format!("{mount}/data"), r)? else {
-        return Ok(None);
-    };
-    PrivateKey::from_hex(data.private_key.expose_secret())
-        .map(Some)
-        .map_err(|_| VaultError::Unexpected {
-            status: 200,
-            what: "the stored key is malformed",
-        })
-}
-
-/// The KV v2 data of a wallet: its key, hex, as a secret (wiped on drop, never printed).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct KeyData {
-    #[serde(serialize_with = "expose")]
-    private_key: SecretString,
-}
-
-fn expose<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok, S::Error> {
-    ser.serialize_str(s.expose_secret())
+    super::key_data::read(vault, mount, wallet.as_str(), version).await
 }

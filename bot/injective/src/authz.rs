@@ -88,6 +88,33 @@ pub fn delegation_msgs(
     Ok(vec![proto::to_any(&grant), proto::to_any(&allowance)])
 }
 
+/// What a delegation grants, for the operator to read before it is signed (the ops CLI and
+/// the dashboard's keys CLI print it): parties, the authorization and its subaccount and
+/// markets, the fee allowance's messages and spend limit (coins), the expiry (unix seconds).
+pub fn delegation_summary(spec: &GrantSpec, fee_spend_limit: &[Coin]) -> serde_json::Value {
+    serde_json::json!({
+        "granter": spec.granter.to_bech32(),
+        "grantee": spec.grantee.to_bech32(),
+        "authorization": proto::type_url::<proto::BatchUpdateOrdersAuthz>(),
+        "subaccount_id": spec.subaccount.to_hex(),
+        "spot_markets": spec.spot_markets,
+        "derivative_markets": spec.derivative_markets,
+        "fee_allowance": "/cosmos.feegrant.v1beta1.AllowedMsgAllowance",
+        "fee_allowed_messages": ["/cosmos.authz.v1beta1.MsgExec"],
+        "fee_spend_limit": fee_spend_limit.iter().map(|c| format!("{}{}", c.amount, c.denom)).collect::<Vec<_>>(),
+        "expiration_unix": spec.expires_at,
+    })
+}
+
+/// What a revocation ends, for the operator to read.
+pub fn revocation_summary(granter: Address, grantee: Address) -> serde_json::Value {
+    serde_json::json!({
+        "granter": granter.to_bech32(),
+        "grantee": grantee.to_bech32(),
+        "revokes": [proto::type_url::<proto::MsgBatchUpdateOrders>(), "fee allowance"],
+    })
+}
+
 /// Ends the trade grant at once (the grant is keyed by the type url of the message it allows).
 pub fn revoke_msg(granter: Address, grantee: Address) -> MsgRevoke {
     MsgRevoke {

@@ -21,10 +21,12 @@ use crate::{proto, tx};
 
 mod balances;
 mod delegation;
+mod grants;
 mod http;
 mod poll;
 mod send;
 mod signer;
+pub use grants::ChainGrant;
 pub use poll::BookEvent;
 pub use send::{expected_sequence, with_margin};
 pub use signer::Signer;

@@ -3,7 +3,7 @@
 //! `proto/injective/crypto/v1beta1/ethsecp256k1/keys.proto`; Cosmos types come from
 //! cosmos-sdk-proto. LegacyDec fields are strings holding the x10^18 wire form.
 
-use cosmos_sdk_proto::Any;
+pub use cosmos_sdk_proto::Any;
 use prost::{Message, Name};
 
 /// `/`-prefixed type URL as Cosmos `Any`s use it (not prost's googleapis default).

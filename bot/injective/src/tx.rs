@@ -156,6 +156,24 @@ pub fn msg_responses(data_hex: &str) -> Result<Vec<(String, Vec<u8>)>, DecodeErr
     Ok(out)
 }
 
+/// What an offline signer needs for `msgs`, with `summary` (what they say): each message as
+/// type url and hex bytes, and the hex `TxBody` bytes to sign over (no memo, no timeout).
+pub fn unsigned_json(msgs: Vec<Any>, summary: &serde_json::Value) -> serde_json::Value {
+    let listed: Vec<serde_json::Value> = msgs
+        .iter()
+        .map(|m| serde_json::json!({ "type_url": m.type_url, "value_hex": hex::encode(&m.value) }))
+        .collect();
+    let body = TxBody {
+        messages: msgs,
+        ..TxBody::default()
+    };
+    serde_json::json!({
+        "summary": summary,
+        "messages": listed,
+        "tx_body_bytes_hex": hex::encode(body.encode_to_vec()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

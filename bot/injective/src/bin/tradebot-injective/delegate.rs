@@ -4,9 +4,7 @@
 //! operator), or with `--broadcast` sent to the network's LCD (account number and sequence read
 //! from the chain, gas simulated) and waited for until a block holds it.
 
-use cosmos_sdk_proto::cosmos::tx::v1beta1::TxBody;
 use cosmos_sdk_proto::Any;
-use prost::Message;
 use tradebot_injective::address::Address;
 use tradebot_injective::authz::{self, GrantSpec};
 use tradebot_injective::client::{ClientConfig, InjectiveClient, Signer};
@@ -88,29 +86,14 @@ pub fn grant(a: GrantArgs) -> Result<(), String> {
         expires_at: now + i64::from(a.expires_in_days) * 86_400,
     };
     let msgs = authz::delegation_msgs(&spec, limit.clone()).map_err(|e| e.to_string())?;
-    let summary = serde_json::json!({
-        "granter": granter.to_bech32(),
-        "grantee": spec.grantee.to_bech32(),
-        "authorization": "/injective.exchange.v2.BatchUpdateOrdersAuthz",
-        "subaccount_id": spec.subaccount.to_hex(),
-        "spot_markets": spec.spot_markets,
-        "derivative_markets": spec.derivative_markets,
-        "fee_allowance": "/cosmos.feegrant.v1beta1.AllowedMsgAllowance",
-        "fee_allowed_messages": ["/cosmos.authz.v1beta1.MsgExec"],
-        "fee_spend_limit": limit.iter().map(|c| format!("{}{}", c.amount, c.denom)).collect::<Vec<_>>(),
-        "expiration_unix": spec.expires_at,
-    });
+    let summary = authz::delegation_summary(&spec, &limit);
     finish(key, &a.parties, msgs, &summary)
 }
 
 pub fn revoke(p: &Parties) -> Result<(), String> {
     let (key, granter) = granter(p)?;
     let msgs = authz::revocation_msgs(granter, p.grantee);
-    let summary = serde_json::json!({
-        "granter": granter.to_bech32(),
-        "grantee": p.grantee.to_bech32(),
-        "revokes": ["/injective.exchange.v2.MsgBatchUpdateOrders", "fee allowance"],
-    });
+    let summary = authz::revocation_summary(granter, p.grantee);
     finish(key, p, msgs, &summary)
 }
 
@@ -151,18 +134,5 @@ fn finish(
 
 /// The messages and the TxBody bytes an offline signer needs, with what they say.
 fn print_unsigned(msgs: Vec<Any>, summary: &serde_json::Value) {
-    let listed: Vec<serde_json::Value> = msgs
-        .iter()
-        .map(|m| serde_json::json!({ "type_url": m.type_url, "value_hex": hex::encode(&m.value) }))
-        .collect();
-    let body = TxBody {
-        messages: msgs,
-        ..TxBody::default()
-    };
-    let out = serde_json::json!({
-        "summary": summary,
-        "messages": listed,
-        "tx_body_bytes_hex": hex::encode(body.encode_to_vec()),
-    });
-    println!("{out:#}");
+    println!("{:#}", tx::unsigned_json(msgs, summary));
 }

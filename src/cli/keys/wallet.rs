@@ -1,156 +1,101 @@
-//! `tradebot keys ...`: the wallet key lifecycle, the devops interface. Keys are generated in
-//! process or read from stdin as hex or a BIP-39 mnemonic (never argv, never echoed); only
-//! addresses are printed.
+//! Wallet keys: generate, import (hex or mnemonic from stdin), rotate, roll back, destroy a
+//! version. A wallet is paper or live (`--mode`), and names its network (`--network`, checked
+//! against the settings' networks); a live wallet must name one.
 
 use std::io::{IsTerminal, Read};
 
 use anyhow::{bail, Context};
-use clap::Subcommand;
 
-use crate::config::Settings;
+use super::{ensure_bot_access, Ctx};
+use crate::config::networks;
 use crate::domain::WalletId;
-use crate::vault::wallets::{self, WalletMeta};
-use crate::vault::{grant_bot_access, policy, versions, BotAccess, VaultClient, VaultError};
+use crate::vault::wallets::{self, WalletMeta, WalletMode};
+use crate::vault::{versions, VaultClient};
 use tradebot_contract::key::PrivateKey;
 
-#[derive(Debug, Subcommand)]
-pub enum KeysCommand {
-    /// Create a wallet with a key generated here from OS randomness; prints its address.
-    Generate {
-        #[arg(long)]
-        wallet: WalletId,
-        #[arg(long, default_value = "")]
-        label: String,
-        /// Markets bots of this wallet may trade, comma-separated (e.g. INJ/USDT,TIA/USDT).
-        #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
-        markets: Vec<String>,
-    },
-    /// Import a key from stdin: hex, or with --mnemonic a BIP-39 mnemonic (English, no
-    /// passphrase) derived at m/44'/60'/0'/0/0. Without --new the wallet must exist and the key
-    /// becomes its next version.
-    Import {
-        #[arg(long)]
-        wallet: WalletId,
-        /// Create the wallet (refused if it exists).
-        #[arg(long)]
-        new: bool,
-        /// Read a BIP-39 mnemonic instead of a hex key.
-        #[arg(long)]
-        mnemonic: bool,
-        #[arg(long, default_value = "")]
-        label: String,
-        #[arg(long, value_delimiter = ',', default_value = "INJ/USDT")]
-        markets: Vec<String>,
-    },
-    /// Wallets, addresses, key versions and dates (never key material).
-    List,
-    /// Write a newly generated key as the wallet's next version (check-and-set).
-    Rotate {
-        #[arg(long)]
-        wallet: WalletId,
-    },
-    /// Make an earlier version current again (written as a new version, check-and-set).
-    Rollback {
-        #[arg(long)]
-        wallet: WalletId,
-        #[arg(long)]
-        to_version: u64,
-    },
-    /// Permanently destroy one old version (never the current one).
-    DestroyVersion {
-        #[arg(long)]
-        wallet: WalletId,
-        #[arg(long)]
-        version: u64,
-    },
+/// `--mode` and `--network` of a new wallet.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ModeArgs {
+    /// paper (simulated fills) or live (real orders on --network). Default: paper.
+    #[arg(long)]
+    mode: Option<String>,
+    /// mainnet, testnet or a network of the settings' [networks] (e.g. devnet); required for
+    /// a live wallet.
+    #[arg(long)]
+    network: Option<String>,
 }
 
-pub async fn run(cmd: KeysCommand, settings: &Settings) -> anyhow::Result<()> {
-    let token = settings
-        .vault
-        .token
-        .clone()
-        .context("a Vault token is required: set TRADEBOT_VAULT__TOKEN_FILE or VAULT_TOKEN")?;
-    let vault = VaultClient::new(
-        &settings.vault.address,
-        settings.vault.ca_cert_file.as_deref(),
-        Some(token),
-    )?;
-    let mount = settings.vault.kv_mount.as_str();
-    let access = BotAccess::new(&settings.vault.bots_subnet);
-    match cmd {
-        KeysCommand::Generate {
-            wallet,
-            label,
-            markets,
-        } => generate(&vault, mount, &access, &wallet, label, markets).await,
-        KeysCommand::Import {
-            wallet,
-            new,
-            mnemonic,
-            label,
-            markets,
-        } => {
-            let what = ImportWhat {
-                new,
-                mnemonic,
-                label,
-                markets,
-            };
-            import(&vault, mount, &access, &wallet, what).await
+impl ModeArgs {
+    /// The checked mode and network. Errors (one line): an unknown mode or network, a live
+    /// wallet without a network.
+    fn check(&self, ctx: &Ctx<'_>) -> anyhow::Result<(WalletMode, Option<String>)> {
+        let mode = match &self.mode {
+            Some(m) => WalletMode::parse(m).map_err(anyhow::Error::msg)?,
+            None => WalletMode::Paper,
+        };
+        if let Some(name) = &self.network {
+            networks::resolve(&ctx.settings.networks, name).map_err(anyhow::Error::msg)?;
         }
-        KeysCommand::List => list(&vault, mount).await,
-        KeysCommand::Rotate { wallet } => rotate(&vault, mount, &wallet).await,
-        KeysCommand::Rollback { wallet, to_version } => {
-            rollback(&vault, mount, &wallet, to_version).await
+        if mode == WalletMode::Live && self.network.is_none() {
+            bail!("a live wallet needs --network (mainnet, testnet or a configured network)");
         }
-        KeysCommand::DestroyVersion { wallet, version } => {
-            destroy_version(&vault, mount, &wallet, version).await
-        }
+        Ok((mode, self.network.clone()))
+    }
+
+    fn given(&self) -> bool {
+        self.mode.is_some() || self.network.is_some()
     }
 }
 
-async fn generate(
-    vault: &VaultClient,
-    mount: &str,
-    access: &BotAccess,
+pub(super) async fn generate(
+    ctx: &Ctx<'_>,
     wallet: &WalletId,
     label: String,
     markets: Vec<String>,
+    mode: ModeArgs,
 ) -> anyhow::Result<()> {
+    let (vault, mount) = (&ctx.vault, ctx.mount);
+    let (mode, network) = mode.check(ctx)?;
+    let allowed_markets = check_markets(markets)?;
     refuse_existing(vault, mount, wallet).await?;
     let meta = WalletMeta {
         label,
-        allowed_markets: check_markets(markets)?,
-        ..WalletMeta::default()
+        allowed_markets,
+        mode,
+        network,
     };
     let address = wallets::generate(vault, mount, wallet, &meta).await?;
-    ensure_bot_access(vault, access, wallet).await?;
+    ensure_bot_access(ctx, wallet).await?;
     println!("wallet {wallet}: key generated, version 1, address {address}");
     Ok(())
 }
 
 /// What `keys import` was asked to do, besides the wallet.
-struct ImportWhat {
-    new: bool,
-    mnemonic: bool,
-    label: String,
-    markets: Vec<String>,
+pub(super) struct ImportWhat {
+    pub new: bool,
+    pub mnemonic: bool,
+    pub label: String,
+    pub markets: Vec<String>,
+    pub mode: ModeArgs,
 }
 
-async fn import(
-    vault: &VaultClient,
-    mount: &str,
-    access: &BotAccess,
+pub(super) async fn import(
+    ctx: &Ctx<'_>,
     wallet: &WalletId,
     what: ImportWhat,
 ) -> anyhow::Result<()> {
+    let (vault, mount) = (&ctx.vault, ctx.mount);
     let ImportWhat {
         new,
         mnemonic,
         label,
         markets,
+        mode,
     } = what;
+    if !new && mode.given() {
+        bail!("--mode and --network are set when a wallet is created (with --new)");
+    }
+    let (mode, network) = mode.check(ctx)?;
     let current = wallets::current_version(vault, mount, wallet).await?;
     match (new, current) {
         (true, Some(_)) => {
@@ -165,7 +110,8 @@ async fn import(
             check_markets(markets).map(|allowed_markets| WalletMeta {
                 label,
                 allowed_markets,
-                ..WalletMeta::default()
+                mode,
+                network,
             })
         })
         .transpose()?;
@@ -178,7 +124,7 @@ async fn import(
         meta.as_ref(),
     )
     .await?;
-    ensure_bot_access(vault, access, wallet).await?;
+    ensure_bot_access(ctx, wallet).await?;
     println!(
         "wallet {wallet}: key imported as version {version}, address {}",
         key.eth_address()
@@ -186,30 +132,8 @@ async fn import(
     Ok(())
 }
 
-async fn list(vault: &VaultClient, mount: &str) -> anyhow::Result<()> {
-    let all = wallets::list(vault, mount).await?;
-    if all.is_empty() {
-        println!("no wallets");
-    }
-    println!(
-        "{:<16} {:<44} {:>7} {:<22} {:<30} label",
-        "wallet", "address", "version", "updated", "markets"
-    );
-    for w in all {
-        println!(
-            "{:<16} {:<44} {:>7} {:<22} {:<30} {}",
-            w.id,
-            w.address,
-            w.current_version,
-            w.updated_time.get(..19).unwrap_or(&w.updated_time),
-            w.allowed_markets.join(","),
-            w.label
-        );
-    }
-    Ok(())
-}
-
-async fn rotate(vault: &VaultClient, mount: &str, wallet: &WalletId) -> anyhow::Result<()> {
+pub(super) async fn rotate(ctx: &Ctx<'_>, wallet: &WalletId) -> anyhow::Result<()> {
+    let (vault, mount) = (&ctx.vault, ctx.mount);
     let current = existing_version(vault, mount, wallet).await?;
     let key = PrivateKey::generate();
     let version = write_version(vault, mount, wallet, &key, current, None).await?;
@@ -221,12 +145,12 @@ async fn rotate(vault: &VaultClient, mount: &str, wallet: &WalletId) -> anyhow::
     Ok(())
 }
 
-async fn rollback(
-    vault: &VaultClient,
-    mount: &str,
+pub(super) async fn rollback(
+    ctx: &Ctx<'_>,
     wallet: &WalletId,
     to_version: u64,
 ) -> anyhow::Result<()> {
+    let (vault, mount) = (&ctx.vault, ctx.mount);
     let current = existing_version(vault, mount, wallet).await?;
     if to_version == current {
         bail!("version {to_version} is already current");
@@ -244,12 +168,12 @@ async fn rollback(
     Ok(())
 }
 
-async fn destroy_version(
-    vault: &VaultClient,
-    mount: &str,
+pub(super) async fn destroy_version(
+    ctx: &Ctx<'_>,
     wallet: &WalletId,
     version: u64,
 ) -> anyhow::Result<()> {
+    let (vault, mount) = (&ctx.vault, ctx.mount);
     let current = existing_version(vault, mount, wallet).await?;
     if version == current {
         bail!("version {version} is the current key of wallet {wallet}: rotate or roll back first");
@@ -309,28 +233,6 @@ async fn write_version(
     Ok(wallets::write_key(vault, mount, wallet, key, current, meta).await?)
 }
 
-/// Writes the wallet's bot policy and token role when the caller may (a Vault admin). A key
-/// admin may not, by design (policies/README.md): then say what is missing instead of failing
-/// after the key was written.
-async fn ensure_bot_access(
-    vault: &VaultClient,
-    access: &BotAccess,
-    wallet: &WalletId,
-) -> anyhow::Result<()> {
-    match grant_bot_access(vault, wallet, access).await {
-        Ok(_) => Ok(()),
-        Err(VaultError::Rejected { status: 403, .. }) => {
-            eprintln!(
-                "note: policy and token role {} not written (this token may not write them); \
-                 no bot can start on wallet {wallet} until a Vault admin runs `tradebot vault bootstrap`",
-                policy::bot_policy_name(wallet)
-            );
-            Ok(())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Market ids are `BASE/QUOTE` or `BASE/QUOTE-PERP`, upper-case letters and digits.
 fn check_markets(markets: Vec<String>) -> anyhow::Result<Vec<String>> {
     for m in &markets {
@@ -355,7 +257,7 @@ const STDIN_LIMIT: u64 = 4096;
 
 /// Reads a key from stdin, hex or (with `mnemonic`) a BIP-39 phrase; on a terminal without
 /// echo. The text stays in a zeroizing buffer; errors never echo it.
-fn read_key_from_stdin(mnemonic: bool) -> anyhow::Result<PrivateKey> {
+pub(super) fn read_key_from_stdin(mnemonic: bool) -> anyhow::Result<PrivateKey> {
     let what = if mnemonic { "mnemonic" } else { "key" };
     let text = if std::io::stdin().is_terminal() {
         let prompt = if mnemonic {
