@@ -2,7 +2,8 @@
 //! live wallet W is funded and holds the funds; the bot key K never held a coin. K sits in a
 //! real OpenBao at `wallets/data/<wallet>/bots/inj-usdt` and reaches the bot through the
 //! secure introduction with `vault.market_key` (a wrapped token minted by the dashboard's
-//! broker with policy `bot-<wallet>.inj-usdt`). W grants K batch updates on INJ/USDT and a
+//! broker with policy `bot-<wallet>.inj-usdt`, which bootstrap writes from
+//! policies/bot-key.hcl.tmpl for a live wallet's recorded bot key). W grants K batch updates on INJ/USDT and a
 //! fee allowance in one transaction (the connector's `authz::delegation_msgs`); the spec's
 //! `injective.granter` is W. Everything is checked on the chain (LCD, CometBFT), never
 //! through the bot: the quotes on W's subaccount, the fill with the chain's trade id, K's INJ
@@ -188,6 +189,17 @@ async fn a_delegated_key_quotes_fills_and_stops_with_fees_paid_by_the_grant() {
     let (granter, grantee) = (p.wallet_key.address(), p.bot_key.address());
     let sub = granter.subaccount(0).to_hex();
     let vault = Vault::with_bot_key(&p.wallet_key, &p.bot_key, "INJ/USDT").await;
+    // Bootstrap wrote the bot key's policy from the reviewed template; a live wallet has no
+    // `bot-<wallet>` policy (its own key is read by key admins only).
+    let policies = vault.policies().await;
+    assert!(
+        policies.contains(&format!("bot-{}.inj-usdt", live::WALLET)),
+        "{policies:?}"
+    );
+    assert!(
+        !policies.contains(&format!("bot-{}", live::WALLET)),
+        "{policies:?}"
+    );
     let txhash = grant(&p).await;
     assert_eq!(bank(grantee).await, vec![], "K holds nothing");
     let limit_before = allowance_left(granter, grantee).await.unwrap();

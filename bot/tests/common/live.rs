@@ -17,10 +17,9 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use tradebot::domain::{MarketId, WalletId};
 use tradebot::vault::{
-    bootstrap, connect_dashboard, wallets, BootstrapOptions, SecretsBroker, TokenLimits,
+    bootstrap, bot_keys, connect_dashboard, wallets, BootstrapOptions, SecretsBroker, TokenLimits,
     TokenRequest, VaultBroker, VaultClient,
 };
-use tradebot_contract::spec::bot_key_path;
 use tradebot_injective::client::{ClientConfig, InjectiveClient, MarketRef, Signer};
 use tradebot_injective::keys::{InjectiveKey, PrivateKey};
 use tradebot_injective::msgs::{Batch, NewOrder, Side};
@@ -46,7 +45,22 @@ pub struct Vault {
 }
 
 impl Vault {
+    /// A paper wallet: its bots read the wallet key (policy `bot-<wallet>`).
     pub async fn with_wallet(key: &PrivateKey) -> Self {
+        Self::start(key, wallets::WalletMode::Paper, None).await
+    }
+
+    /// OpenBao bootstrapped as the dashboard does it, holding `key` as wallet [`WALLET`] of
+    /// `mode` and, for a live wallet, the trade-only `bot` key of (wallet, market) with its
+    /// grant recorded (what `tradebot keys grant` writes, through the dashboard's own vault
+    /// code). Bootstrap then runs again, as after any key change: it writes the policies from
+    /// the reviewed templates (`bot-<wallet>` for a paper wallet; `bot-<wallet>.<slug>` per
+    /// bot key of a live wallet, and no `bot-<wallet>`).
+    async fn start(
+        key: &PrivateKey,
+        mode: wallets::WalletMode,
+        bot: Option<(&PrivateKey, &MarketId, &str)>,
+    ) -> Self {
         let bao = Bao::start();
         let mut settings = bao.settings();
         settings.vault.bots_subnet = "127.0.0.1/32".to_owned();
@@ -60,13 +74,32 @@ impl Vault {
         let meta = wallets::WalletMeta {
             label: "devnet bot".into(),
             allowed_markets: vec!["INJ/USDT".into()],
-            ..wallets::WalletMeta::default()
+            mode,
+            network: (mode == wallets::WalletMode::Live).then(|| "devnet".to_owned()),
         };
         let id = WalletId::parse(WALLET).unwrap();
         wallets::write_key(&admin, "wallets", &id, key, 0, Some(&meta))
             .await
             .unwrap();
-        // Again, as an operator would after adding a wallet: its bot policy is written now.
+        if let Some((bot, market, market_id)) = bot {
+            bot_keys::write_key(&admin, "wallets", &id, market, bot, 0)
+                .await
+                .unwrap();
+            let expiry = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+            let record = bot_keys::GrantRecord {
+                address: address(bot),
+                granter: address(key),
+                market_id: market_id.to_owned(),
+                network: "devnet".into(),
+                grant_expiry: expiry
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap(),
+                fee_spend_limit: "1000000000000000000inj".into(),
+            };
+            bot_keys::record_grant(&admin, "wallets", &id, market, &record)
+                .await
+                .unwrap();
+        }
         bootstrap(&settings, &opts).await.unwrap();
         let mut dash = settings.vault.clone();
         dash.role_id_file = Some(approle.path().join("role_id"));
@@ -81,41 +114,28 @@ impl Vault {
         }
     }
 
-    /// OpenBao holding the live wallet `wallet` (the granter's key, which no bot reads) and the
-    /// trade-only bot key of (wallet, `market`) at `wallets/data/<wallet>/bots/<slug>`, with
-    /// the policy `bot-<wallet>.<slug>` reading exactly that path (written as root here, as
-    /// `tradebot keys grant` does).
+    /// A live wallet `wallet` (the granter's key, which no bot reads) and the trade-only bot
+    /// key of (wallet, `market`) at `wallets/data/<wallet>/bots/<slug>`, readable with policy
+    /// `bot-<wallet>.<slug>` only (written by bootstrap from policies/bot-key.hcl.tmpl).
     pub async fn with_bot_key(wallet: &PrivateKey, bot: &PrivateKey, market: &str) -> Self {
-        let me = Self::with_wallet(wallet).await;
-        me.put_bot_key(bot, market).await;
-        me
+        let market_id = match market {
+            "INJ/USDT" => devnet().market_inj_usdt.clone(),
+            "INJ/USDT-PERP" => devnet().market_inj_usdt_perp.clone(),
+            "TIA/USDT" => devnet().market_tia_usdt.clone(),
+            other => panic!("no devnet market {other}"),
+        };
+        let market = MarketId::parse(market).unwrap();
+        Self::start(
+            wallet,
+            wallets::WalletMode::Live,
+            Some((bot, &market, &market_id)),
+        )
+        .await
     }
 
-    /// Writes the bot key of (WALLET, `market`) (a new entry: check-and-set 0) and its policy.
-    pub async fn put_bot_key(&self, bot: &PrivateKey, market: &str) {
-        let id = WalletId::parse(WALLET).unwrap();
-        let market = MarketId::parse(market).unwrap();
-        let path = bot_key_path(&id, &market);
-        let hex = bot.to_hex();
-        self.admin
-            .write(
-                &format!("wallets/data/{path}"),
-                &json!({"options": {"cas": 0}, "data": {"private_key": hex.as_str()}}),
-            )
-            .await
-            .unwrap();
-        let policy = format!(
-            "path \"wallets/data/{path}\" {{\n  capabilities = [\"read\"]\n}}\n\
-             path \"auth/token/revoke-self\" {{\n  capabilities = [\"update\"]\n}}\n"
-        );
-        let name = format!("bot-{WALLET}.{}", market.slug());
-        self.admin
-            .write(
-                &format!("sys/policies/acl/{name}"),
-                &json!({ "policy": policy }),
-            )
-            .await
-            .unwrap();
+    /// The names of the ACL policies in this OpenBao (read as root).
+    pub async fn policies(&self) -> Vec<String> {
+        self.admin.list("sys/policies/acl").await.unwrap()
     }
 
     /// A fresh single-use wrapped token for a live bot of `market`: the dashboard broker's
