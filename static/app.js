@@ -102,7 +102,7 @@
       $("#start-submit").disabled = true;
       const body = {
         wallet: wallet.value, market: market.value, bot_type: type.value,
-        params: params(), allow_shared_wallet: $("#allow_shared_wallet").checked,
+        params: params(),
       };
       let r;
       try { r = await api("/api/bots?wait=false", { method: "POST", body: JSON.stringify(body) }); }

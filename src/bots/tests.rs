@@ -102,7 +102,7 @@ impl FakeBroker {
             id: WalletId::parse("w1").unwrap(),
             address: "0x00".into(),
             label: "w1".into(),
-            allowed_markets: vec!["INJ/USDT".into()],
+            allowed_markets: MARKETS.map(str::to_owned).to_vec(),
             mode: crate::vault::wallets::WalletMode::Paper,
             network: None,
             current_version: 1,
@@ -153,6 +153,9 @@ impl SecretsBroker for FakeBroker {
 
 const READY: &str = r#"{"v":1,"event":"ready","bot_id":"x"}"#;
 
+/// The markets the fake world knows.
+const MARKETS: [&str; 3] = ["INJ/USDT", "TIA/USDT", "INJ/USDT-PERP"];
+
 fn config() -> ManagerConfig {
     ManagerConfig {
         stack: "t".into(),
@@ -171,6 +174,7 @@ fn config() -> ManagerConfig {
         nano_cpus: 1,
         pids_limit: 1,
         logs: crate::runtime::LogLimits::new("10m", 3).unwrap(),
+        networks: Default::default(),
         max_bots: 2,
     }
 }
@@ -181,7 +185,6 @@ fn request() -> StartRequest {
         market: "INJ/USDT".into(),
         bot_type: "grid".into(),
         params: serde_json::json!({}),
-        allow_shared_wallet: false,
     };
     StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
 }
@@ -269,20 +272,20 @@ async fn a_bot_that_exits_during_start_up_fails_with_its_reason_and_leaves_nothi
 #[tokio::test]
 async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_issued() {
     let m = manager(&[READY]).await;
-    let shared = || {
+    let on = |market: &str| {
         let form = crate::bots::StartForm {
             wallet: "w1".into(),
-            market: "INJ/USDT".into(),
+            market: market.into(),
             bot_type: "grid".into(),
             params: serde_json::json!({}),
-            allow_shared_wallet: true,
         };
-        StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
+        StartRequest::parse(form, &MARKETS.map(str::to_owned)).unwrap()
     };
-    for _ in 0..config().max_bots {
-        m.start(shared(), "alice").await.unwrap();
+    // One wallet, one bot per market: as many as the range holds.
+    for market in &MARKETS[..config().max_bots] {
+        m.start(on(market), "alice").await.unwrap();
     }
-    let err = m.start(shared(), "alice").await.unwrap_err();
+    let err = m.start(on(MARKETS[2]), "alice").await.unwrap_err();
     assert!(matches!(err, LifecycleError::Full(_)), "{err}");
     assert!(err.to_string().contains("BOTS_IP_RANGE"), "{err}");
     assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 2);
@@ -290,11 +293,15 @@ async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_is
 }
 
 #[tokio::test]
-async fn a_busy_wallet_is_refused_before_any_token_is_issued() {
+async fn a_busy_wallet_market_is_refused_before_any_token_is_issued() {
     let m = manager(&[READY]).await;
     m.start(request(), "alice").await.unwrap();
     let err = m.start(request(), "bob").await.unwrap_err();
     assert!(matches!(err, LifecycleError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains("one bot per wallet and market"),
+        "{err}"
+    );
     assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 1);
 }
 

@@ -197,7 +197,9 @@ impl From<LifecycleError> for WebError {
             LifecycleError::Vault(ref class) if class == crate::bots::VAULT_SEALED => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_SEALED_DOWN, &e)
             }
-            LifecycleError::Full(m) => Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m),
+            LifecycleError::Full(m) | LifecycleError::Unavailable(m) => {
+                Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m)
+            }
             LifecycleError::Vault(_) => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_DOWN, &e)
             }

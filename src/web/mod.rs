@@ -195,6 +195,7 @@ fn manager(
         vault_ca_pem,
         kv_mount: settings.vault.kv_mount.clone(),
         markets: b.markets.clone(),
+        networks: settings.networks.clone(),
         status_interval_secs: b.status_interval_secs,
         ready_timeout: std::time::Duration::from_secs(b.ready_timeout_secs),
         stop_grace_secs: i64::try_from(b.stop_grace_secs).unwrap_or(10),
