@@ -165,6 +165,42 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             .collect()
     }
 
+    /// The markets of `wallet` an active bot holds now (one bot per (wallet, market)), sorted.
+    pub fn busy_markets(&self, wallet: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.registry().with(|bots| {
+            bots.values()
+                .filter(|b| b.who.wallet.as_str() == wallet && b.state.is_active())
+                .map(|b| b.who.market.as_str().to_owned())
+                .collect()
+        });
+        out.sort();
+        out
+    }
+
+    /// One wallet as Vault describes it (never key material); `None` if there is none.
+    pub async fn wallet(
+        &self,
+        id: &crate::domain::WalletId,
+    ) -> Result<Option<crate::vault::wallets::WalletInfo>, LifecycleError> {
+        self.inner
+            .broker
+            .wallet(id)
+            .await
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))
+    }
+
+    /// The bot keys of `wallet` (Vault metadata only, never a key).
+    pub async fn bot_keys(
+        &self,
+        id: &crate::domain::WalletId,
+    ) -> Result<Vec<crate::vault::bot_keys::BotKeyInfo>, LifecycleError> {
+        self.inner
+            .broker
+            .bot_keys(id)
+            .await
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))
+    }
+
     /// The params a bot was started with.
     pub fn params(&self, bot_id: &str) -> Option<serde_json::Value> {
         let id = self.registry().find(bot_id)?;

@@ -102,6 +102,11 @@ impl WebError {
         Self::refusal(StatusCode::PAYLOAD_TOO_LARGE, message)
     }
 
+    /// 503 with our sentence: a part the answer needs (the chain) cannot be asked now.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::refusal(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
     /// 422: readable, but a value breaks a rule.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::refusal(StatusCode::UNPROCESSABLE_ENTITY, message)

@@ -5,6 +5,7 @@
 pub mod account;
 mod actions;
 pub mod api;
+mod chain;
 mod chart;
 mod detail;
 pub mod error;

@@ -347,6 +347,12 @@ struct WalletRow {
     markets: String,
     bots: Vec<String>,
     updated: String,
+    /// `paper` or `live`.
+    mode: &'static str,
+    /// Its Injective network, or empty (the paper exchange).
+    network: String,
+    /// A live wallet's chain: address, balances, positions, bot keys and grants.
+    live: Option<super::chain::LiveView>,
 }
 
 #[derive(Template)]
@@ -362,11 +368,19 @@ async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
         Ok(w) => (w, Vec::new()),
         Err(e) => (Vec::new(), vec![problem(e)]),
     };
+    let mut live = Vec::with_capacity(wallets.len());
+    for w in &wallets {
+        live.push(super::chain::live_view(&app, w).await);
+    }
     render(&WalletsPage {
         chrome: Chrome::new(&user, "wallets"),
         wallets: wallets
             .iter()
-            .map(|w| WalletRow {
+            .zip(live)
+            .map(|(w, live)| WalletRow {
+                mode: w.mode.as_str(),
+                network: w.network.clone().unwrap_or_default(),
+                live,
                 id: w.id.to_string(),
                 label: w.label.clone(),
                 address: w.address.clone(),
