@@ -17,6 +17,7 @@ mod pages;
 mod plain_http;
 mod start_form;
 mod view;
+mod wallets_page;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
