@@ -95,12 +95,18 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             let mid = self.mid(&lcd, &m).await?;
             check::check_params(&m, &parsed, mid).map_err(LifecycleError::Invalid)?;
         }
-        Ok(Some(Venue {
+        let venue = Venue {
             live,
             network,
             market_id: m.market_id,
             granter,
-        }))
+        };
+        // The contract's own checks of the section (endpoint schemes, ids), as the bot runs them.
+        venue
+            .injective_spec()
+            .validate()
+            .map_err(|e| LifecycleError::Invalid(format!("wallet {}: {e}", wallet.id)))?;
+        Ok(Some(venue))
     }
 
     /// The market as the chain lists it, refused unless listed and active.

@@ -58,6 +58,8 @@ struct Listing {
 #[derive(Debug)]
 pub struct Catalogue {
     reader: Arc<dyn ChainReader>,
+    /// [`MARKETS_TTL`] (tests shorten it).
+    ttl: Duration,
     listings: Mutex<HashMap<String, Listing>>,
     mids: Mutex<HashMap<String, (Instant, Option<Decimal>)>>,
 }
@@ -72,9 +74,16 @@ impl Catalogue {
     pub fn new(reader: Arc<dyn ChainReader>) -> Self {
         Self {
             reader,
+            ttl: MARKETS_TTL,
             listings: Mutex::new(HashMap::new()),
             mids: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same catalogue with listings read again after `ttl`.
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
     }
 
     /// The markets of the chain at `lcd` (served from the cache while fresh). Errors only
@@ -117,7 +126,7 @@ impl Catalogue {
     fn cached(&self, lcd: &str, now: Instant, fresh_only: bool) -> Option<Snapshot> {
         let all = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
         let l = all.get(lcd)?;
-        if fresh_only && now.duration_since(l.tried_at) >= MARKETS_TTL {
+        if fresh_only && now.duration_since(l.tried_at) >= self.ttl {
             return None;
         }
         Some(Snapshot {
@@ -155,5 +164,107 @@ impl Catalogue {
     /// A wallet's balances and positions, read now.
     pub async fn wallet(&self, lcd: &str, address: &str) -> Result<WalletOnChain, ChainError> {
         self.reader.wallet(lcd, address).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::markets::{Kind, WalletOnChain};
+
+    /// A chain whose listing can be made to fail; counts its reads.
+    #[derive(Debug, Default)]
+    struct Flaky {
+        down: AtomicBool,
+        reads: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl ChainReader for Flaky {
+        async fn markets(&self, _: &str) -> Result<Vec<Market>, ChainError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            if self.down.load(Ordering::SeqCst) {
+                return Err(ChainError {
+                    path: "/injective/exchange/v2/spot/markets".into(),
+                    reason: "answered HTTP 502".into(),
+                });
+            }
+            Ok(vec![Market {
+                market: MarketId::parse("INJ/USDT").unwrap(),
+                ticker: "INJ/USDT".into(),
+                market_id: "0x05".into(),
+                kind: Kind::Spot,
+                base_denom: Some("inj".into()),
+                quote_denom: "usdt".into(),
+                price_tick: Decimal::ONE,
+                quantity_tick: Decimal::ONE,
+                min_notional: Decimal::ONE,
+                base_decimals: Some(18),
+                quote_decimals: 6,
+                active: true,
+            }])
+        }
+        async fn mid(&self, _: &str, _: &Market) -> Result<Option<Decimal>, ChainError> {
+            Ok(Some(Decimal::TEN))
+        }
+        async fn grants(&self, _: &str, _: &str) -> Result<Vec<GrantOnChain>, ChainError> {
+            Ok(Vec::new())
+        }
+        async fn wallet(&self, _: &str, _: &str) -> Result<WalletOnChain, ChainError> {
+            Ok(WalletOnChain::default())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_listing_is_served_from_the_cache() {
+        let chain = Arc::new(Flaky::default());
+        let c = Catalogue::new(chain.clone());
+        c.markets("lcd").await.unwrap();
+        let s = c.markets("lcd").await.unwrap();
+        assert_eq!(chain.reads.load(Ordering::SeqCst), 1);
+        assert!(s.stale.is_none());
+        assert!(
+            s.freshness().starts_with("read 0 s ago"),
+            "{}",
+            s.freshness()
+        );
+        // Another network is its own listing.
+        c.markets("other").await.unwrap();
+        assert_eq!(chain.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_the_last_good_listing_and_says_so() {
+        let chain = Arc::new(Flaky::default());
+        let c = Catalogue::new(chain.clone()).with_ttl(Duration::ZERO);
+        c.markets("lcd").await.unwrap();
+        chain.down.store(true, Ordering::SeqCst);
+        let s = c.markets("lcd").await.unwrap();
+        assert_eq!(chain.reads.load(Ordering::SeqCst), 2, "expired: read again");
+        assert_eq!(s.markets.len(), 1, "the last good listing is kept");
+        assert!(s.find(&MarketId::parse("INJ/USDT").unwrap()).is_some());
+        let why = s.freshness();
+        assert!(
+            why.contains("the last refresh failed")
+                && why.contains("HTTP 502")
+                && why.contains("s ago"),
+            "{why}"
+        );
+        // Back up: the next refresh clears the mark.
+        chain.down.store(false, Ordering::SeqCst);
+        assert!(c.markets("lcd").await.unwrap().stale.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_chain_never_read_is_an_error() {
+        let chain = Arc::new(Flaky::default());
+        chain.down.store(true, Ordering::SeqCst);
+        let c = Catalogue::new(chain);
+        let err = c.markets("lcd").await.unwrap_err();
+        assert!(err.to_string().contains("HTTP 502"), "{err}");
     }
 }
