@@ -14,6 +14,8 @@ mod common;
 mod devnet;
 #[path = "common/docker.rs"]
 mod docker_harness;
+#[path = "common/webdriver.rs"]
+mod webdriver;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -328,6 +330,7 @@ async fn live_starts_are_checked_against_the_chain_before_anything_is_issued() {
     ] {
         assert!(html.contains(expect), "the wallets page lacks {expect:?}");
     }
+    start_form_preview(&app).await;
     let stop = format!("/api/bots/{first}/stop");
     let _ = app
         .call(app.request(Method::POST, &stop, Some(&app.operator)))
@@ -380,4 +383,33 @@ async fn one_bot_per_wallet_and_market_and_two_markets_side_by_side() {
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// The start form in Chromium: for the live wallet, the chain's mid, the minimum notional and
+/// what the typed order size is worth at that mid.
+async fn start_form_preview(app: &TestApp) {
+    let web = webdriver::Driver::start().await;
+    web.goto(&format!("{}/bots/new", app.url)).await;
+    web.wait_for("input[name=password]", 30).await;
+    web.type_into("input[name=name]", "otto").await;
+    web.type_into("input[name=password]", app::PASSWORD).await;
+    web.click("button[type=submit]").await;
+    web.wait_for("#start-bot", 30).await;
+    web.goto(&format!("{}/bots/new", app.url)).await;
+    web.wait_for("#start-form", 30).await;
+    web.click(&format!("#wallet option[value='{LIVE}']")).await;
+    web.click("#market option[value='TIA/USDT']").await;
+    web.type_into(
+        "fieldset[data-type=market_maker] input[name='p.order_size']",
+        "0.4",
+    )
+    .await;
+    let info = web
+        .wait_text("#market-info", 30, |t| t.contains("is worth"))
+        .await;
+    assert!(
+        info.contains("TIA/USDT: mid 2.5, min notional 1 USDT")
+            && info.contains("order_size 0.4 is worth 1 USDT"),
+        "{info}"
+    );
 }
