@@ -15,7 +15,8 @@ use super::AppState;
 use crate::bots::lcd_of;
 use crate::config::networks;
 use crate::domain::WalletId;
-use crate::markets::{lcd::BATCH_AUTHZ_TYPE, Market, Snapshot};
+use crate::markets::{check, lcd::BATCH_AUTHZ_TYPE, GrantOnChain, Market, Snapshot, WalletOnChain};
+use crate::vault::bot_keys::BotKeyInfo;
 use crate::vault::wallets::{WalletInfo, WalletMode};
 
 /// The network's LCD of a wallet, or None for a wallet on no network.
@@ -129,6 +130,54 @@ fn human(amount: Decimal, decimals: u32) -> String {
         .map_or_else(|_| amount.to_string(), |()| d.normalize().to_string())
 }
 
+/// One row per denom of the bank or the default subaccount, in human units when the
+/// catalogue names the denom (`inj` -> INJ, 18 decimals), else raw.
+fn balance_rows(snap: Option<&Snapshot>, chain: &WalletOnChain) -> Vec<BalanceRow> {
+    let mut denoms: Vec<&String> = chain
+        .bank
+        .iter()
+        .chain(chain.deposits.iter())
+        .map(|(d, _)| d)
+        .collect();
+    denoms.sort();
+    denoms.dedup();
+    let find = |list: &[(String, Decimal)], denom: &str| {
+        list.iter()
+            .find(|x| x.0 == denom)
+            .map_or(Decimal::ZERO, |x| x.1)
+    };
+    denoms
+        .into_iter()
+        .map(|denom| {
+            let named = snap.and_then(|s| symbol_of(s, denom));
+            let (symbol, dec) = named.unwrap_or_else(|| (denom.clone(), 0));
+            BalanceRow {
+                symbol,
+                bank: human(find(&chain.bank, denom), dec),
+                subaccount: human(find(&chain.deposits, denom), dec),
+            }
+        })
+        .collect()
+}
+
+/// "INJ/USDT-PERP: long 2 at 20.5" per open position.
+fn position_lines(snap: Option<&Snapshot>, chain: &WalletOnChain) -> Vec<String> {
+    chain
+        .positions
+        .iter()
+        .map(|(id, long, qty, entry)| {
+            let named = snap.and_then(|s| s.markets.iter().find(|m| &m.market_id == id));
+            let name = named.map_or(id.as_str(), |m| m.market.as_str());
+            let side = if *long { "long" } else { "short" };
+            format!(
+                "{name}: {side} {} at {}",
+                qty.normalize(),
+                entry.normalize()
+            )
+        })
+        .collect()
+}
+
 /// The chain view of a live wallet (None for a paper wallet).
 pub async fn live_view(app: &AppState, w: &WalletInfo) -> Option<LiveView> {
     if w.mode != WalletMode::Live {
@@ -152,46 +201,8 @@ pub async fn live_view(app: &AppState, w: &WalletInfo) -> Option<LiveView> {
     let snap = catalogue(app, &lcd, &network).await.ok();
     match app.bots.catalogue().wallet(&lcd, &v.address).await {
         Ok(chain) => {
-            let sym = |denom: &str| snap.as_ref().and_then(|s| symbol_of(s, denom));
-            let mut rows: Vec<BalanceRow> = Vec::new();
-            let denoms = chain
-                .bank
-                .iter()
-                .map(|b| &b.0)
-                .chain(chain.deposits.iter().map(|d| &d.0));
-            let mut seen: Vec<&String> = denoms.collect();
-            seen.sort();
-            seen.dedup();
-            for denom in seen {
-                let (symbol, dec) = sym(denom).unwrap_or_else(|| (denom.clone(), 0));
-                let find = |list: &[(String, Decimal)]| {
-                    list.iter()
-                        .find(|x| &x.0 == denom)
-                        .map_or(Decimal::ZERO, |x| x.1)
-                };
-                rows.push(BalanceRow {
-                    symbol,
-                    bank: human(find(&chain.bank), dec),
-                    subaccount: human(find(&chain.deposits), dec),
-                });
-            }
-            v.balances = rows;
-            v.positions = chain
-                .positions
-                .iter()
-                .map(|(id, long, qty, entry)| {
-                    let name = snap
-                        .as_ref()
-                        .and_then(|s| s.markets.iter().find(|m| &m.market_id == id));
-                    let name = name.map_or(id.as_str(), |m| m.market.as_str());
-                    let side = if *long { "long" } else { "short" };
-                    format!(
-                        "{name}: {side} {} at {}",
-                        qty.normalize(),
-                        entry.normalize()
-                    )
-                })
-                .collect();
+            v.balances = balance_rows(snap.as_ref(), &chain);
+            v.positions = position_lines(snap.as_ref(), &chain);
         }
         Err(e) => {
             tracing::warn!(error = %e, "wallet balances unavailable");
@@ -229,37 +240,30 @@ async fn key_rows(
         }
     };
     keys.into_iter()
-        .map(|k| {
-            let grant = grants.as_ref().map_or_else(
-                || "unknown".to_owned(),
-                |g| {
-                    let on = g.iter().find(|g| {
-                        g.grantee == k.address
-                            && g.type_url == BATCH_AUTHZ_TYPE
-                            && g.markets.contains(&k.market_id)
-                    });
-                    match on {
-                        None => "no grant on chain".to_owned(),
-                        Some(g) => match crate::markets::check::check_grant(
-                            std::slice::from_ref(g),
-                            &k.address,
-                            &k.market_id,
-                            time::OffsetDateTime::now_utc(),
-                        ) {
-                            Ok(Some(exp)) => format!("valid until {exp}"),
-                            Ok(None) => "valid, no expiry".to_owned(),
-                            Err(e) => e,
-                        },
-                    }
-                },
-            );
-            KeyRow {
-                market: k.market.as_str().to_owned(),
-                address: k.address,
-                grant,
-            }
+        .map(|k| KeyRow {
+            grant: grants
+                .as_deref()
+                .map_or_else(|| "unknown".to_owned(), |g| grant_text(g, &k)),
+            market: k.market.as_str().to_owned(),
+            address: k.address,
         })
         .collect()
+}
+
+/// What the chain says of a bot key's trade grant now, in words.
+fn grant_text(grants: &[GrantOnChain], k: &BotKeyInfo) -> String {
+    let on = grants.iter().find(|g| {
+        g.grantee == k.address && g.type_url == BATCH_AUTHZ_TYPE && g.markets.contains(&k.market_id)
+    });
+    let Some(g) = on else {
+        return "no grant on chain".to_owned();
+    };
+    let now = time::OffsetDateTime::now_utc();
+    match check::check_grant(std::slice::from_ref(g), &k.address, &k.market_id, now) {
+        Ok(Some(exp)) => format!("valid until {exp}"),
+        Ok(None) => "valid, no expiry".to_owned(),
+        Err(e) => e,
+    }
 }
 
 /// `inj1...` of a wallet address in its metadata (`0x` hex or already bech32).
@@ -271,3 +275,6 @@ fn inj_address(raw: &str) -> String {
     }
     raw.to_owned()
 }
+
+#[cfg(test)]
+mod tests;
