@@ -57,9 +57,18 @@ fn summary(name: &str, mut v: Vec<Duration>) {
     );
 }
 
-async fn start(app: &app::TestApp, wallet: &str) -> (Duration, String) {
-    let body = json!({"wallet": wallet, "market": "INJ/USDT", "bot_type": "market_maker",
-                      "params": {}, "allow_shared_wallet": true});
+/// One bot per (wallet, market) at a time: bot `n` of a batch runs on wallet `bench-w<n/3>`,
+/// market `n % 3` of the test markets.
+fn slot(n: usize) -> (String, &'static str) {
+    (
+        format!("bench-w{}", n / 3),
+        app::MARKETS[n % app::MARKETS.len()],
+    )
+}
+
+async fn start(app: &app::TestApp, (wallet, market): (String, &str)) -> (Duration, String) {
+    let body = json!({"wallet": wallet, "market": market, "bot_type": "market_maker",
+                      "params": {}});
     let t = Instant::now();
     let (s, v) = app.start(&app.operator, &body).await;
     assert_eq!(s.as_u16(), 201, "{v}");
@@ -127,8 +136,9 @@ async fn main() {
     let bots = env_num("BENCH_BOTS", 100);
     let concurrency = env_num("BENCH_CONCURRENCY", 16);
     let requests = env_num("BENCH_REQUESTS", 2000);
-    let app = Arc::new(app::spawn_app("bench", &[]).await);
-    let wallet = app.demo_wallet("bench");
+    let names: Vec<String> = (0..bots.div_ceil(3)).map(|n| slot(n * 3).0).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let app = Arc::new(app::spawn_app("bench", &names).await);
     println!(
         "machine: {} cores; bots: release build",
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
@@ -137,7 +147,7 @@ async fn main() {
     // 1. Start-to-ready and stop-to-removed, one bot at a time.
     let (mut up, mut down) = (Vec::new(), Vec::new());
     for _ in 0..starts {
-        let (d, id) = start(&app, &wallet).await;
+        let (d, id) = start(&app, slot(0)).await;
         up.push(d);
         let t = Instant::now();
         let (s, v) = app
@@ -161,10 +171,10 @@ async fn main() {
     for target in [50.min(bots), bots] {
         while ids.len() < target {
             let batch: Vec<_> = (0..(target - ids.len()).min(5))
-                .map(|_| {
+                .map(|k| {
                     let app = Arc::clone(&app);
-                    let w = wallet.clone();
-                    tokio::spawn(async move { start(&app, &w).await.1 })
+                    let at = slot(ids.len() + k);
+                    tokio::spawn(async move { start(&app, at).await.1 })
                 })
                 .collect();
             for b in batch {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod devstack;
 pub mod domain;
+pub mod markets;
 pub mod private_file;
 pub mod runtime;
 pub mod store;

@@ -23,7 +23,6 @@ pub struct Launch {
     pub bot_type: String,
     pub params: String,
     pub operator: String,
-    pub allow_shared: bool,
     pub accessor: String,
     pub created_ms: i64,
 }
@@ -81,8 +80,8 @@ impl Store {
 
     pub async fn record_launch(&self, l: &Launch) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO launches (launch_id, bot_id, wallet, market, bot_type, params, operator, allow_shared, accessor, created_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO launches (launch_id, bot_id, wallet, market, bot_type, params, operator, accessor, created_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&l.launch_id)
         .bind(&l.bot_id)
@@ -91,7 +90,6 @@ impl Store {
         .bind(&l.bot_type)
         .bind(&l.params)
         .bind(&l.operator)
-        .bind(l.allow_shared)
         .bind(&l.accessor)
         .bind(l.created_ms)
         .execute(&self.pool)
@@ -112,7 +110,6 @@ impl Store {
             bot_type: r.get("bot_type"),
             params: r.get("params"),
             operator: r.get("operator"),
-            allow_shared: r.get("allow_shared"),
             accessor: r.get("accessor"),
             created_ms: r.get("created_ms"),
         }))
@@ -221,7 +218,6 @@ mod tests {
             bot_type: "grid".into(),
             params: "{}".into(),
             operator: "alice".into(),
-            allow_shared: false,
             accessor: "acc".into(),
             created_ms: 5,
         };

@@ -53,18 +53,49 @@
       fs.classList.toggle("hidden", !on);
       fs.disabled = !on;
     });
-    const showMarkets = () => {
+    // A wallet on a network: its markets come from the chain's catalogue (listed, active,
+    // allowed), with the live mid and minimum notional; one bot per (wallet, market).
+    let chain = null;
+    const info = $("#market-info");
+    const sizeField = () => {
+      const fs = form.querySelector('fieldset.params[data-type="' + CSS.escape(type.value) + '"]');
+      return fs && fs.querySelector("[name='p.order_size'],[name='p.size_per_level'],[name='p.total_quantity']");
+    };
+    const showInfo = () => {
+      const m = chain && chain.markets.find((x) => x.market === market.value);
+      if (!m) { if (chain) info.textContent = ""; return; }
+      const f = sizeField();
+      const size = f && f.value.trim() !== "" ? Number(f.value) : null;
+      let text = m.market + ": mid " + (m.mid || "none (empty book)") + ", min notional " + m.min_notional + " " + m.quote
+        + ", quantity tick " + m.quantity_tick + ".";
+      if (size !== null && m.mid) text += " " + f.name.slice(2) + " " + size + " is worth " + (size * Number(m.mid)).toFixed(6).replace(/\.?0+$/, "") + " " + m.quote + ".";
+      if (chain.freshness) text += " Catalogue " + chain.freshness + ".";
+      info.textContent = text;
+    };
+    const showMarkets = async () => {
       const opt = wallet.selectedOptions[0];
-      const allowed = opt ? (opt.dataset.markets || "").split(",") : [];
+      let allowed = opt ? (opt.dataset.markets || "").split(",") : [];
+      const busy = opt ? (opt.dataset.busy || "").split(",") : [];
+      chain = null;
+      info.textContent = "";
+      if (opt && opt.dataset.network) {
+        const r = await api("/api/wallets/" + encodeURIComponent(opt.value) + "/markets").catch(() => null);
+        const data = r && r.ok ? await r.json() : null;
+        if (data) { chain = data; allowed = data.markets.filter((m) => m.active).map((m) => m.market); }
+        else { info.textContent = "The markets of " + opt.dataset.network + " cannot be read from the chain now."; }
+      }
       let firstAllowed = null;
       for (const o of market.options) {
-        o.disabled = allowed.indexOf(o.value) < 0;
+        o.disabled = allowed.indexOf(o.value) < 0 || busy.indexOf(o.value) >= 0;
         if (!o.disabled && firstAllowed === null) firstAllowed = o;
       }
       if (market.selectedOptions[0] && market.selectedOptions[0].disabled && firstAllowed) firstAllowed.selected = true;
+      showInfo();
     };
-    type.addEventListener("change", showType);
+    type.addEventListener("change", () => { showType(); showInfo(); });
     wallet.addEventListener("change", showMarkets);
+    market.addEventListener("change", showInfo);
+    form.addEventListener("input", showInfo);
     showType();
     showMarkets();
 
@@ -102,7 +133,7 @@
       $("#start-submit").disabled = true;
       const body = {
         wallet: wallet.value, market: market.value, bot_type: type.value,
-        params: params(), allow_shared_wallet: $("#allow_shared_wallet").checked,
+        params: params(),
       };
       let r;
       try { r = await api("/api/bots?wait=false", { method: "POST", body: JSON.stringify(body) }); }

@@ -422,13 +422,16 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         .await;
     assert_eq!(s, StatusCode::CREATED, "{bot}");
     let id = bot["bot_id"].as_str().unwrap().to_owned();
-    // A duplicate on the busy wallet is refused with the reason.
+    // A second bot on the busy (wallet, market) is refused with the reason.
     let (s, e) = app
-        .start(&o, &start_body(&wallet, "TIA/USDT", "grid", json!({})))
+        .start(&o, &start_body(&wallet, "INJ/USDT", "grid", json!({})))
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(
-        e["error"].as_str().unwrap().contains("sequence numbers"),
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("one bot per wallet and market"),
         "{e}"
     );
 

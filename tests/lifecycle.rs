@@ -77,6 +77,7 @@ async fn world(tag: &str, wallet_names: &[&str]) -> World {
         stop_grace_secs: 5,
         restart_max: 3,
         restart_base: Duration::from_millis(300),
+        networks: Default::default(),
         max_bots: settings.vault.bots_capacity(),
         memory_bytes: 64 << 20,
         nano_cpus: 250_000_000,
@@ -106,13 +107,12 @@ impl World {
     }
 }
 
-fn request(wallet: &str, market: &str, shared: bool) -> StartRequest {
+fn request(wallet: &str, market: &str) -> StartRequest {
     let form = StartForm {
         wallet: wallet.into(),
         market: market.into(),
         bot_type: "market_maker".into(),
         params: serde_json::json!({}),
-        allow_shared_wallet: shared,
     };
     StartRequest::parse(
         form,
@@ -145,7 +145,7 @@ async fn start_ready_stop_removed_and_token_revoked() {
     let w = world("lc1", &["lc1-alpha"]).await;
     let m = w.manager();
     let bot = m
-        .start(request("lc1-alpha", "INJ/USDT", false), "alice")
+        .start(request("lc1-alpha", "INJ/USDT"), "alice")
         .await
         .unwrap();
     assert_eq!(bot.state, BotState::Running);
@@ -201,11 +201,7 @@ async fn a_killed_bot_is_recorded_and_restarted_while_the_others_keep_running() 
     drop(m.spawn_event_watch());
     let mut bots = Vec::new();
     for n in names {
-        bots.push(
-            m.start(request(n, "TIA/USDT", false), "alice")
-                .await
-                .unwrap(),
-        );
+        bots.push(m.start(request(n, "TIA/USDT"), "alice").await.unwrap());
     }
     let victim = &bots[1];
     let victim_container = victim.container_id.clone().unwrap();
@@ -265,10 +261,7 @@ async fn a_restarted_dashboard_recovers_the_same_bots_without_touching_them() {
     let first = w.manager();
     let mut before = Vec::new();
     for n in names {
-        let b = first
-            .start(request(n, "INJ/USDT", false), "alice")
-            .await
-            .unwrap();
+        let b = first.start(request(n, "INJ/USDT"), "alice").await.unwrap();
         let c = b.container_id.clone().unwrap();
         before.push((b.bot_id, c.clone(), started_at(&c)));
     }
@@ -304,7 +297,7 @@ async fn vault_or_proxy_down_at_start_leaves_nothing_behind() {
     let m = BotManager::new(dead, w.broker.clone(), w.store.clone(), w.cfg.clone());
     assert!(m.docker_health().await.is_err());
     let err = m
-        .start(request("lc4-a", "INJ/USDT", false), "alice")
+        .start(request("lc4-a", "INJ/USDT"), "alice")
         .await
         .unwrap_err();
     assert!(matches!(err, LifecycleError::Docker(_)), "{err}");
@@ -323,7 +316,7 @@ async fn vault_or_proxy_down_at_start_leaves_nothing_behind() {
     let World { bao, net, .. } = w;
     drop(bao);
     let err = m
-        .start(request("lc4-a", "INJ/USDT", false), "alice")
+        .start(request("lc4-a", "INJ/USDT"), "alice")
         .await
         .unwrap_err();
     assert!(matches!(err, LifecycleError::Vault(_)), "{err}");
@@ -335,7 +328,7 @@ async fn vault_or_proxy_down_at_start_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_concurrent_starts_succeed_and_a_busy_wallet_is_refused() {
+async fn ten_concurrent_starts_succeed_and_a_busy_wallet_market_is_refused() {
     let names: Vec<String> = (0..10).map(|i| format!("lc5-w{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let w = world("lc5", &refs).await;
@@ -343,7 +336,7 @@ async fn ten_concurrent_starts_succeed_and_a_busy_wallet_is_refused() {
     let starts = names.iter().map(|n| {
         let m = m.clone();
         let n = n.clone();
-        tokio::spawn(async move { m.start(request(&n, "INJ/USDT", false), "alice").await })
+        tokio::spawn(async move { m.start(request(&n, "INJ/USDT"), "alice").await })
     });
     let results = futures_util::future::join_all(starts).await;
     for r in &results {
@@ -358,19 +351,17 @@ async fn ten_concurrent_starts_succeed_and_a_busy_wallet_is_refused() {
         10
     );
     let err = m
-        .start(request("lc5-w0", "TIA/USDT", false), "bob")
+        .start(request("lc5-w0", "INJ/USDT"), "bob")
         .await
         .unwrap_err();
     assert!(matches!(err, LifecycleError::Conflict(_)));
     assert!(
-        err.to_string().contains("already runs bot") && err.to_string().contains("sequence"),
+        err.to_string().contains("already runs bot")
+            && err.to_string().contains("one bot per wallet and market"),
         "{err}"
     );
-    // Sharing explicitly allowed: a second bot on the wallet starts.
-    let shared = m
-        .start(request("lc5-w0", "TIA/USDT", true), "bob")
-        .await
-        .unwrap();
+    // Another market of the same wallet runs side by side.
+    let shared = m.start(request("lc5-w0", "TIA/USDT"), "bob").await.unwrap();
     assert_eq!(shared.state, BotState::Running);
     let stops = m.stop_all("admin").await;
     assert_eq!(stops.len(), 11);
@@ -470,7 +461,7 @@ async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
     let m = BotManager::new(runtime, w.broker.clone(), w.store.clone(), w.cfg.clone());
     drop(m.spawn_event_watch());
     let bot = m
-        .start(request("lc6-a", "INJ/USDT", false), "alice")
+        .start(request("lc6-a", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let container = bot.container_id.clone().unwrap();
@@ -537,7 +528,7 @@ async fn a_bot_killed_while_the_dashboard_was_down_is_relaunched_at_recovery() {
     let w = world("lc7", &["lc7-a"]).await;
     let first = w.manager();
     let bot = first
-        .start(request("lc7-a", "INJ/USDT", false), "alice")
+        .start(request("lc7-a", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let container = bot.container_id.clone().unwrap();
@@ -614,11 +605,11 @@ async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() 
     let m = w.manager();
     let watch = m.spawn_event_watch();
     let a = m
-        .start(request("lc8-a", "INJ/USDT", false), "alice")
+        .start(request("lc8-a", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let b = m
-        .start(request("lc8-b", "INJ/USDT", false), "alice")
+        .start(request("lc8-b", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let (ca, cb) = (
@@ -706,7 +697,7 @@ async fn a_stop_during_start_up_wins() {
     let w = world("lc9", &["lc9-a"]).await;
     let m = w.manager();
     let bot_id = m
-        .begin(request("lc9-a", "INJ/USDT", false), "alice")
+        .begin(request("lc9-a", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let launcher = m.clone();
@@ -759,7 +750,7 @@ async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
     let m = w.manager();
     drop(m.spawn_event_watch());
     let a = m
-        .start(request("lc10-a", "INJ/USDT", false), "alice")
+        .start(request("lc10-a", "INJ/USDT"), "alice")
         .await
         .unwrap();
     let ca = a.container_id.clone().unwrap();
@@ -768,7 +759,7 @@ async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
     let (ok, out) = bao_cli(&w.bao, &["seal"]);
     assert!(ok, "{out}");
     let err = m
-        .start(request("lc10-b", "INJ/USDT", false), "alice")
+        .start(request("lc10-b", "INJ/USDT"), "alice")
         .await
         .unwrap_err();
     assert!(matches!(err, LifecycleError::Vault(_)), "{err}");
@@ -793,7 +784,7 @@ async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
     let (ok, out) = bao_cli(&w.bao, &["unseal", &key]);
     assert!(ok, "{out}");
     let b = m
-        .start(request("lc10-b", "INJ/USDT", false), "alice")
+        .start(request("lc10-b", "INJ/USDT"), "alice")
         .await
         .unwrap();
     assert_eq!(b.state, BotState::Running);

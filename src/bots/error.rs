@@ -22,6 +22,10 @@ pub enum LifecycleError {
     /// a sealed Vault says so ([`VAULT_SEALED`]).
     #[error("Vault is unavailable: {0}")]
     Vault(String),
+    /// A part the start depends on cannot be asked now (the chain's LCD): our sentence, never
+    /// the part's text; nothing was issued.
+    #[error("{0}")]
+    Unavailable(String),
     /// As many bots run as the bots' address range holds (issue 15); nothing was issued.
     #[error("{0}")]
     Full(String),

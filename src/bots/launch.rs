@@ -16,6 +16,7 @@ use super::registry::{Bot, CurrentLaunch};
 use super::request::StartRequest;
 use super::state::{now_ms, BotState, BotView};
 use super::teardown::{exit_code_text, Outcome};
+use super::venue::Venue;
 use super::LifecycleError;
 use crate::domain::WalletId;
 use crate::domain::{BotId, LaunchId};
@@ -48,8 +49,10 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         self.launch(&bot_id).await.result
     }
 
-    /// The synchronous half of a start: checks the wallet in Vault and reserves it, so every
-    /// refusal is known before anything is issued or created. Returns the new bot's id in state
+    /// The synchronous half of a start: checks the wallet in Vault, and for a wallet on a
+    /// network the market, bot key, grant and order sizes on its chain ([`Self::venue_for`]),
+    /// then reserves (wallet, market), so every refusal is known before anything is issued or
+    /// created. Returns the new bot's id in state
     /// `starting`; [`BotManager::launch`] does the rest (the dashboard runs it in the background
     /// and shows its progress).
     #[tracing::instrument(skip_all, fields(wallet = %req.wallet, market = %req.market.as_str()))]
@@ -67,6 +70,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 wallet.allowed_markets.join(", ")
             )));
         }
+        let venue = self
+            .venue_for(&wallet, &req.market, &req.params, req.bot_type.as_str())
+            .await?;
         let who = BotIdentity {
             bot_id: BotId::for_wallet(&req.wallet, rand::random()),
             wallet: req.wallet,
@@ -75,7 +81,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             operator: operator.to_owned(),
         };
         let bot_id = who.bot_id.clone();
-        let bot = Bot::new(who, req.params, req.allow_shared_wallet, now_ms());
+        let bot = Bot::new(who, req.params, venue, now_ms());
         self.refuse_beyond_capacity()?;
         self.registry().reserve(bot)?;
         Ok(bot_id)
@@ -132,12 +138,23 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         bot_id: &BotId,
         issued: &mut Option<CurrentLaunch>,
     ) -> Result<BotView, LifecycleError> {
-        let (who, params) = self
+        let (who, params, venue, checked) = self
             .registry()
-            .read(bot_id, |b| (b.who.clone(), b.params.clone()))
+            .read(bot_id, |b| {
+                (
+                    b.who.clone(),
+                    b.params.clone(),
+                    b.venue.clone(),
+                    b.venue_checked,
+                )
+            })
             .ok_or_else(|| LifecycleError::NotFound(format!("no bot {bot_id}")))?;
+        let venue = match checked {
+            true => venue,
+            false => self.venue_again(&who, &params).await?,
+        };
         let launch_id = LaunchId::from_random(rand::random());
-        let token = self.issue_token(&who, &launch_id).await?;
+        let token = self.issue_token(&who, &launch_id, venue.as_ref()).await?;
         let accessor = token.wrapped_accessor.clone();
         let current = CurrentLaunch {
             launch_id,
@@ -153,7 +170,13 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         });
         self.record_launch(bot_id, &current.launch_id, &accessor)
             .await?;
-        let plan = LaunchPlan::new(&who, &current.launch_id, &params, &self.inner.cfg);
+        let plan = LaunchPlan::new(
+            &who,
+            &current.launch_id,
+            &params,
+            venue.as_ref(),
+            &self.inner.cfg,
+        );
         let container = self
             .create_container(bot_id, plan, token.wrapping_token, &accessor)
             .await?;
@@ -161,16 +184,49 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             .await
     }
 
-    /// A wrapped, single-use token for this launch; the bot is failed when Vault says no.
+    /// The venue of a bot that has none recorded (recovered after a dashboard restart): the
+    /// wallet is read again and a chain's checks run again; a refusal fails the bot, before any
+    /// token.
+    async fn venue_again(
+        &self,
+        who: &BotIdentity,
+        params: &serde_json::Value,
+    ) -> Result<Option<Venue>, LifecycleError> {
+        let checked = match self.wallet_info(&who.wallet).await {
+            Ok(w) => {
+                self.venue_for(&w, &who.market, params, who.bot_type.as_str())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(venue) => {
+                self.registry().update(&who.bot_id, |b| {
+                    b.venue.clone_from(&venue);
+                    b.venue_checked = true;
+                });
+                Ok(venue)
+            }
+            Err(e) => {
+                self.fail(&who.bot_id, &e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    /// A wrapped, single-use token for this launch (for a live bot: the token that reads the
+    /// bot key of its market); the bot is failed when Vault says no.
     async fn issue_token(
         &self,
         who: &BotIdentity,
         launch_id: &LaunchId,
+        venue: Option<&Venue>,
     ) -> Result<IssuedToken, LifecycleError> {
+        let live = venue.is_some_and(|v| v.live);
         let request = TokenRequest {
             bot_id: who.bot_id.as_str(),
             wallet: &who.wallet,
-            market_key: None,
+            market_key: live.then_some(&who.market),
             operator: &who.operator,
             launch_id: launch_id.as_str(),
         };
@@ -205,7 +261,6 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             bot_type: b.who.bot_type.as_str().to_owned(),
             params: b.params.to_string(),
             operator: b.who.operator.clone(),
-            allow_shared: b.allow_shared,
             accessor: accessor.to_owned(),
             created_ms: now_ms(),
         }) else {

@@ -10,6 +10,7 @@ use super::error::vault_reason;
 use super::registry::Registry;
 use super::state::BotView;
 use super::LifecycleError;
+use crate::markets::Catalogue;
 use crate::runtime::{ContainerRuntime, LineStream, LogLimits, RuntimeError};
 use crate::store::Store;
 use crate::vault::SecretsBroker;
@@ -42,6 +43,8 @@ pub struct ManagerConfig {
     pub vault_ca_pem: Option<String>,
     pub kv_mount: String,
     pub markets: Vec<String>,
+    /// Named custom Injective networks (settings `[networks]`) wallets may name.
+    pub networks: crate::config::networks::Networks,
     pub status_interval_secs: u64,
     pub ready_timeout: Duration,
     pub stop_grace_secs: i64,
@@ -63,6 +66,8 @@ pub(super) struct Inner<R, B> {
     pub cfg: ManagerConfig,
     pub registry: Registry,
     pub counters: Counters,
+    /// The markets of each network, read from its chain (shared with the pages).
+    pub catalogue: Arc<Catalogue>,
 }
 
 /// Cheap to clone; all clones share the same state.
@@ -94,8 +99,23 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 cfg,
                 registry: Registry::default(),
                 counters: Counters::default(),
+                catalogue: Arc::new(Catalogue::default()),
             }),
         }
+    }
+
+    /// The same manager reading chains through `catalogue` (tests: a fake chain). Call it
+    /// right after [`BotManager::new`], before the manager is cloned.
+    pub fn with_catalogue(mut self, catalogue: Arc<Catalogue>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.catalogue = catalogue;
+        }
+        self
+    }
+
+    /// The market catalogue (the wallets page and the start form read it too).
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
+        &self.inner.catalogue
     }
 
     pub fn config(&self) -> &ManagerConfig {
@@ -143,6 +163,42 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             .into_iter()
             .map(|id| id.to_string())
             .collect()
+    }
+
+    /// The markets of `wallet` an active bot holds now (one bot per (wallet, market)), sorted.
+    pub fn busy_markets(&self, wallet: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.registry().with(|bots| {
+            bots.values()
+                .filter(|b| b.who.wallet.as_str() == wallet && b.state.is_active())
+                .map(|b| b.who.market.as_str().to_owned())
+                .collect()
+        });
+        out.sort();
+        out
+    }
+
+    /// One wallet as Vault describes it (never key material); `None` if there is none.
+    pub async fn wallet(
+        &self,
+        id: &crate::domain::WalletId,
+    ) -> Result<Option<crate::vault::wallets::WalletInfo>, LifecycleError> {
+        self.inner
+            .broker
+            .wallet(id)
+            .await
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))
+    }
+
+    /// The bot keys of `wallet` (Vault metadata only, never a key).
+    pub async fn bot_keys(
+        &self,
+        id: &crate::domain::WalletId,
+    ) -> Result<Vec<crate::vault::bot_keys::BotKeyInfo>, LifecycleError> {
+        self.inner
+            .broker
+            .bot_keys(id)
+            .await
+            .map_err(|e| LifecycleError::Vault(vault_reason(&e)))
     }
 
     /// The params a bot was started with.

@@ -12,13 +12,15 @@
 //!   lifecycle does next;
 //! - pure rules: `plan` (spec, labels, container settings of a launch), `supervision`
 //!   (backoff and crash budget);
-//! - `registry` (every bot's live state, the one-bot-per-wallet rule), `manager` (the handle
+//! - `venue` (a bot's chain and the checks of a start on it: catalogue, bot key, grant, sizes);
+//! - `registry` (every bot's live state, the one-bot-per-(wallet, market) rule), `manager` (the handle
 //!   and its read-only questions), `identity`, `state`, `request`, `events`, `error`.
 //!
 //! Invariants: nothing half-started (a failure after a token was issued revokes it and removes
 //! the container before the error is returned); every run that ends is archived with its exit
 //! code, reason, last 200 log lines and PnL; a crash-looping bot backs off and ends `failed`;
-//! at most one active bot per wallet unless the operator explicitly allows sharing.
+//! at most one active bot per (wallet, market): a wallet runs one bot per market side by side,
+//! each live one signing with its own bot key.
 
 pub mod ending;
 mod error;
@@ -35,6 +37,7 @@ mod state;
 mod stop;
 mod supervision;
 mod teardown;
+mod venue;
 mod watch;
 
 pub use ending::{Ending, Next, Seen, Verdict};
@@ -45,6 +48,7 @@ pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotType, MarketId, StartForm, StartRequest};
 pub use state::{now_ms, BotState, BotView};
 pub use stop::StopResult;
+pub use venue::{lcd_of, Venue};
 
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ use tradebot_contract::{BotSpec, BotType};
 
 use super::identity::BotIdentity;
 use super::manager::ManagerConfig;
+use super::venue::Venue;
 use crate::domain::{BotId, LaunchId, MarketId, WalletId};
 use crate::runtime::{ContainerSpec, LogLimits, LABEL_PREFIX, MANAGED_LABEL, NAME_PREFIX};
 
@@ -36,7 +37,8 @@ pub struct ContainerSettings {
 pub struct LaunchPlan {
     /// `tradebot-bot-<bot id>` (the proxy allows only this prefix).
     pub name: String,
-    /// The contract's spec: a paper bot told where to read its key.
+    /// The contract's spec: a paper bot told where to read its key; a live bot also told its
+    /// chain, market id and granter, and to read the bot key of its market.
     pub spec: BotSpec,
     pub labels: HashMap<String, String>,
     pub settings: ContainerSettings,
@@ -44,14 +46,23 @@ pub struct LaunchPlan {
 
 impl LaunchPlan {
     /// The plan of launch `launch_id` of the bot `who`, with `params` (already checked by
-    /// the start request) under the control plane's settings `cfg`.
+    /// the start request) on `venue` (None: the paper exchange) under the control plane's
+    /// settings `cfg`.
+    ///
+    /// - live venue: exchange `injective` with its section, `vault.market_key` = the market
+    ///   (the bot reads the trade-only key of (wallet, market));
+    /// - paper venue on a network: exchange `paper` with the `injective` section present (the
+    ///   bot reads book and trades from that chain and simulates fills), no market key;
+    /// - no venue: paper, as before.
     pub fn new(
         who: &BotIdentity,
         launch_id: &LaunchId,
         params: &serde_json::Value,
+        venue: Option<&Venue>,
         cfg: &ManagerConfig,
     ) -> Self {
-        let spec = BotSpec::new(
+        let live = venue.is_some_and(|v| v.live);
+        let mut spec = BotSpec::new(
             who.bot_id.clone(),
             who.wallet.clone(),
             who.market.clone(),
@@ -64,8 +75,13 @@ impl LaunchPlan {
             ca_cert_pem: cfg.vault_ca_pem.clone(),
             kv_mount: cfg.kv_mount.clone(),
             wallet_id: who.wallet.clone(),
-            market_key: None,
+            market_key: live.then(|| who.market.clone()),
         });
+        match venue {
+            Some(v) if v.live => spec = spec.with_injective(v.injective_spec()),
+            Some(v) => spec.injective = Some(v.injective_spec()),
+            None => {}
+        }
         Self {
             name: container_name(&who.bot_id),
             spec,

@@ -69,8 +69,8 @@ fn recovered_bot(
     let params = launch
         .and_then(|l| serde_json::from_str(&l.params).ok())
         .unwrap_or_else(|| serde_json::json!({}));
-    let allow_shared = launch.is_some_and(|l| l.allow_shared);
-    let mut bot = Bot::new(labels.who, params, allow_shared, 0);
+    let mut bot = Bot::new(labels.who, params, None, 0);
+    bot.venue_checked = false;
     bot.launch = Some(CurrentLaunch {
         launch_id: labels.launch_id,
         accessor: launch.map(|l| l.accessor.clone()),

@@ -1,7 +1,8 @@
 //! The registry: every bot's live state, behind one lock that is never held across an await.
 //! The other layers read and change bots only through it; the rule "one active bot per
-//! wallet unless sharing is allowed" lives here, in [`Registry::reserve`] and
-//! [`Registry::occupant`].
+//! (wallet, market)" lives here, in [`Registry::reserve`] and [`occupant`]: two bots of one
+//! wallet on two markets sign with two bot keys (one per market), so they never share an
+//! account sequence; two on one market would.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
@@ -9,9 +10,10 @@ use std::sync::{Mutex, PoisonError};
 use super::ending::Verdict;
 use super::identity::BotIdentity;
 use super::state::{BotState, BotView};
+use super::venue::Venue;
 use super::LifecycleError;
-use crate::domain::WalletId;
 use crate::domain::{BotId, LaunchId};
+use crate::domain::{MarketId, WalletId};
 
 /// Fills kept per bot for its page (the bot's own log has them all).
 pub const KEPT_FILLS: usize = 50;
@@ -30,7 +32,12 @@ pub struct Bot {
     pub who: BotIdentity,
     /// The strategy parameters it was started with (checked at the edge).
     pub params: serde_json::Value,
-    pub allow_shared: bool,
+    /// Where it trades beyond paper: the chain of a live wallet (or the data of a paper
+    /// wallet's network). `None`: plain paper, or a recovered bot whose venue is worked out
+    /// again at its next launch.
+    pub venue: Option<Venue>,
+    /// Whether `venue` was worked out (at begin); false for a recovered bot.
+    pub venue_checked: bool,
     /// `None` until its first token is issued.
     pub launch: Option<CurrentLaunch>,
     pub state: BotState,
@@ -49,11 +56,17 @@ pub struct Bot {
 
 impl Bot {
     /// A bot that is `starting`, with no launch yet.
-    pub fn new(who: BotIdentity, params: serde_json::Value, allow_shared: bool, now: i64) -> Self {
+    pub fn new(
+        who: BotIdentity,
+        params: serde_json::Value,
+        venue: Option<Venue>,
+        now: i64,
+    ) -> Self {
         Self {
             who,
             params,
-            allow_shared,
+            venue,
+            venue_checked: true,
             launch: None,
             state: BotState::Starting,
             reason: Some("issuing a Vault token".into()),
@@ -161,8 +174,8 @@ impl Registry {
         ids
     }
 
-    /// Adds a new bot unless its wallet is taken (and sharing is not allowed), or its id is
-    /// (a random suffix that repeats: nothing is overwritten, the start is refused).
+    /// Adds a new bot unless an active bot holds its (wallet, market), or its id is taken (a
+    /// random suffix that repeats: nothing is overwritten, the start is refused).
     pub fn reserve(&self, bot: Bot) -> Result<(), LifecycleError> {
         self.with(|bots| {
             if bots.contains_key(&bot.who.bot_id) {
@@ -171,13 +184,13 @@ impl Registry {
                     bot.who.bot_id
                 )));
             }
-            if !bot.allow_shared {
-                if let Some(other) = occupant(bots, &bot.who.wallet, None) {
-                    return Err(LifecycleError::Conflict(format!(
-                        "wallet {} already runs bot {} on {}: two bots signing for one Injective account collide on sequence numbers; stop it first, or allow sharing explicitly",
-                        bot.who.wallet, other.who.bot_id, other.who.market.as_str()
-                    )));
-                }
+            if let Some(other) = occupant(bots, &bot.who.wallet, &bot.who.market, None) {
+                return Err(LifecycleError::Conflict(format!(
+                    "wallet {} already runs bot {} on {}: one bot per wallet and market at a time; stop it first",
+                    bot.who.wallet,
+                    other.who.bot_id,
+                    other.who.market.as_str()
+                )));
             }
             bots.insert(bot.who.bot_id.clone(), bot);
             Ok(())
@@ -185,12 +198,17 @@ impl Registry {
     }
 }
 
-/// A bot other than `except` that holds `wallet` (starting, running or stopping).
+/// A bot other than `except` that holds (`wallet`, `market`) (starting, running or stopping).
 pub fn occupant<'a>(
     bots: &'a HashMap<BotId, Bot>,
     wallet: &WalletId,
+    market: &MarketId,
     except: Option<&BotId>,
 ) -> Option<&'a Bot> {
-    bots.values()
-        .find(|b| &b.who.wallet == wallet && b.state.is_active() && except != Some(&b.who.bot_id))
+    bots.values().find(|b| {
+        &b.who.wallet == wallet
+            && &b.who.market == market
+            && b.state.is_active()
+            && except != Some(&b.who.bot_id)
+    })
 }

@@ -15,10 +15,6 @@ pub struct StartForm {
     pub bot_type: String,
     #[serde(default)]
     pub params: serde_json::Value,
-    /// Run next to another bot on the same wallet (off by default: two signers on one
-    /// Injective account collide on sequence numbers).
-    #[serde(default)]
-    pub allow_shared_wallet: bool,
 }
 
 /// Parameters are an object, small; the bot validates their meaning and refuses bad ones at
@@ -32,7 +28,6 @@ pub struct StartRequest {
     pub market: MarketId,
     pub bot_type: BotType,
     pub params: serde_json::Value,
-    pub allow_shared_wallet: bool,
 }
 
 impl StartRequest {
@@ -65,7 +60,6 @@ impl StartRequest {
             market,
             bot_type,
             params,
-            allow_shared_wallet: form.allow_shared_wallet,
         })
     }
 }
@@ -80,7 +74,6 @@ mod tests {
             market: market.into(),
             bot_type: bot_type.into(),
             params,
-            allow_shared_wallet: false,
         }
     }
 

@@ -110,7 +110,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     }
 
     /// Stops the bot if it runs, then starts it again with the same wallet, market and params.
-    /// A stopped or failed bot is started again, unless its wallet is busy meanwhile.
+    /// A stopped or failed bot is started again, unless its (wallet, market) is busy meanwhile.
     pub async fn restart(&self, bot_id: &str, operator: &str) -> Result<BotView, LifecycleError> {
         let id = self.known(bot_id)?;
         let state = self
@@ -128,13 +128,13 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             let b = bots
                 .get(&id)
                 .ok_or_else(|| LifecycleError::NotFound(format!("no bot {id}")))?;
-            if !b.allow_shared {
-                if let Some(other) = occupant(bots, &b.who.wallet, Some(&id)) {
-                    return Err(LifecycleError::Conflict(format!(
-                        "wallet {} meanwhile runs bot {}: stop it first",
-                        b.who.wallet, other.who.bot_id
-                    )));
-                }
+            if let Some(other) = occupant(bots, &b.who.wallet, &b.who.market, Some(&id)) {
+                return Err(LifecycleError::Conflict(format!(
+                    "wallet {} meanwhile runs bot {} on {}: stop it first",
+                    b.who.wallet,
+                    other.who.bot_id,
+                    b.who.market.as_str()
+                )));
             }
             if let Some(b) = bots.get_mut(&id) {
                 b.state = BotState::Starting;

@@ -30,6 +30,8 @@ struct FakeRuntime {
     events: broadcast::Sender<ContainerEvent>,
     /// Lines a new container prints (default: ready).
     first_lines: Vec<String>,
+    /// The spec (JSON) of every container created.
+    specs: Mutex<Vec<String>>,
 }
 
 impl FakeRuntime {
@@ -39,6 +41,7 @@ impl FakeRuntime {
             removed: Mutex::new(Vec::new()),
             events: broadcast::channel(64).0,
             first_lines: first_lines.iter().map(|s| (*s).to_owned()).collect(),
+            specs: Mutex::new(Vec::new()),
         }
     }
 }
@@ -47,7 +50,18 @@ impl ContainerRuntime for FakeRuntime {
     async fn ping(&self) -> Result<(), RuntimeError> {
         Ok(())
     }
-    async fn create_and_start(&self, _: ContainerSpec) -> Result<String, RuntimeError> {
+    async fn create_and_start(&self, c: ContainerSpec) -> Result<String, RuntimeError> {
+        use secrecy::ExposeSecret;
+        let spec = c
+            .env
+            .iter()
+            .find(|(k, _)| k == tradebot_contract::spec::SPEC_ENV);
+        if let Some((_, v)) = spec {
+            self.specs
+                .lock()
+                .unwrap()
+                .push(v.expose_secret().to_owned());
+        }
         let n = self.created.fetch_add(1, Ordering::SeqCst);
         Ok(format!("c{n}"))
     }
@@ -88,12 +102,28 @@ impl ContainerRuntime for FakeRuntime {
     }
 }
 
-#[derive(Default)]
 struct FakeBroker {
     issued: AtomicUsize,
     revoked: Mutex<Vec<String>>,
     /// Vault reads of wallet metadata: one per wallet read.
     wallet_reads: AtomicUsize,
+    wallets: Vec<WalletInfo>,
+    keys: Vec<crate::vault::bot_keys::BotKeyInfo>,
+    /// The market key of every token request.
+    market_keys: Mutex<Vec<Option<String>>>,
+}
+
+impl Default for FakeBroker {
+    fn default() -> Self {
+        Self {
+            issued: AtomicUsize::new(0),
+            revoked: Mutex::new(Vec::new()),
+            wallet_reads: AtomicUsize::new(0),
+            wallets: Self::all_wallets(),
+            keys: Vec::new(),
+            market_keys: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 impl FakeBroker {
@@ -102,7 +132,7 @@ impl FakeBroker {
             id: WalletId::parse("w1").unwrap(),
             address: "0x00".into(),
             label: "w1".into(),
-            allowed_markets: vec!["INJ/USDT".into()],
+            allowed_markets: MARKETS.map(str::to_owned).to_vec(),
             mode: crate::vault::wallets::WalletMode::Paper,
             network: None,
             current_version: 1,
@@ -115,7 +145,9 @@ impl FakeBroker {
 }
 
 impl SecretsBroker for FakeBroker {
-    async fn issue_bot_token(&self, _: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
+    async fn issue_bot_token(&self, req: &TokenRequest<'_>) -> Result<IssuedToken, VaultError> {
+        let key = req.market_key.map(|m| m.as_str().to_owned());
+        self.market_keys.lock().unwrap().push(key);
         let n = self.issued.fetch_add(1, Ordering::SeqCst);
         Ok(IssuedToken {
             wrapping_token: SecretString::from(format!("wrap-{n}")),
@@ -129,19 +161,23 @@ impl SecretsBroker for FakeBroker {
     }
     async fn wallet(&self, id: &WalletId) -> Result<Option<WalletInfo>, VaultError> {
         self.wallet_reads.fetch_add(1, Ordering::SeqCst);
-        Ok(Self::all_wallets().into_iter().find(|w| &w.id == id))
+        Ok(self.wallets.iter().find(|w| &w.id == id).cloned())
     }
     async fn list_wallets(&self) -> Result<Vec<WalletInfo>, VaultError> {
-        let all = Self::all_wallets();
+        let all = self.wallets.clone();
         self.wallet_reads.fetch_add(all.len(), Ordering::SeqCst);
         Ok(all)
     }
     async fn bot_key(
         &self,
-        _: &WalletId,
-        _: &crate::domain::MarketId,
+        wallet: &WalletId,
+        market: &crate::domain::MarketId,
     ) -> Result<Option<crate::vault::bot_keys::BotKeyInfo>, VaultError> {
-        Ok(None)
+        Ok(self
+            .keys
+            .iter()
+            .find(|k| &k.wallet == wallet && &k.market == market)
+            .cloned())
     }
     async fn bot_keys(
         &self,
@@ -152,6 +188,9 @@ impl SecretsBroker for FakeBroker {
 }
 
 const READY: &str = r#"{"v":1,"event":"ready","bot_id":"x"}"#;
+
+/// The markets the fake world knows.
+const MARKETS: [&str; 3] = ["INJ/USDT", "TIA/USDT", "INJ/USDT-PERP"];
 
 fn config() -> ManagerConfig {
     ManagerConfig {
@@ -171,6 +210,7 @@ fn config() -> ManagerConfig {
         nano_cpus: 1,
         pids_limit: 1,
         logs: crate::runtime::LogLimits::new("10m", 3).unwrap(),
+        networks: Default::default(),
         max_bots: 2,
     }
 }
@@ -181,7 +221,6 @@ fn request() -> StartRequest {
         market: "INJ/USDT".into(),
         bot_type: "grid".into(),
         params: serde_json::json!({}),
-        allow_shared_wallet: false,
     };
     StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
 }
@@ -269,20 +308,20 @@ async fn a_bot_that_exits_during_start_up_fails_with_its_reason_and_leaves_nothi
 #[tokio::test]
 async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_issued() {
     let m = manager(&[READY]).await;
-    let shared = || {
+    let on = |market: &str| {
         let form = crate::bots::StartForm {
             wallet: "w1".into(),
-            market: "INJ/USDT".into(),
+            market: market.into(),
             bot_type: "grid".into(),
             params: serde_json::json!({}),
-            allow_shared_wallet: true,
         };
-        StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
+        StartRequest::parse(form, &MARKETS.map(str::to_owned)).unwrap()
     };
-    for _ in 0..config().max_bots {
-        m.start(shared(), "alice").await.unwrap();
+    // One wallet, one bot per market: as many as the range holds.
+    for market in &MARKETS[..config().max_bots] {
+        m.start(on(market), "alice").await.unwrap();
     }
-    let err = m.start(shared(), "alice").await.unwrap_err();
+    let err = m.start(on(MARKETS[2]), "alice").await.unwrap_err();
     assert!(matches!(err, LifecycleError::Full(_)), "{err}");
     assert!(err.to_string().contains("BOTS_IP_RANGE"), "{err}");
     assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 2);
@@ -290,11 +329,15 @@ async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_is
 }
 
 #[tokio::test]
-async fn a_busy_wallet_is_refused_before_any_token_is_issued() {
+async fn a_busy_wallet_market_is_refused_before_any_token_is_issued() {
     let m = manager(&[READY]).await;
     m.start(request(), "alice").await.unwrap();
     let err = m.start(request(), "bob").await.unwrap_err();
     assert!(matches!(err, LifecycleError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string().contains("one bot per wallet and market"),
+        "{err}"
+    );
     assert_eq!(m.inner.broker.issued.load(Ordering::SeqCst), 1);
 }
 
@@ -333,3 +376,5 @@ async fn a_failed_launch_still_reports_the_token_it_revoked() {
         vec!["acc-0".to_owned()]
     );
 }
+
+mod live;

@@ -40,7 +40,6 @@ pub async fn begin(
     let summary = json!({
         "wallet": req.wallet.as_str(), "market": req.market.as_str(),
         "bot_type": req.bot_type.as_str(), "params": req.params,
-        "allow_shared_wallet": req.allow_shared_wallet,
     });
     match app.bots.begin(req, &op.name).await {
         Ok(id) => Ok((id, summary)),

@@ -36,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/bot-types", get(bot_types))
         .route("/api/markets", get(markets))
         .route("/api/wallets", get(wallets))
+        .route("/api/wallets/{id}/markets", get(wallet_markets))
         .route("/api/wallets/{id}/rolling-restart", post(rolling_restart))
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(super::openapi::document))
@@ -222,11 +223,23 @@ async fn wallets(_: Viewer, State(app): State<Arc<AppState>>) -> Result<Json<Val
             json!({
                 "wallet": w.id, "address": w.address, "label": w.label,
                 "allowed_markets": w.allowed_markets, "key_version": w.current_version,
+                "mode": w.mode, "network": w.network,
+                "busy_markets": app.bots.busy_markets(w.id.as_str()),
                 "updated": w.updated_time, "bots": using,
             })
         })
         .collect();
     Ok(Json(json!(out)))
+}
+
+/// The markets a wallet may trade on its network, from the chain's catalogue: id, ticks, min
+/// notional and the live mid (the start form shows what an order size is worth with them).
+async fn wallet_markets(
+    _: Viewer,
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    super::chain::wallet_markets(&app, &id).await.map(Json)
 }
 
 /// After a key rotation: restart the wallet's bots one at a time on the new key version.

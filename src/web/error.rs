@@ -102,6 +102,11 @@ impl WebError {
         Self::refusal(StatusCode::PAYLOAD_TOO_LARGE, message)
     }
 
+    /// 503 with our sentence: a part the answer needs (the chain) cannot be asked now.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::refusal(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
     /// 422: readable, but a value breaks a rule.
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::refusal(StatusCode::UNPROCESSABLE_ENTITY, message)
@@ -197,7 +202,9 @@ impl From<LifecycleError> for WebError {
             LifecycleError::Vault(ref class) if class == crate::bots::VAULT_SEALED => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_SEALED_DOWN, &e)
             }
-            LifecycleError::Full(m) => Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m),
+            LifecycleError::Full(m) | LifecycleError::Unavailable(m) => {
+                Self::refusal(StatusCode::SERVICE_UNAVAILABLE, m)
+            }
             LifecycleError::Vault(_) => {
                 Self::failure(StatusCode::SERVICE_UNAVAILABLE, VAULT_DOWN, &e)
             }

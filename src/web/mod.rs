@@ -5,6 +5,7 @@
 pub mod account;
 mod actions;
 pub mod api;
+mod chain;
 mod chart;
 mod detail;
 pub mod error;
@@ -16,6 +17,7 @@ mod pages;
 mod plain_http;
 mod start_form;
 mod view;
+mod wallets_page;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -195,6 +197,7 @@ fn manager(
         vault_ca_pem,
         kv_mount: settings.vault.kv_mount.clone(),
         markets: b.markets.clone(),
+        networks: settings.networks.clone(),
         status_interval_secs: b.status_interval_secs,
         ready_timeout: std::time::Duration::from_secs(b.ready_timeout_secs),
         stop_grace_secs: i64::try_from(b.stop_grace_secs).unwrap_or(10),

@@ -16,7 +16,7 @@ use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 
 use super::detail::BotDetail;
-use super::error::{problem, stream_ended, WebError};
+use super::error::{stream_ended, WebError};
 use super::health::cached;
 use super::view::{number_text, render, Chrome};
 use super::{actions, chart, AppState};
@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/bots/{id}/stop", post(stop))
         .route("/bots/{id}/restart", post(restart))
         .route("/bots/{id}/logs/stream", get(log_stream))
-        .route("/wallets", get(wallets))
+        .route("/wallets", get(super::wallets_page::wallets))
         .route("/static/app.js", get(script))
 }
 
@@ -336,53 +336,6 @@ async fn stop_all(
 ) -> Response {
     actions::stop_all(&app, &admin, &ip).await;
     Redirect::to("/").into_response()
-}
-
-#[derive(Debug)]
-struct WalletRow {
-    id: String,
-    label: String,
-    address: String,
-    version: u64,
-    markets: String,
-    bots: Vec<String>,
-    updated: String,
-}
-
-#[derive(Template)]
-#[template(path = "wallets.html")]
-struct WalletsPage {
-    chrome: Chrome,
-    wallets: Vec<WalletRow>,
-    problems: Vec<String>,
-}
-
-async fn wallets(user: Viewer, State(app): State<Arc<AppState>>) -> Response {
-    let (wallets, problems) = match app.bots.wallets().await {
-        Ok(w) => (w, Vec::new()),
-        Err(e) => (Vec::new(), vec![problem(e)]),
-    };
-    render(&WalletsPage {
-        chrome: Chrome::new(&user, "wallets"),
-        wallets: wallets
-            .iter()
-            .map(|w| WalletRow {
-                id: w.id.to_string(),
-                label: w.label.clone(),
-                address: w.address.clone(),
-                version: w.current_version,
-                markets: w.allowed_markets.join(", "),
-                bots: app.bots.bots_on_wallet(w.id.as_str()),
-                updated: w
-                    .updated_time
-                    .chars()
-                    .take(19)
-                    .collect::<String>()
-                    .replace('T', " "),
-            })
-            .collect(),
-        problems,
-    })
 }
 
 async fn script() -> Response {

@@ -98,7 +98,13 @@ struct WalletOption {
     label: String,
     /// Comma-separated; the script narrows the market list to these.
     markets: String,
-    busy: bool,
+    /// Markets of this wallet an active bot holds (one bot per (wallet, market)), comma-separated.
+    busy: String,
+    /// `paper` or `live`.
+    mode: &'static str,
+    /// Its network, or empty: the script then asks `/api/wallets/{id}/markets` for the chain's
+    /// markets, mids and minimum notionals.
+    network: String,
 }
 
 #[derive(Template)]
@@ -128,7 +134,9 @@ pub(super) async fn new_bot(user: Operator, State(app): State<Arc<AppState>>) ->
                 id: w.id.to_string(),
                 label: w.label.clone(),
                 markets: w.allowed_markets.join(","),
-                busy: !app.bots.bots_on_wallet(w.id.as_str()).is_empty(),
+                busy: app.bots.busy_markets(w.id.as_str()).join(","),
+                mode: w.mode.as_str(),
+                network: w.network.clone().unwrap_or_default(),
             })
             .collect(),
         markets: app.bots.config().markets.clone(),

@@ -23,6 +23,7 @@ fn config() -> ManagerConfig {
         pids_limit: 64,
         logs: crate::runtime::LogLimits::new("7m", 4).unwrap(),
         max_bots: 1020,
+        networks: Default::default(),
     }
 }
 
@@ -44,7 +45,7 @@ fn launch() -> LaunchId {
 #[test]
 fn labels_mark_the_container_managed_and_say_who_the_bot_is() {
     let w = who(BotType::Grid, "INJ/USDT-PERP");
-    let plan = LaunchPlan::new(&w, &launch(), &serde_json::json!({}), &config());
+    let plan = LaunchPlan::new(&w, &launch(), &serde_json::json!({}), None, &config());
     let want = [
         ("io.tradebot.managed", "true"),
         ("io.tradebot.stack", "prod"),
@@ -86,6 +87,7 @@ fn container_settings_come_from_the_configuration() {
         &who(BotType::Twap, "INJ/USDT"),
         &launch(),
         &serde_json::json!({}),
+        None,
         &config(),
     );
     assert_eq!(
@@ -108,7 +110,7 @@ fn the_spec_of_every_bot_type_is_one_the_bot_accepts() {
         for market in ["INJ/USDT", "INJ/USDT-PERP"] {
             let w = who(bot_type, market);
             let params = serde_json::json!({});
-            let plan = LaunchPlan::new(&w, &launch(), &params, &config());
+            let plan = LaunchPlan::new(&w, &launch(), &params, None, &config());
             let raw = serde_json::to_string(&plan.spec).unwrap();
             // What the bot runs at start-up: parse and validate, from the wire text.
             let parsed = BotSpec::parse(&raw).unwrap();
@@ -132,7 +134,13 @@ fn the_spec_of_every_bot_type_is_one_the_bot_accepts() {
 #[test]
 fn the_container_carries_the_spec_and_the_token_and_prints_neither_value() {
     let w = who(BotType::Grid, "INJ/USDT");
-    let plan = LaunchPlan::new(&w, &launch(), &serde_json::json!({"levels": 4}), &config());
+    let plan = LaunchPlan::new(
+        &w,
+        &launch(),
+        &serde_json::json!({"levels": 4}),
+        None,
+        &config(),
+    );
     let spec = serde_json::to_string(&plan.spec).unwrap();
     let container = plan.into_container(SecretString::from("hvs.wrap-secret".to_owned()));
     let env: HashMap<_, _> = container
