@@ -269,14 +269,14 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
     let web = Driver::start().await;
     sign_in(&web, &s).await;
 
-    // Below the min notional (1 USDT on the devnet: 0.01 TIA at ~10 USDT is 0.1): refused with
-    // the reason, nothing started.
+    // Below the min notional (1 USDT on the devnet: 0.05 INJ at ~10 USDT is 0.5, on the
+    // quantity tick 0.001): refused with the reason, nothing started.
     let (status, body) = web
         .api(
             "POST",
             "/api/bots",
-            Some(json!({"wallet": WALLET, "market": "TIA/USDT", "bot_type": "market_maker",
-                        "params": {"order_size": "0.01"}})),
+            Some(json!({"wallet": WALLET, "market": "INJ/USDT", "bot_type": "market_maker",
+                        "params": {"order_size": "0.05"}})),
         )
         .await;
     assert_eq!(status, 422, "{body}");
