@@ -138,6 +138,8 @@ struct FillRow {
     price: String,
     quantity: String,
     fee: String,
+    /// The venue's trade id (on Injective the chain's), empty for paper fills without one.
+    trade_id: String,
 }
 
 #[derive(Template)]
@@ -245,6 +247,7 @@ fn fill_row(f: &Value) -> FillRow {
         price: field(f, "price"),
         quantity: field(f, "quantity"),
         fee: field(f, "fee"),
+        trade_id: field(f, "trade_id"),
     }
 }
 

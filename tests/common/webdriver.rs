@@ -201,4 +201,34 @@ impl Driver {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();
     }
+
+    /// Chooses `value` in the `<select>` matched by `css` (clicks its option).
+    pub async fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value='{value}']")).await;
+    }
+
+    /// Calls the dashboard's JSON API from the page, with its session cookie and CSRF token as
+    /// the page's own script does; returns (HTTP status, body as JSON or `{"text": ...}`).
+    pub async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let script = r#"
+            const [method, path, body, done] = arguments;
+            const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+            fetch(path, { method, credentials: "same-origin",
+                          headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+                          body: body === null ? undefined : JSON.stringify(body) })
+              .then(async r => done([r.status, await r.text()]))
+              .catch(e => done([0, String(e)]));
+        "#;
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({ "script": script, "args": [method, path, body] })),
+            )
+            .await;
+        let status = v[0].as_u64().unwrap_or(0) as u16;
+        let text = v[1].as_str().unwrap_or_default();
+        let body = serde_json::from_str(text).unwrap_or_else(|_| json!({ "text": text }));
+        (status, body)
+    }
 }
