@@ -46,6 +46,8 @@ impl Venue {
             granter: self.granter.clone(),
             subaccount_index: 0,
             poll_ms: POLL_MS,
+            // The bot trades a perpetual at 1x unless a spec says otherwise.
+            leverage: None,
         }
     }
 }
