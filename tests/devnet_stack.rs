@@ -346,8 +346,19 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
         .wait_text("#fills", 60, |t| t.contains(&fill.trade_id))
         .await;
     assert!(table.contains("sell"), "{table}");
-    let position = web.text("#position").await;
+    // The position comes with the bot's next status event (every 2 s).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let position = loop {
+        web.goto(&mm).await;
+        let p = web.text("#position").await;
+        if p.starts_with('-') || Instant::now() > deadline {
+            break p;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
     assert!(position.starts_with('-'), "the maker sold: position {position}");
+    let pnl = web.text("#pnl").await;
+    assert!(!pnl.is_empty(), "PnL shown: {pnl:?}");
     web.screenshot(&shots().join("live-bot-fill.png")).await;
 
     // Stop each: nothing of it left on the chain, the run archived with its reason.
