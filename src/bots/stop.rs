@@ -35,7 +35,16 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         self.stop_bot(&id, operator).await
     }
 
+    /// [`Self::stop_steps`] in a task of its own, so it runs to its end whatever happens to
+    /// the caller: a browser that reloads or closes its tab drops its request's future, and a
+    /// stop dropped after its SIGTERM left the bot `stopping` for ever (seen on the devnet
+    /// stack: a live bot takes about a second to cancel its orders).
     async fn stop_bot(&self, bot_id: &BotId, operator: &str) -> Result<BotView, LifecycleError> {
+        let (this, id, op) = (self.clone(), bot_id.clone(), operator.to_owned());
+        detached(async move { this.stop_steps(&id, &op).await }).await
+    }
+
+    async fn stop_steps(&self, bot_id: &BotId, operator: &str) -> Result<BotView, LifecycleError> {
         let container = self.registry().with(|bots| {
             let b = bots
                 .get_mut(bot_id)
@@ -111,14 +120,20 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
 
     /// Stops the bot if it runs, then starts it again with the same wallet, market and params.
     /// A stopped or failed bot is started again, unless its (wallet, market) is busy meanwhile.
+    /// Runs in a task of its own like a stop (a dropped restart would be half-started).
     pub async fn restart(&self, bot_id: &str, operator: &str) -> Result<BotView, LifecycleError> {
         let id = self.known(bot_id)?;
+        let (this, op) = (self.clone(), operator.to_owned());
+        detached(async move { this.restart_steps(id, &op).await }).await
+    }
+
+    async fn restart_steps(&self, id: BotId, operator: &str) -> Result<BotView, LifecycleError> {
         let state = self
             .registry()
             .read(&id, |b| b.state)
             .ok_or_else(|| LifecycleError::NotFound(format!("no bot {id}")))?;
         if matches!(state, BotState::Running | BotState::Starting) {
-            self.stop_bot(&id, operator).await?;
+            self.stop_steps(&id, operator).await?;
         } else if state == BotState::Stopping {
             return Err(LifecycleError::Conflict(format!(
                 "bot {id} is stopping; restart it once it has stopped"
@@ -199,5 +214,20 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
         }
         results
+    }
+}
+
+/// Runs a lifecycle step to its end in its own task and returns its result; a panic in it is
+/// passed on, and a runtime shutting down (the only other way a task ends early) is a failed
+/// step with that reason.
+async fn detached<T: Send + 'static>(
+    step: impl std::future::Future<Output = Result<T, LifecycleError>> + Send + 'static,
+) -> Result<T, LifecycleError> {
+    match tokio::spawn(step).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(LifecycleError::StopFailed(
+            "the dashboard is shutting down".to_owned(),
+        )),
     }
 }

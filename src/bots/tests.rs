@@ -32,6 +32,8 @@ struct FakeRuntime {
     first_lines: Vec<String>,
     /// The spec (JSON) of every container created.
     specs: Mutex<Vec<String>>,
+    /// How long `stop` takes (a live bot cancels its orders on chain first).
+    stop_delay: Mutex<Duration>,
 }
 
 impl FakeRuntime {
@@ -42,6 +44,7 @@ impl FakeRuntime {
             events: broadcast::channel(64).0,
             first_lines: first_lines.iter().map(|s| (*s).to_owned()).collect(),
             specs: Mutex::new(Vec::new()),
+            stop_delay: Mutex::new(Duration::ZERO),
         }
     }
 }
@@ -66,6 +69,8 @@ impl ContainerRuntime for FakeRuntime {
         Ok(format!("c{n}"))
     }
     async fn stop(&self, _: &str, _: i64) -> Result<(), RuntimeError> {
+        let delay = *self.stop_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
         Ok(())
     }
     async fn remove(&self, id: &str, _: bool) -> Result<(), RuntimeError> {
@@ -378,3 +383,33 @@ async fn a_failed_launch_still_reports_the_token_it_revoked() {
 }
 
 mod live;
+
+#[tokio::test]
+async fn a_stop_whose_caller_goes_away_still_ends_the_bot() {
+    let m = manager(&[READY]).await;
+    let bot = m.start(request(), "alice").await.unwrap();
+    *m.inner.runtime.stop_delay.lock().unwrap() = Duration::from_millis(300);
+    let removed = m.inner.runtime.removed.lock().unwrap().len();
+    // The caller gives up while the engine is still stopping the bot (a browser reloading the
+    // page drops the request's future).
+    let stop = m.stop(bot.bot_id.as_str(), "alice");
+    assert!(tokio::time::timeout(Duration::from_millis(50), stop)
+        .await
+        .is_err());
+    assert_eq!(
+        m.get(bot.bot_id.as_str()).unwrap().state,
+        BotState::Stopping
+    );
+    // The stop runs to its end anyway: stopped, with its reason, the container removed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let view = loop {
+        let v = m.get(bot.bot_id.as_str()).unwrap();
+        if v.state != BotState::Stopping || std::time::Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(view.state, BotState::Stopped, "{view:?}");
+    assert!(view.reason.unwrap_or_default().contains("stopped by alice"));
+    assert_eq!(m.inner.runtime.removed.lock().unwrap().len(), removed + 1);
+}
