@@ -168,10 +168,16 @@
     es.addEventListener("gone", (m) => { add("-- " + m.data); es.close(); });
     const state = $("#bot-state");
     const id = location.pathname.split("/").pop();
+    // Once Stop or Restart is submitted the page is leaving: a reload now would cancel that
+    // request (a live bot takes a second or more to stop), so the poller stands down.
+    let leaving = false;
+    document.querySelectorAll("form").forEach((f) => f.addEventListener("submit", () => { leaving = true; }));
     setInterval(async () => {
+      if (leaving) return;
       const r = await api("/api/bots/" + encodeURIComponent(id)).catch(() => null);
       if (!r || !r.ok) return;
       const d = await r.json();
+      if (leaving) return;
       if (d.bot.state !== state.textContent) { location.reload(); return; }
       $("#position").textContent = (d.bot.last_status && d.bot.last_status.position) || "";
       $("#open-orders").textContent = (d.bot.last_status && String(d.bot.last_status.open_orders)) || "";
