@@ -255,10 +255,30 @@ async fn start_from_form(
     web.url().await
 }
 
+/// Stop from the bot's page; once the dashboard says `stopped`, the page shows it and why.
 async fn stop_from_page(web: &Driver, bot_url: &str) -> String {
     web.goto(bot_url).await;
     web.click("#stop-bot").await;
-    let badge = web.wait_text("#bot-state", 90, |t| t == "stopped").await;
+    let id = bot_url.rsplit('/').next().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (status, body) = web.api("GET", &format!("/api/bots/{id}"), None).await;
+        if status == 200 && body["bot"]["state"] == "stopped" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id} never stopped: {status} {body} (page {}: {})",
+            web.url().await,
+            web.source().await
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    if !web.url().await.ends_with(&id) {
+        println!("after Stop the browser shows {}: {}", web.url().await, web.source().await);
+    }
+    web.goto(bot_url).await;
+    let badge = web.wait_text("#bot-state", 30, |t| t == "stopped").await;
     assert_eq!(badge, "stopped");
     web.text("#exit-reason").await
 }
