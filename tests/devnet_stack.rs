@@ -260,6 +260,19 @@ async fn stop_from_page(web: &Driver, bot_url: &str) -> String {
     web.goto(bot_url).await;
     web.click("#stop-bot").await;
     let id = bot_url.rsplit('/').next().unwrap().to_owned();
+    // Known defect (see the issue note): Chromium sometimes shows its own network-error page
+    // for the Stop POST of a live bot although the stop completes on the server. Said, then
+    // checked where it matters: the dashboard's state and the bot's page.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    if web.url().await.ends_with("/stop") {
+        let text = web.source().await;
+        let code = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|w| w.starts_with("ERR_"))
+            .unwrap_or("no ERR_ code in the first 2000 characters");
+        println!("after Stop on {id} the browser shows its error page ({code})");
+        web.goto(bot_url).await;
+    }
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let (status, body) = web.api("GET", &format!("/api/bots/{id}"), None).await;
