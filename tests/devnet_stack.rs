@@ -288,7 +288,11 @@ async fn stop_from_page(web: &Driver, bot_url: &str) -> String {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     if !web.url().await.ends_with(&id) {
-        println!("after Stop the browser shows {}: {}", web.url().await, web.source().await);
+        println!(
+            "after Stop the browser shows {}: {}",
+            web.url().await,
+            web.source().await
+        );
     }
     web.goto(bot_url).await;
     let badge = web.wait_text("#bot-state", 30, |t| t == "stopped").await;

@@ -73,7 +73,15 @@ pub struct InjectiveExchange {
     trades_poll: Option<TradesPoll>,
     /// Leverage of perpetual orders ([`InjectiveExchange::set_leverage`]; default 1).
     leverage: Decimal,
+    /// When a delegated key's grant is next read from the chain ([`GRANT_RECHECK`]).
+    grant_check_at: std::time::Instant,
 }
+
+/// How often a delegated key's grant and fee allowance are read again while the bot runs: a
+/// bot whose orders rest sends no tx, so without this a revoked grant would go unnoticed (its
+/// page saying `running`) until its next order. One LCD read of the grants (and one of the
+/// allowance) per period; a direct key costs nothing.
+pub const GRANT_RECHECK: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for InjectiveExchange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -164,6 +172,7 @@ impl InjectiveExchange {
             last_trade: None,
             trades_poll: None,
             leverage: Decimal::ONE,
+            grant_check_at: std::time::Instant::now() + GRANT_RECHECK,
         })
     }
 
@@ -209,12 +218,33 @@ impl InjectiveExchange {
                 if self.indexer {
                     self.poll_trades().await;
                 }
+                self.recheck_grant().await?;
             }
             Some(BookEvent::Disconnected(why)) => {
                 tracing::warn!(error = %why, "order book feed down; retrying");
             }
             Some(BookEvent::Reconnected) => tracing::info!("order book feed back"),
         }
+        Ok(())
+    }
+
+    /// Every [`GRANT_RECHECK`], a delegated key's grant read again from the chain: gone ->
+    /// [`ExchangeError::PermissionGone`] (the bot exits 21). A failed read is logged and retried
+    /// at the next book snapshot; the time moves on only once a read completed.
+    async fn recheck_grant(&mut self) -> Result<(), ExchangeError> {
+        if std::time::Instant::now() < self.grant_check_at {
+            return Ok(());
+        }
+        match self.client.delegation_gap(&self.market_ref).await {
+            Ok(Some(gap)) => return Err(ExchangeError::PermissionGone(gap)),
+            // No signer (paper on live data): nothing is granted, nothing to check.
+            Ok(None) | Err(ClientError::NoSigner) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the trading grant failed; retrying");
+                return Ok(());
+            }
+        }
+        self.grant_check_at = std::time::Instant::now() + GRANT_RECHECK;
         Ok(())
     }
 
