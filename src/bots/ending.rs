@@ -197,7 +197,7 @@ impl Ending {
             Self::VaultRefused => "check the bot policy, the token's network binding and Vault's audit log, then restart it",
             Self::MalformedKey => "re-import the wallet key (tradebot keys import), then restart it",
             Self::StartupConfig => "check the image and the dashboard's bot settings, then restart it",
-            Self::PermissionGone => "renew the bot key's grant and fee allowance (tradebot-injective grant), then start a new bot",
+            Self::PermissionGone => "renew the bot key's grant and fee allowance (devops: `tradebot keys grant --wallet W --market M`), then start a new bot",
             Self::Stuck => "read the refusal in its last log lines (order size against the market's minimum, the wallet's balance), fix it, then start a new bot",
             Self::OtherExit(_) => "read its last log lines; it is relaunched with backoff",
             Self::Signal(_) => "find who killed it (docker events, host logs); it is relaunched with backoff, whose start-up cancels any order left resting",
