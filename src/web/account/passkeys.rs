@@ -190,11 +190,11 @@ pub(super) async fn login_finish(
         return Ok(refused(StatusCode::UNAUTHORIZED, message));
     }
     let signed_in = super::second_step::complete(&auth, &attempt, &token, &name).await?;
-    Ok(as_json(signed_in))
+    Ok(as_json(&signed_in))
 }
 
 /// A sign-in's redirect (with its cookie) as JSON for the script: `{"redirect": path}`.
-fn as_json(redirect: Response) -> Response {
+fn as_json(redirect: &Response) -> Response {
     let to = redirect
         .headers()
         .get(header::LOCATION)
