@@ -159,24 +159,55 @@ fn kv2_url(address: &str, mount: &str, path: &str) -> Result<reqwest::Url, Start
     Ok(url)
 }
 
-/// The body, in a buffer sized once and wiped on drop; each transport chunk is wiped after
-/// the copy when no one else holds it. Larger than [`MAX_KEY_ANSWER`]: refused.
+/// The body, in a buffer sized once and wiped on drop. The transport's chunks are slices of
+/// hyper's read buffer: once the connection is gone (`Connection: close`, no pool) they are
+/// ours alone and are wiped in place too, which clears the answer from that buffer. Larger
+/// than [`MAX_KEY_ANSWER`]: refused.
 async fn read_wiped(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, StartupError> {
     let mut body = Zeroizing::new(Vec::with_capacity(MAX_KEY_ANSWER));
+    let mut chunks = Vec::new();
+    let mut too_large = false;
     while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(&e))? {
-        let fits = body.len() + chunk.len() <= MAX_KEY_ANSWER;
-        if fits {
-            body.extend_from_slice(&chunk);
+        if body.len() + chunk.len() > MAX_KEY_ANSWER {
+            too_large = true;
+            chunks.push(chunk);
+            break;
         }
-        if let Ok(mut own) = chunk.try_into_mut() {
-            let bytes: &mut [u8] = &mut own;
-            bytes.zeroize();
-        }
-        if !fits {
-            return Err(StartupError::MalformedKey);
-        }
+        body.extend_from_slice(&chunk);
+        chunks.push(chunk);
+    }
+    drop(response);
+    wipe_chunks(chunks).await;
+    if too_large {
+        return Err(StartupError::MalformedKey);
     }
     Ok(body)
+}
+
+/// Wipes each chunk in place as soon as no one else holds its buffer (the connection task
+/// lets go of it shortly after the body ends); gives up after about a second.
+async fn wipe_chunks(mut chunks: Vec<bytes::Bytes>) {
+    for _ in 0..100 {
+        let mut left = Vec::new();
+        for chunk in chunks {
+            match chunk.try_into_mut() {
+                Ok(mut own) => {
+                    let bytes: &mut [u8] = &mut own;
+                    bytes.zeroize();
+                }
+                Err(shared) => left.push(shared),
+            }
+        }
+        if left.is_empty() {
+            return;
+        }
+        chunks = left;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::debug!(
+        chunks = chunks.len(),
+        "transport buffers still shared; not wiped"
+    );
 }
 
 /// KV v2's answer, borrowed from the buffer: `{"data": {"data": {"private_key": "<hex>"}}}`.
