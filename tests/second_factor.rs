@@ -378,6 +378,7 @@ async fn the_cli_resets_a_second_factor_in_vault_and_the_database() {
     app.add_user("lee", Role::Viewer).await;
     let lee = app.browser(&app.password("lee").await).await;
     let (url, recovery) = app.enrol(&lee).await;
+    app.add_passkey_row("lee").await;
     let (approle, data) = (&app.dirs.0, &app.dirs.1);
     let run = |name: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_tradebot"))
@@ -420,6 +421,7 @@ async fn the_cli_resets_a_second_factor_in_vault_and_the_database() {
         "key gone"
     );
     assert_eq!(app.audit_count("second_factor_reset").await, 1);
+    assert_eq!(app.passkeys().await, 0, "passkeys gone too");
     let res = app.password("lee").await;
     assert_eq!(location(&res), "/", "password alone again");
 }
