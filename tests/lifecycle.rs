@@ -7,11 +7,14 @@ mod common;
 // Not part of `common`: the bot crate's tests share `common` but not the proxy dependency.
 #[path = "common/docker.rs"]
 mod docker_harness;
+#[path = "common/relay.rs"]
+mod relay;
 
 use std::time::Duration;
 
 use common::Bao;
 use docker_harness::{bot_image, docker, start_proxy, Proxy, TestNetwork};
+use relay::Relay;
 use tradebot::bots::{
     BotManager, BotState, LifecycleError, ManagerConfig, StartForm, StartRequest,
 };
@@ -369,59 +372,6 @@ async fn ten_concurrent_starts_succeed_and_a_busy_wallet_market_is_refused() {
     assert!(w.net.our_containers().is_empty());
 }
 
-/// A TCP relay in front of the proxy that can be taken down (every connection cut, the port
-/// closed) and brought back on the same port: the proxy restarting, as the dashboard sees it.
-struct Relay {
-    addr: std::net::SocketAddr,
-    target: String,
-    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl Relay {
-    async fn start(target_url: &str) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let relay = Self {
-            addr: listener.local_addr().unwrap(),
-            target: target_url.trim_start_matches("http://").to_owned(),
-            tasks: Default::default(),
-        };
-        relay.serve(listener);
-        relay
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn serve(&self, listener: tokio::net::TcpListener) {
-        let target = self.target.clone();
-        let tasks = self.tasks.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let target = target.clone();
-                let conn = tokio::spawn(async move {
-                    if let Ok(mut out) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
-                    }
-                });
-                tasks.lock().unwrap().push(conn);
-            }
-        });
-        self.tasks.lock().unwrap().push(accept);
-    }
-
-    fn down(&self) {
-        for t in self.tasks.lock().unwrap().drain(..) {
-            t.abort();
-        }
-    }
-
-    async fn up(&self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.serve(listener);
-    }
-}
-
 async fn runs_of(store: &Store, bot_id: &str, secs: u64) -> Vec<tradebot::store::Run> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
@@ -516,6 +466,17 @@ async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
         actions.contains(&("engine".into(), "bot_ended".into())),
         "{actions:?}"
     );
+    // Both containers (the start and the relaunch) have their start in the audit log.
+    let starts = actions
+        .iter()
+        .filter(|a| {
+            *a == &(
+                "alice".to_owned(),
+                tradebot::bots::AUDIT_CONTAINER_START.to_owned(),
+            )
+        })
+        .count();
+    assert_eq!(starts, 2, "{actions:?}");
     let stops = m.stop_all("admin").await;
     assert!(stops.iter().all(|r| r.ok), "{stops:?}");
 }

@@ -246,7 +246,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         }
     }
 
-    /// Records the launch in the store (recovery reads it back); revokes on failure.
+    /// Records the launch in the store (recovery reads it back) and its container's start in
+    /// the audit log, both before the container exists: a dashboard killed between the two
+    /// steps leaves no container without its audited start. Revokes on failure.
     async fn record_launch(
         &self,
         bot_id: &BotId,
@@ -267,7 +269,11 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             self.revoke(accessor).await;
             return Err(LifecycleError::NotFound(format!("no bot {bot_id}")));
         };
-        if let Err(e) = self.inner.store.record_launch(&launch).await {
+        let recorded = match self.inner.store.record_launch(&launch).await {
+            Ok(()) => super::trail::container_start(&self.inner.store, &launch).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
             tracing::error!(error = %e, "cannot record the launch");
             self.revoke(accessor).await;
             let reason = "the dashboard database is unavailable";
