@@ -43,7 +43,9 @@ mod venue;
 mod watch;
 
 pub use ending::{Ending, Next, Seen, Verdict};
-pub use error::{LifecycleError, VAULT_SEALED};
+pub use error::{
+    LifecycleError, VAULT_RATE_LIMITED, VAULT_SEALED, VAULT_STANDBY, VAULT_UNAVAILABLE,
+};
 pub use identity::BotIdentity;
 pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};
