@@ -562,7 +562,7 @@ async fn raw_create(proxy: &Proxy, image: &str, stack: &str, host_config: &str) 
 /// json-file logs, and the real proxy refuses a create without them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() {
-    let w = world("lc8", &["lc8-a", "lc8-b"]).await;
+    let w = world("lc8", &["lc8-a", "lc8-b", "lc8-c"]).await;
     let m = w.manager();
     let watch = m.spawn_event_watch();
     let a = m
@@ -618,8 +618,35 @@ async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() 
         .await
         .contains(&("engine".into(), "bot_stopped_outside".into())));
 
-    // Removed while nobody watched (`docker rm -f` while the dashboard watches is first a
-    // SIGKILL, the `signal` row): the next reconciliation finds no container at all.
+    // `docker rm -f` while the dashboard watches: the engine reports `kill` (signal 9) and
+    // `die` (exit 137) before `destroy`, but the container is `removing` by then: removed
+    // outside, not a SIGKILL; failed, not relaunched.
+    let c = m
+        .start(request("lc8-c", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    let cc = c.container_id.clone().unwrap();
+    assert!(docker(&["rm", "-f", &cc]).0);
+    wait_until("the live removal to be recorded", 20, || {
+        m.get(&c.bot_id)
+            .is_some_and(|x| x.state == BotState::Failed)
+    })
+    .await;
+    let got = m.get(&c.bot_id).unwrap();
+    let ended = got.ended.unwrap();
+    assert_eq!(
+        ended.ending,
+        tradebot::bots::Ending::RemovedOutside,
+        "{ended:?}"
+    );
+    assert_eq!(ended.seen, tradebot::bots::Seen::Live);
+    assert_eq!(
+        got.reason.as_deref(),
+        Some("its container was removed outside the dashboard; orders may be resting on the venue")
+    );
+    assert_eq!(got.restarts, 0);
+
+    // Removed while nobody watched: the next reconciliation finds no container at all.
     watch.abort();
     assert!(docker(&["rm", "-f", &cb]).0);
     assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Running);
@@ -644,6 +671,7 @@ async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() 
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(m.get(&a.bot_id).unwrap().state, BotState::Stopped);
     assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Failed);
+    assert_eq!(m.get(&c.bot_id).unwrap().state, BotState::Failed);
     assert!(
         w.net.our_containers().is_empty(),
         "{:?}",
