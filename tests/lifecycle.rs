@@ -780,3 +780,125 @@ async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
     let stops = m.stop_all("admin").await;
     assert!(stops.iter().all(|r| r.ok), "{stops:?}");
 }
+
+/// A small tmpfs mounted on a temporary directory (the test runs as root), unmounted on drop.
+struct SmallVolume {
+    dir: tempfile::TempDir,
+}
+
+impl SmallVolume {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cannot mount a tmpfs (this test needs root): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    /// Fills the volume with `filler` until the kernel says it is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![7u8; 64 << 10];
+        loop {
+            if let Err(e) = f.write_all(&chunk).and_then(|()| f.sync_all()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::StorageFull, "{e}");
+                return path;
+            }
+        }
+    }
+}
+
+impl Drop for SmallVolume {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The data volume full: a start is refused with the reason before anything is issued or
+/// created, the running bot is untouched, the database stays whole, and once space returns a
+/// start works again with the same manager.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_data_volume_refuses_starts_and_leaves_running_bots_alone() {
+    let w = world("lc11", &["lc11-a", "lc11-b"]).await;
+    let volume = SmallVolume::mount("4m");
+    let store = Store::open(volume.dir.path()).await.unwrap();
+    let runtime = DockerRuntime::connect(&w.proxy.url, &w.proxy.token).unwrap();
+    let m = BotManager::new(runtime, w.broker.clone(), store.clone(), w.cfg.clone());
+    drop(m.spawn_event_watch());
+    let a = m
+        .start(request("lc11-a", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    let ca = a.container_id.clone().unwrap();
+    let started = started_at(&ca);
+    let launches_before: i64 = sqlx::query_scalar("SELECT count(*) FROM launches")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+
+    let filler = volume.fill();
+    let err = m
+        .start(request("lc11-b", "INJ/USDT"), "alice")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LifecycleError::Unavailable(_)), "{err}");
+    assert_eq!(err.to_string(), tradebot::bots::DATA_VOLUME_FULL);
+    let web = format!("{:?}", tradebot::web::error::WebError::from(err));
+    assert!(
+        web.contains("503") && web.contains("data volume is full"),
+        "{web}"
+    );
+    // Nothing half-done: no bot registered, no token issued, no container.
+    assert!(m.bots_on_wallet("lc11-b").is_empty());
+    assert_eq!(w.net.our_containers(), vec![ca[..12].to_owned()]);
+    // The running bot keeps running, untouched, while its status writes fail.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(m.get(&a.bot_id).unwrap().state, BotState::Running);
+    assert_eq!(started_at(&ca), started, "the running bot was touched");
+    // A write that does not fit fails with an error the dashboard reads as "full".
+    let big = tradebot::audit::Entry {
+        actor: "test",
+        action: "filler",
+        target: "",
+        ip: None,
+        details: serde_json::json!({ "blob": "x".repeat(2 << 20) }),
+        result: tradebot::audit::Outcome::Ok,
+    };
+    let e = tradebot::audit::record(store.pool(), big)
+        .await
+        .unwrap_err();
+    assert!(tradebot::store::is_full(&e), "{e:#}");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+
+    std::fs::remove_file(filler).unwrap();
+    let b = m
+        .start(request("lc11-b", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    assert_eq!(b.state, BotState::Running);
+    let launches_after: i64 = sqlx::query_scalar("SELECT count(*) FROM launches")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(launches_after, launches_before + 1);
+    let stops = m.stop_all("admin").await;
+    assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+    assert_eq!(store.runs(&a.bot_id, 5).await.unwrap().len(), 1);
+    store.pool().close().await;
+}

@@ -25,6 +25,9 @@ use crate::store::Launch;
 use crate::vault::wallets::WalletInfo;
 use crate::vault::{IssuedToken, SecretsBroker, TokenRequest};
 
+/// Why a start is refused while the dashboard's data volume is full.
+pub const DATA_VOLUME_FULL: &str = "the dashboard's data volume is full: new bots cannot be started until space is freed (running bots are not touched)";
+
 /// What one launch did, for the caller to record (audit) without asking again.
 #[derive(Debug)]
 pub struct LaunchReport {
@@ -83,6 +86,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let bot_id = who.bot_id.clone();
         let bot = Bot::new(who, req.params, venue, now_ms());
         self.refuse_beyond_capacity()?;
+        self.refuse_without_room().await?;
         self.registry().reserve(bot)?;
         Ok(bot_id)
     }
@@ -98,6 +102,23 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             )));
         }
         Ok(())
+    }
+
+    /// A start is refused, before any token, when the dashboard's data volume cannot take its
+    /// rows ([`crate::store::Store::check_room`]); running bots are not touched.
+    async fn refuse_without_room(&self) -> Result<(), LifecycleError> {
+        match self.inner.store.check_room().await {
+            Ok(()) => Ok(()),
+            Err(e) if crate::store::io_full(&e) => {
+                Err(LifecycleError::Unavailable(DATA_VOLUME_FULL.into()))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write to the data directory");
+                Err(LifecycleError::Unavailable(
+                    "the dashboard cannot write to its data volume; new bots cannot be started until it can (running bots are not touched)".into(),
+                ))
+            }
+        }
     }
 
     /// One wallet's metadata from Vault, in one read (never key material).
@@ -276,6 +297,10 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         if let Err(e) = recorded {
             tracing::error!(error = %e, "cannot record the launch");
             self.revoke(accessor).await;
+            if crate::store::is_full(&e) {
+                self.fail(bot_id, DATA_VOLUME_FULL);
+                return Err(LifecycleError::Unavailable(DATA_VOLUME_FULL.into()));
+            }
             let reason = "the dashboard database is unavailable";
             self.fail(bot_id, reason);
             return Err(LifecycleError::StartFailed(reason.into()));

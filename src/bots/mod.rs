@@ -47,7 +47,7 @@ pub use error::{
     LifecycleError, VAULT_RATE_LIMITED, VAULT_SEALED, VAULT_STANDBY, VAULT_UNAVAILABLE,
 };
 pub use identity::BotIdentity;
-pub use launch::LaunchReport;
+pub use launch::{LaunchReport, DATA_VOLUME_FULL};
 pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotType, MarketId, StartForm, StartRequest};
 pub use state::{now_ms, BotState, BotView};
