@@ -25,9 +25,6 @@ use crate::store::Launch;
 use crate::vault::wallets::WalletInfo;
 use crate::vault::{IssuedToken, SecretsBroker, TokenRequest};
 
-/// Why a start is refused while the dashboard's data volume is full.
-pub const DATA_VOLUME_FULL: &str = "the dashboard's data volume is full: new bots cannot be started until space is freed (running bots are not touched)";
-
 /// What one launch did, for the caller to record (audit) without asking again.
 #[derive(Debug)]
 pub struct LaunchReport {
@@ -89,36 +86,6 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         self.refuse_without_room().await?;
         self.registry().reserve(bot)?;
         Ok(bot_id)
-    }
-
-    /// Issue 15: a start is refused, before any token, when as many bots are live as the bots'
-    /// address range holds.
-    fn refuse_beyond_capacity(&self) -> Result<(), LifecycleError> {
-        let max = self.inner.cfg.max_bots;
-        let live = self.registry().ids_where(|b| b.state.is_active()).len();
-        if live >= max {
-            return Err(LifecycleError::Full(format!(
-                "{live} bots are running, as many as the bots network's address range holds ({max}); stop one, or widen BOTS_IP_RANGE"
-            )));
-        }
-        Ok(())
-    }
-
-    /// A start is refused, before any token, when the dashboard's data volume cannot take its
-    /// rows ([`crate::store::Store::check_room`]); running bots are not touched.
-    async fn refuse_without_room(&self) -> Result<(), LifecycleError> {
-        match self.inner.store.check_room().await {
-            Ok(()) => Ok(()),
-            Err(e) if crate::store::io_full(&e) => {
-                Err(LifecycleError::Unavailable(DATA_VOLUME_FULL.into()))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot write to the data directory");
-                Err(LifecycleError::Unavailable(
-                    "the dashboard cannot write to its data volume; new bots cannot be started until it can (running bots are not touched)".into(),
-                ))
-            }
-        }
     }
 
     /// One wallet's metadata from Vault, in one read (never key material).
@@ -298,8 +265,10 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             tracing::error!(error = %e, "cannot record the launch");
             self.revoke(accessor).await;
             if crate::store::is_full(&e) {
-                self.fail(bot_id, DATA_VOLUME_FULL);
-                return Err(LifecycleError::Unavailable(DATA_VOLUME_FULL.into()));
+                self.fail(bot_id, super::admission::DATA_VOLUME_FULL);
+                return Err(LifecycleError::Unavailable(
+                    super::admission::DATA_VOLUME_FULL.into(),
+                ));
             }
             let reason = "the dashboard database is unavailable";
             self.fail(bot_id, reason);

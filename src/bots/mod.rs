@@ -13,6 +13,7 @@
 //! - pure rules: `plan` (spec, labels, container settings of a launch), `supervision`
 //!   (backoff and crash budget); `trail` (the audited start of every container, written
 //!   before the container exists);
+//! - `admission` (a start's address and data-volume room, before any token);
 //! - `venue` (a bot's chain and the checks of a start on it: catalogue, bot key, grant, sizes);
 //! - `registry` (every bot's live state, the one-bot-per-(wallet, market) rule), `manager` (the handle
 //!   and its read-only questions), `identity`, `state`, `request`, `events`, `error`.
@@ -23,6 +24,7 @@
 //! at most one active bot per (wallet, market): a wallet runs one bot per market side by side,
 //! each live one signing with its own bot key.
 
+mod admission;
 pub mod ending;
 mod error;
 pub mod events;
@@ -42,12 +44,13 @@ mod trail;
 mod venue;
 mod watch;
 
+pub use admission::DATA_VOLUME_FULL;
 pub use ending::{Ending, Next, Seen, Verdict};
 pub use error::{
     LifecycleError, VAULT_RATE_LIMITED, VAULT_SEALED, VAULT_STANDBY, VAULT_UNAVAILABLE,
 };
 pub use identity::BotIdentity;
-pub use launch::{LaunchReport, DATA_VOLUME_FULL};
+pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotType, MarketId, StartForm, StartRequest};
 pub use state::{now_ms, BotState, BotView};
