@@ -442,12 +442,14 @@ async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
         "killed by signal SIGKILL (exit code 137) (seen when the engine's event stream came back)"
     );
     assert!(seen_after < Duration::from_secs(10), "{seen_after:?}");
-    assert_eq!(
+    // The run is archived just before the crash is counted.
+    wait_until("the crash to be counted", 5, || {
         m.counters()
             .crashes
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+    })
+    .await;
     wait_until("the crashed bot to run again", 40, || {
         m.get(&bot.bot_id).is_some_and(|b| {
             b.state == BotState::Running && b.container_id.as_deref() != Some(&container)
