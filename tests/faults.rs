@@ -1,8 +1,8 @@
 //! Issue 14's fault injection: the whole dashboard in-process (its own runtime, so a restart
 //! drops every task it had, as a killed process would), the real socket proxy, real OpenBao and
 //! the real Docker engine, paper bots. Each round starts, stops and restarts bots through the
-//! API while one fault strikes at a random moment: a bot SIGKILLed, the proxy down while a bot
-//! dies, Vault unreachable for a while, the dashboard killed and built again on its data dir.
+//! API while one fault strikes at a random moment: a bot SIGKILLed, a bot's container removed
+//! (`docker rm -f`), the proxy down while a bot dies, Vault unreachable for a while, the dashboard killed and built again on its data dir.
 //! After each round the system must converge and the invariants hold (see [`violations`]).
 //!
 //! Seeded: the seed is printed; `FAULTS_SEED=<n>` replays it, `FAULTS_ROUNDS=<n>` changes the
@@ -42,13 +42,15 @@ const CONVERGE_WITHIN: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Fault {
     KillBot,
+    RemoveBot,
     ProxyDownWhileBotDies,
     VaultUnreachable,
     DashboardRestart,
 }
 
-const FAULTS: [Fault; 4] = [
+const FAULTS: [Fault; 5] = [
     Fault::KillBot,
+    Fault::RemoveBot,
     Fault::ProxyDownWhileBotDies,
     Fault::VaultUnreachable,
     Fault::DashboardRestart,
@@ -524,6 +526,12 @@ async fn inject(w: &mut World, fault: Fault, delay: Duration, rng: &mut rand::rn
             if let Some(c) = w.running_container(rng) {
                 docker(&["kill", &c]);
                 hit = format!(", killed {}", &c[..12]);
+            }
+        }
+        Fault::RemoveBot => {
+            if let Some(c) = w.running_container(rng) {
+                docker(&["rm", "-f", &c]);
+                hit = format!(", removed {}", &c[..12]);
             }
         }
         Fault::ProxyDownWhileBotDies => {

@@ -62,6 +62,11 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
             self.on_end(&container, seen).await;
         }
+        for (c, labels) in &ours {
+            if self.is_stray(labels) {
+                self.remove_stray(c, labels).await;
+            }
+        }
         let mut adopted = 0;
         for (c, labels) in ours {
             if self.registry().find(labels.who.bot_id.as_str()).is_none() {
@@ -70,6 +75,34 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
         }
         Ok(adopted)
+    }
+
+    /// A container of a known bot that is not the bot's current run: its bot is `stopped` or
+    /// `failed`, or has moved on to another launch. A start or stop whose clean-up could not
+    /// reach the engine (the proxy down at that moment) leaves one behind.
+    fn is_stray(&self, labels: &Labels) -> bool {
+        self.registry()
+            .read(&labels.who.bot_id, |b| {
+                let current = b.launch.as_ref().map(|l| &l.launch_id) == Some(&labels.launch_id);
+                !current || matches!(b.state, BotState::Stopped | BotState::Failed)
+            })
+            .unwrap_or(false)
+    }
+
+    /// Removes a stray container and revokes its launch's token (its run was already ended
+    /// and archived when its bot left it).
+    async fn remove_stray(&self, c: &ContainerInfo, labels: &Labels) {
+        let bot_id = &labels.who.bot_id;
+        tracing::warn!(%bot_id, container = %c.id, state = %c.state, "removing a container its bot left behind");
+        if let Err(e) = self.inner.runtime.remove(&c.id, true).await {
+            tracing::warn!(error = %e, container = %c.id, "cannot remove a stray container yet");
+        }
+        let launch = self.inner.store.launch(&labels.launch_id.to_string()).await;
+        if let Ok(Some(l)) = launch {
+            if !l.accessor.is_empty() {
+                self.revoke(&l.accessor).await;
+            }
+        }
     }
 
     /// The container of a running bot ended without the dashboard asking: the run is ended
