@@ -2,7 +2,9 @@
 //! (re)subscription to the engine's event stream, at recovery) it lists this stack's managed
 //! containers and rebuilds its view from them: a container it does not know is adopted, a
 //! bot it shows running whose container is gone or no longer running is ended like any
-//! other run, by the table of `ending` (a crash is relaunched, an outside stop stays stopped).
+//! other run, by the table of `ending` (a crash is relaunched, an outside stop stays stopped),
+//! and a container its bot left behind (a clean-up that could not reach the engine) is
+//! removed and its launch's token revoked.
 
 use std::collections::HashSet;
 use std::time::Duration;
