@@ -99,7 +99,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         if let Err(e) = self.inner.runtime.remove(&c.id, true).await {
             tracing::warn!(error = %e, container = %c.id, "cannot remove a stray container yet");
         }
-        let launch = self.inner.store.launch(&labels.launch_id.to_string()).await;
+        let launch = self.inner.store.launch(labels.launch_id.as_ref()).await;
         if let Ok(Some(l)) = launch {
             if !l.accessor.is_empty() {
                 self.revoke(&l.accessor).await;
