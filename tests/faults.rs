@@ -2,8 +2,9 @@
 //! drops every task it had, as a killed process would), the real socket proxy, real OpenBao and
 //! the real Docker engine, paper bots. Each round starts, stops and restarts bots through the
 //! API while one fault strikes at a random moment: a bot SIGKILLed, a bot's container removed
-//! (`docker rm -f`), the proxy down while a bot dies, Vault unreachable for a while, the dashboard killed and built again on its data dir.
-//! After each round the system must converge and the invariants hold (see [`violations`]).
+//! (`docker rm -f`), the proxy down while a bot dies, Vault unreachable for a while, the
+//! dashboard killed and built again on its data dir. After each round the system must converge
+//! and the invariants hold (see [`violations`]).
 //!
 //! Seeded: the seed is printed; `FAULTS_SEED=<n>` replays it, `FAULTS_ROUNDS=<n>` changes the
 //! number of rounds (default 6).
