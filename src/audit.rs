@@ -34,6 +34,10 @@ pub mod actions {
     pub const RECOVERY_CODE_USED: &str = "recovery_code_used";
     /// An admin removed a user's second factor (Vault key, recovery codes).
     pub const SECOND_FACTOR_RESET: &str = "second_factor_reset";
+    /// A passkey was registered (details: its row id; the public key stays in the database).
+    pub const PASSKEY_ADD: &str = "passkey_add";
+    /// A user removed one of their passkeys.
+    pub const PASSKEY_REMOVE: &str = "passkey_remove";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -158,6 +158,11 @@ pub struct AuthSettings {
     /// none is sent to /account to enrol before anything else is reachable, and their API
     /// tokens are refused until then. E.g. `["operator", "admin"]`.
     pub require_second_factor_for: Vec<crate::auth::Role>,
+    /// The dashboard's https URL as browsers open it, for passkeys (WebAuthn): its host name
+    /// is the relying party id a passkey is bound to, and a signature is accepted only from
+    /// this origin. Without a port any port of that host is accepted. Default
+    /// `https://localhost`.
+    pub passkey_origin: String,
 }
 
 impl Default for AuthSettings {
@@ -172,6 +177,7 @@ impl Default for AuthSettings {
             login_max_failures_per_address: 20,
             trusted_proxies: Vec::new(),
             require_second_factor_for: Vec::new(),
+            passkey_origin: "https://localhost".into(),
         }
     }
 }

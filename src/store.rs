@@ -1,8 +1,10 @@
 //! The dashboard's own database (SQLite via sqlx, migrations in migrations/): launches, run
 //! archive, PnL history. Vault stays the only home of secrets: nothing here is one.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -11,7 +13,13 @@ use sqlx::Row;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The data directory (`None`: in memory).
+    dir: Option<Arc<PathBuf>>,
 }
+
+/// Room a start needs on the data volume, in bytes: far more than its rows (a launch, an
+/// audit entry, later its run with 200 log lines), so the rows of what runs still fit.
+pub const START_ROOM_BYTES: usize = 1 << 20;
 
 /// A launch as recorded at start.
 #[derive(Debug, Clone)]
@@ -51,7 +59,9 @@ impl Store {
     pub async fn open(dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let url = format!("sqlite://{}", dir.join("tradebot.db").display());
-        Self::connect(&url).await
+        let mut store = Self::connect(&url).await?;
+        store.dir = Some(Arc::new(dir.to_owned()));
+        Ok(store)
     }
 
     /// An in-memory database (tests).
@@ -70,7 +80,28 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, dir: None })
+    }
+
+    /// Whether the data volume has [`START_ROOM_BYTES`] free: that many bytes are written and
+    /// synced to a scratch file in the data directory, then removed (no statvfs: quotas and
+    /// reserved blocks count as the kernel counts them). An in-memory store always has room.
+    /// Errors: the write's error (`StorageFull` or `QuotaExceeded` when full, see [`is_full`]).
+    pub async fn check_room(&self) -> std::io::Result<()> {
+        let Some(dir) = self.dir.clone() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || {
+            let path = dir.join(format!(".room-check-{:016x}", rand::random::<u64>()));
+            let written = std::fs::File::create(&path).and_then(|mut f| {
+                f.write_all(&vec![0u8; START_ROOM_BYTES])?;
+                f.sync_all()
+            });
+            let _ = std::fs::remove_file(&path);
+            written
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 
     /// The pool, for modules that keep their own tables (accounts, audit).
@@ -201,6 +232,31 @@ impl Store {
         .await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+}
+
+/// Whether `e` (from a store method or [`Store::check_room`]) says the data volume is full:
+/// SQLite's `SQLITE_FULL` (13, "database or disk is full") or the OS's `ENOSPC`/`EDQUOT`.
+pub fn is_full(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io_full(io);
+        }
+        match cause.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|c| c == "13") || db.message().contains("disk is full")
+            }
+            Some(sqlx::Error::Io(io)) => io_full(io),
+            _ => false,
+        }
+    })
+}
+
+/// `ENOSPC` or `EDQUOT`.
+pub fn io_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use crate::config::HttpSettings;
 use crate::private_file::write_private;
 
 mod reload;
+mod renew;
 pub use reload::CertStore;
+pub use renew::{less_than_a_third_left, validity_of, DevRenewal};
 
 /// The process-wide crypto provider: ring, pure Rust plus asm, links statically.
 pub fn install_crypto_provider() {
@@ -32,6 +34,8 @@ pub struct CertPaths {
     pub key: PathBuf,
     /// Set when we generated a dev CA: what clients should trust.
     pub dev_ca: Option<PathBuf>,
+    /// Set for the generated dev leaf: how to issue the next one before it expires.
+    pub renew: Option<DevRenewal>,
 }
 
 /// Resolves configured files, or creates (once) the dev CA and certificate in `data_dir/tls`.
@@ -46,13 +50,22 @@ pub fn resolve_cert_paths(http: &HttpSettings, data_dir: &Path) -> anyhow::Resul
             cert: cert.clone(),
             key: key.clone(),
             dev_ca: None,
+            renew: None,
         });
     }
     let dir = data_dir.join("tls");
+    let renew = DevRenewal {
+        dir: dir.clone(),
+        ca_name: "tradebot dashboard dev CA".into(),
+        name: "server".into(),
+        hostnames: http.dev_cert_hostnames.clone(),
+        leaf_life: time::Duration::days(DEV_LEAF_DAYS),
+    };
     let paths = CertPaths {
         cert: dir.join("server.pem"),
         key: dir.join("server.key"),
         dev_ca: Some(dir.join("ca.pem")),
+        renew: Some(renew),
     };
     if !paths.cert.is_file() || !paths.key.is_file() {
         let names: Vec<&str> = http.dev_cert_hostnames.iter().map(String::as_str).collect();
@@ -78,12 +91,24 @@ pub fn due_for_renewal(not_after: i64) -> bool {
 
 /// Writes `ca.pem` (+ `ca.key`), `<name>.pem` and `<name>.key` into `dir`. Keys are 0600.
 /// Reuses an existing CA so certificates issued later chain to the same trust anchor. Returns
-/// when the new leaf ends (Unix seconds).
+/// when the new leaf ends (Unix seconds). The leaf lives [`DEV_LEAF_DAYS`].
 pub fn write_dev_pki(
     dir: &Path,
     ca_name: &str,
     name: &str,
     hostnames: &[&str],
+) -> anyhow::Result<i64> {
+    let life = time::Duration::days(DEV_LEAF_DAYS);
+    write_dev_pki_with(dir, ca_name, name, hostnames, life)
+}
+
+/// [`write_dev_pki`] with a leaf living `leaf_life` (short lives in tests).
+pub fn write_dev_pki_with(
+    dir: &Path,
+    ca_name: &str,
+    name: &str,
+    hostnames: &[&str],
+    leaf_life: time::Duration,
 ) -> anyhow::Result<i64> {
     fs::create_dir_all(dir).context("cannot create directory")?;
     let ca_cert_path = dir.join("ca.pem");
@@ -118,7 +143,7 @@ pub fn write_dev_pki(
         KeyUsagePurpose::KeyEncipherment,
     ];
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let (not_before, not_after) = validity(DEV_LEAF_DAYS);
+    let (not_before, not_after) = validity(leaf_life);
     params.not_before = not_before;
     params.not_after = not_after;
     let key = KeyPair::generate().context("key generation failed")?;
@@ -137,13 +162,12 @@ pub fn write_dev_pki(
     Ok(not_after.unix_timestamp())
 }
 
-/// From an hour ago (clock skew) to `days` from now.
-fn validity(days: i64) -> (time::OffsetDateTime, time::OffsetDateTime) {
+/// From a little before now (clock skew: an hour, or a tenth of a short life) to `life`
+/// from now.
+fn validity(life: time::Duration) -> (time::OffsetDateTime, time::OffsetDateTime) {
     let now = time::OffsetDateTime::now_utc();
-    (
-        now - time::Duration::hours(1),
-        now + time::Duration::days(days),
-    )
+    let skew = time::Duration::hours(1).min(life / 10);
+    (now - skew, now + life)
 }
 
 fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
@@ -151,7 +175,7 @@ fn ca_params(ca_name: &str) -> anyhow::Result<CertificateParams> {
     params.distinguished_name.push(DnType::CommonName, ca_name);
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    (params.not_before, params.not_after) = validity(DEV_CA_DAYS);
+    (params.not_before, params.not_after) = validity(time::Duration::days(DEV_CA_DAYS));
     Ok(params)
 }
 

@@ -147,3 +147,60 @@ async fn an_operator_enrols_totp_and_signs_in_with_a_code_in_chromium() {
     web.click("button[type=submit]").await;
     web.wait_for("#start-bot", 30).await;
 }
+
+/// Issue 15, second factor: an operator registers a passkey on the Account page with Chromium's
+/// virtual authenticator (WebDriver's WebAuthn extension; rp id `localhost`, origin the
+/// dashboard's https URL), signs out, and signs in again with password then passkey.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_registers_a_passkey_and_signs_in_with_it_in_chromium() {
+    let _one = ONE_BROWSER.lock().await;
+    let app = app::spawn_app("br3", &[]).await;
+    let web = Driver::start().await;
+    let authenticator = web.add_virtual_authenticator().await;
+    let sign_in = || async {
+        web.goto(&format!("{}/login", app.url)).await;
+        web.wait_for("input[name=password]", 30).await;
+        web.type_into("input[name=name]", "otto").await;
+        web.type_into("input[name=password]", app::PASSWORD).await;
+        web.click("button[type=submit]").await;
+    };
+    sign_in().await;
+    web.wait_for("#start-bot", 30).await;
+    web.goto(&format!("{}/account", app.url)).await;
+    web.type_into("#passkey-name", "virtual key").await;
+    web.click("#passkey-add").await;
+    let row = web
+        .wait_text("#passkeys tbody tr", 30, |t| t.contains("virtual key"))
+        .await;
+    assert!(row.contains("never"), "not used yet: {row}");
+    let creds = web.authenticator_credentials(&authenticator).await;
+    assert_eq!(creds.len(), 1, "{creds:?}");
+    assert_eq!(creds[0]["rpId"], "localhost", "{creds:?}");
+    web.screenshot(&shots().join("passkey-registered.png"))
+        .await;
+
+    web.click("form[action=\"/logout\"] button").await;
+    web.wait_for("input[name=password]", 30).await;
+    sign_in().await;
+    // The password opens only the second step; with a passkey and no TOTP it offers the
+    // passkey alone.
+    web.wait_for("#passkey-signin", 30).await;
+    assert!(
+        web.url().await.ends_with("/login/code"),
+        "{}",
+        web.url().await
+    );
+    assert!(web.find("input[name=code]").await.is_none());
+    web.click("#passkey-signin").await;
+    web.wait_for("#start-bot", 30).await;
+    let creds = web.authenticator_credentials(&authenticator).await;
+    assert!(
+        creds[0]["signCount"].as_u64().unwrap_or(0) >= 1,
+        "the authenticator signed: {creds:?}"
+    );
+    web.goto(&format!("{}/account", app.url)).await;
+    let row = web
+        .wait_text("#passkeys tbody tr", 30, |t| !t.is_empty())
+        .await;
+    assert!(!row.contains("never"), "last use recorded: {row}");
+}

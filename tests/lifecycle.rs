@@ -7,11 +7,14 @@ mod common;
 // Not part of `common`: the bot crate's tests share `common` but not the proxy dependency.
 #[path = "common/docker.rs"]
 mod docker_harness;
+#[path = "common/relay.rs"]
+mod relay;
 
 use std::time::Duration;
 
 use common::Bao;
 use docker_harness::{bot_image, docker, start_proxy, Proxy, TestNetwork};
+use relay::Relay;
 use tradebot::bots::{
     BotManager, BotState, LifecycleError, ManagerConfig, StartForm, StartRequest,
 };
@@ -369,59 +372,6 @@ async fn ten_concurrent_starts_succeed_and_a_busy_wallet_market_is_refused() {
     assert!(w.net.our_containers().is_empty());
 }
 
-/// A TCP relay in front of the proxy that can be taken down (every connection cut, the port
-/// closed) and brought back on the same port: the proxy restarting, as the dashboard sees it.
-struct Relay {
-    addr: std::net::SocketAddr,
-    target: String,
-    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl Relay {
-    async fn start(target_url: &str) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let relay = Self {
-            addr: listener.local_addr().unwrap(),
-            target: target_url.trim_start_matches("http://").to_owned(),
-            tasks: Default::default(),
-        };
-        relay.serve(listener);
-        relay
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn serve(&self, listener: tokio::net::TcpListener) {
-        let target = self.target.clone();
-        let tasks = self.tasks.clone();
-        let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let target = target.clone();
-                let conn = tokio::spawn(async move {
-                    if let Ok(mut out) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
-                    }
-                });
-                tasks.lock().unwrap().push(conn);
-            }
-        });
-        self.tasks.lock().unwrap().push(accept);
-    }
-
-    fn down(&self) {
-        for t in self.tasks.lock().unwrap().drain(..) {
-            t.abort();
-        }
-    }
-
-    async fn up(&self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
-        self.serve(listener);
-    }
-}
-
 async fn runs_of(store: &Store, bot_id: &str, secs: u64) -> Vec<tradebot::store::Run> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
@@ -492,12 +442,14 @@ async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
         "killed by signal SIGKILL (exit code 137) (seen when the engine's event stream came back)"
     );
     assert!(seen_after < Duration::from_secs(10), "{seen_after:?}");
-    assert_eq!(
+    // The run is archived just before the crash is counted.
+    wait_until("the crash to be counted", 5, || {
         m.counters()
             .crashes
-            .load(std::sync::atomic::Ordering::Relaxed),
-        1
-    );
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+    })
+    .await;
     wait_until("the crashed bot to run again", 40, || {
         m.get(&bot.bot_id).is_some_and(|b| {
             b.state == BotState::Running && b.container_id.as_deref() != Some(&container)
@@ -516,6 +468,17 @@ async fn a_death_missed_while_the_proxy_was_down_is_found_when_it_comes_back() {
         actions.contains(&("engine".into(), "bot_ended".into())),
         "{actions:?}"
     );
+    // Both containers (the start and the relaunch) have their start in the audit log.
+    let starts = actions
+        .iter()
+        .filter(|a| {
+            *a == &(
+                "alice".to_owned(),
+                tradebot::bots::AUDIT_CONTAINER_START.to_owned(),
+            )
+        })
+        .count();
+    assert_eq!(starts, 2, "{actions:?}");
     let stops = m.stop_all("admin").await;
     assert!(stops.iter().all(|r| r.ok), "{stops:?}");
 }
@@ -601,7 +564,7 @@ async fn raw_create(proxy: &Proxy, image: &str, stack: &str, host_config: &str) 
 /// json-file logs, and the real proxy refuses a create without them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() {
-    let w = world("lc8", &["lc8-a", "lc8-b"]).await;
+    let w = world("lc8", &["lc8-a", "lc8-b", "lc8-c"]).await;
     let m = w.manager();
     let watch = m.spawn_event_watch();
     let a = m
@@ -657,8 +620,35 @@ async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() 
         .await
         .contains(&("engine".into(), "bot_stopped_outside".into())));
 
-    // Removed while nobody watched (`docker rm -f` while the dashboard watches is first a
-    // SIGKILL, the `signal` row): the next reconciliation finds no container at all.
+    // `docker rm -f` while the dashboard watches: the engine reports `kill` (signal 9) and
+    // `die` (exit 137) before `destroy`, but the container is `removing` by then: removed
+    // outside, not a SIGKILL; failed, not relaunched.
+    let c = m
+        .start(request("lc8-c", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    let cc = c.container_id.clone().unwrap();
+    assert!(docker(&["rm", "-f", &cc]).0);
+    wait_until("the live removal to be recorded", 20, || {
+        m.get(&c.bot_id)
+            .is_some_and(|x| x.state == BotState::Failed)
+    })
+    .await;
+    let got = m.get(&c.bot_id).unwrap();
+    let ended = got.ended.unwrap();
+    assert_eq!(
+        ended.ending,
+        tradebot::bots::Ending::RemovedOutside,
+        "{ended:?}"
+    );
+    assert_eq!(ended.seen, tradebot::bots::Seen::Live);
+    assert_eq!(
+        got.reason.as_deref(),
+        Some("its container was removed outside the dashboard; orders may be resting on the venue")
+    );
+    assert_eq!(got.restarts, 0);
+
+    // Removed while nobody watched: the next reconciliation finds no container at all.
     watch.abort();
     assert!(docker(&["rm", "-f", &cb]).0);
     assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Running);
@@ -683,6 +673,7 @@ async fn outside_stops_and_removals_are_recorded_as_such_and_logs_are_bounded() 
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(m.get(&a.bot_id).unwrap().state, BotState::Stopped);
     assert_eq!(m.get(&b.bot_id).unwrap().state, BotState::Failed);
+    assert_eq!(m.get(&c.bot_id).unwrap().state, BotState::Failed);
     assert!(
         w.net.our_containers().is_empty(),
         "{:?}",
@@ -790,4 +781,126 @@ async fn a_sealed_vault_refuses_new_starts_and_leaves_running_bots_alone() {
     assert_eq!(b.state, BotState::Running);
     let stops = m.stop_all("admin").await;
     assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+}
+
+/// A small tmpfs mounted on a temporary directory (the test runs as root), unmounted on drop.
+struct SmallVolume {
+    dir: tempfile::TempDir,
+}
+
+impl SmallVolume {
+    fn mount(size: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cannot mount a tmpfs (this test needs root): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    /// Fills the volume with `filler` until the kernel says it is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![7u8; 64 << 10];
+        loop {
+            if let Err(e) = f.write_all(&chunk).and_then(|()| f.sync_all()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::StorageFull, "{e}");
+                return path;
+            }
+        }
+    }
+}
+
+impl Drop for SmallVolume {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The data volume full: a start is refused with the reason before anything is issued or
+/// created, the running bot is untouched, the database stays whole, and once space returns a
+/// start works again with the same manager.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_data_volume_refuses_starts_and_leaves_running_bots_alone() {
+    let w = world("lc11", &["lc11-a", "lc11-b"]).await;
+    let volume = SmallVolume::mount("4m");
+    let store = Store::open(volume.dir.path()).await.unwrap();
+    let runtime = DockerRuntime::connect(&w.proxy.url, &w.proxy.token).unwrap();
+    let m = BotManager::new(runtime, w.broker.clone(), store.clone(), w.cfg.clone());
+    drop(m.spawn_event_watch());
+    let a = m
+        .start(request("lc11-a", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    let ca = a.container_id.clone().unwrap();
+    let started = started_at(&ca);
+    let launches_before: i64 = sqlx::query_scalar("SELECT count(*) FROM launches")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+
+    let filler = volume.fill();
+    let err = m
+        .start(request("lc11-b", "INJ/USDT"), "alice")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LifecycleError::Unavailable(_)), "{err}");
+    assert_eq!(err.to_string(), tradebot::bots::DATA_VOLUME_FULL);
+    let web = format!("{:?}", tradebot::web::error::WebError::from(err));
+    assert!(
+        web.contains("503") && web.contains("data volume is full"),
+        "{web}"
+    );
+    // Nothing half-done: no bot registered, no token issued, no container.
+    assert!(m.bots_on_wallet("lc11-b").is_empty());
+    assert_eq!(w.net.our_containers(), vec![ca[..12].to_owned()]);
+    // The running bot keeps running, untouched, while its status writes fail.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(m.get(&a.bot_id).unwrap().state, BotState::Running);
+    assert_eq!(started_at(&ca), started, "the running bot was touched");
+    // A write that does not fit fails with an error the dashboard reads as "full".
+    let big = tradebot::audit::Entry {
+        actor: "test",
+        action: "filler",
+        target: "",
+        ip: None,
+        details: serde_json::json!({ "blob": "x".repeat(2 << 20) }),
+        result: tradebot::audit::Outcome::Ok,
+    };
+    let e = tradebot::audit::record(store.pool(), big)
+        .await
+        .unwrap_err();
+    assert!(tradebot::store::is_full(&e), "{e:#}");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok");
+
+    std::fs::remove_file(filler).unwrap();
+    let b = m
+        .start(request("lc11-b", "INJ/USDT"), "alice")
+        .await
+        .unwrap();
+    assert_eq!(b.state, BotState::Running);
+    let launches_after: i64 = sqlx::query_scalar("SELECT count(*) FROM launches")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(launches_after, launches_before + 1);
+    let stops = m.stop_all("admin").await;
+    assert!(stops.iter().all(|r| r.ok), "{stops:?}");
+    assert_eq!(store.runs(&a.bot_id, 5).await.unwrap().len(), 1);
+    store.pool().close().await;
 }

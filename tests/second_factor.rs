@@ -378,6 +378,7 @@ async fn the_cli_resets_a_second_factor_in_vault_and_the_database() {
     app.add_user("lee", Role::Viewer).await;
     let lee = app.browser(&app.password("lee").await).await;
     let (url, recovery) = app.enrol(&lee).await;
+    app.add_passkey_row("lee").await;
     let (approle, data) = (&app.dirs.0, &app.dirs.1);
     let run = |name: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_tradebot"))
@@ -420,6 +421,123 @@ async fn the_cli_resets_a_second_factor_in_vault_and_the_database() {
         "key gone"
     );
     assert_eq!(app.audit_count("second_factor_reset").await, 1);
+    assert_eq!(app.passkeys().await, 0, "passkeys gone too");
     let res = app.password("lee").await;
     assert_eq!(location(&res), "/", "password alone again");
+}
+
+impl App {
+    /// A registered passkey as the database holds it (the registration ceremony itself, with a
+    /// real authenticator, is driven in Chromium by tests/browser.rs).
+    async fn add_passkey_row(&self, name: &str) {
+        let (user, _) = users::by_name(self.store.pool(), name)
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO passkeys (user_id, credential_id, name, passkey, created_ms)
+             VALUES (?, ?, 'key', '{}', 0)",
+        )
+        .bind(user.id)
+        .bind(format!("cred-{name}"))
+        .execute(self.store.pool())
+        .await
+        .unwrap();
+    }
+
+    async fn passkeys(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM passkeys")
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap()
+    }
+
+    async fn post_json(&self, path: &str, cookie: &str, body: &str) -> Response {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+/// A passkey is a second factor like TOTP: it satisfies `require_second_factor_for`, the
+/// password then opens only the second step (offering the passkey), wrong signatures go
+/// through the login throttle and lock both steps, and the admin reset removes passkeys.
+#[tokio::test(flavor = "multi_thread")]
+async fn passkeys_satisfy_the_requirement_share_the_throttle_and_are_reset() {
+    let settings = AuthSettings {
+        require_second_factor_for: vec![Role::Operator],
+        ..AuthSettings::default()
+    };
+    let app = App::new(settings).await;
+    app.add_user("pia", Role::Operator).await;
+    app.add_user("ada", Role::Admin).await;
+    let pia = app.browser(&app.password("pia").await).await;
+    let res = app.get("/audit", &pia.cookie).await;
+    assert_eq!(location(&res), "/account", "must enrol first");
+    // Enrolment's options are reachable while enrolment is required; not with a token.
+    let req = Request::post("/account/passkeys/options")
+        .header(header::COOKIE, &pia.cookie)
+        .header("x-csrf-token", &pia.csrf)
+        .body(Body::empty())
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let options: serde_json::Value = serde_json::from_str(&text(res).await).unwrap();
+    assert_eq!(options["publicKey"]["rp"]["id"], "localhost", "{options}");
+    assert_eq!(options["publicKey"]["user"]["name"], "pia", "{options}");
+
+    app.add_passkey_row("pia").await;
+    let res = app.get("/audit", &pia.cookie).await;
+    assert_eq!(res.status(), StatusCode::OK, "a passkey satisfies the rule");
+
+    // The password opens only the second step, which offers the passkey and no code form.
+    let res = app.password("pia").await;
+    assert_eq!(location(&res), "/login/code");
+    let step = cookie_of(&res);
+    let html = text(app.get("/login/code", &step).await).await;
+    assert!(html.contains("id=\"passkey-signin\""), "{html}");
+    assert!(!html.contains("name=\"code\""), "{html}");
+
+    // Wrong signatures count like wrong codes and lock both steps.
+    let forged = r#"{"id":"x","rawId":"eA","type":"public-key","response":{"authenticatorData":"AA","clientDataJSON":"e30","signature":"AA"}}"#;
+    for (i, body) in [forged, "not json", forged, "{}", forged]
+        .iter()
+        .enumerate()
+    {
+        let res = app.post_json("/login/passkey", &step, body).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert!(cookie_or_none(&res).is_none(), "no session on a failure");
+    }
+    let res = app.post_json("/login/passkey", &step, forged).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = app.post_json("/login/passkey/options", &step, "").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "no challenge");
+    let res = app.password("pia").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "one throttle");
+    // Without a live second step there is nothing to sign.
+    let res = app
+        .post_json("/login/passkey", "__Host-tradebot_second_step=nope", forged)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // The admin reset removes the passkey: pia must enrol again.
+    let ada = app.browser(&app.password("ada").await).await;
+    let res = app
+        .submit(&ada, "/users/pia/reset-second-factor", &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.passkeys().await, 0);
+    app.clock.advance(16 * MIN);
+    let res = app.password("pia").await;
+    assert_eq!(location(&res), "/account", "no second step; enrol again");
+}
+
+fn cookie_or_none(res: &Response) -> Option<&str> {
+    res.headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| c.starts_with("__Host-tradebot_session="))
 }

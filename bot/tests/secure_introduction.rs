@@ -132,6 +132,21 @@ async fn full_flow_then_token_is_dead_and_key_never_leaks() {
     );
     // Revoking again is idempotent.
     s.broker.revoke(&issued.wrapped_accessor).await.unwrap();
+    // Issue 15, item 8: seconds after start-up no hex copy of the key is left anywhere in the
+    // bot's memory (the Vault answer's buffers are wiped; the key itself is kept as bytes).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let admin = VaultClient::new(&s.bao.address, None, s.settings.vault.token.clone()).unwrap();
+    let key = wallets::read_key(&admin, "wallets", &WalletId::parse("alpha").unwrap(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    match hex_copies_in_memory(bot.id(), key.to_hex().as_str()) {
+        Some(n) => assert_eq!(n, 0, "hex copies of the key in the bot's memory"),
+        None => eprintln!(
+            "memory scan skipped: /proc/{}/mem is not readable here (not root)",
+            bot.id()
+        ),
+    }
 
     Command::new("kill")
         .args(["-TERM", &bot.id().to_string()])
@@ -251,4 +266,38 @@ async fn unreachable_vault_and_missing_token_exit_with_their_codes() {
     let (code, _, err) = run_to_exit("{\"bot_id\":1}", "x");
     assert_eq!(code, 2, "{err}");
     assert_eq!(err.lines().count(), 1);
+}
+
+/// How many times `hex` (either case) occurs in the readable memory of process `pid`;
+/// `None` when its memory cannot be read (the bot is not dumpable: only root reads it).
+fn hex_copies_in_memory(pid: u32, hex: &str) -> Option<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut found = 0;
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let Some((from, to)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(from), Ok(to)) = (u64::from_str_radix(from, 16), u64::from_str_radix(to, 16))
+        else {
+            continue;
+        };
+        if !perms.starts_with('r') || line.contains("[vvar]") {
+            continue;
+        }
+        let mut buf = vec![0u8; usize::try_from(to - from).ok()?];
+        if mem.seek(SeekFrom::Start(from)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        found += buf
+            .windows(hex.len())
+            .filter(|w| w.eq_ignore_ascii_case(hex.as_bytes()))
+            .count();
+    }
+    Some(found)
 }

@@ -33,7 +33,7 @@ pub struct TokenUser {
     pub name: String,
     pub role: Role,
     pub must_change_password: bool,
-    /// TOTP is active for this user (`auth.require_second_factor_for`).
+    /// TOTP is active for this user, or they have a passkey (`auth.require_second_factor_for`).
     pub second_factor_active: bool,
 }
 
@@ -118,7 +118,8 @@ pub async fn lookup(
     }
     let row = sqlx::query(
         "SELECT t.id, t.user_id, u.name, u.role, u.must_change_password,
-                (u.totp_state = 'active') AS second_factor_active
+                (u.totp_state = 'active'
+                 OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor_active
            FROM api_tokens t JOIN users u ON u.id = t.user_id
           WHERE t.token_hash = ? AND u.disabled = 0",
     )

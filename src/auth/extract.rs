@@ -37,7 +37,7 @@ pub struct CurrentUser {
     pub role: Role,
     pub via: Via,
     pub must_change_password: bool,
-    /// `auth.require_second_factor_for` names this role and the user has no active TOTP.
+    /// `auth.require_second_factor_for` names this role and the user has neither an active TOTP nor a passkey.
     pub must_enrol_second_factor: bool,
     /// The session's CSRF token (empty for API tokens, which need none).
     csrf: String,
@@ -198,6 +198,8 @@ const WHILE_MUST_ENROL: &[&str] = &[
     "/account/password",
     "/account/second-factor",
     "/account/second-factor/confirm",
+    "/account/passkeys",
+    "/account/passkeys/options",
     "/logout",
     "/logout-all",
 ];

@@ -31,7 +31,7 @@ pub struct SessionUser {
     pub name: String,
     pub role: Role,
     pub must_change_password: bool,
-    /// TOTP is active for this user (`auth.require_second_factor_for`).
+    /// TOTP is active for this user, or they have a passkey (`auth.require_second_factor_for`).
     pub second_factor_active: bool,
     pub csrf: String,
 }
@@ -136,7 +136,8 @@ pub async fn lookup(
     let id = sha256_hex(token);
     let row = sqlx::query(
         "SELECT s.user_id, s.csrf, s.created_ms, s.last_seen_ms, u.name, u.role, u.must_change_password,
-                (u.totp_state = 'active') AS second_factor_active
+                (u.totp_state = 'active'
+                 OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = u.id)) AS second_factor_active
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = ? AND u.disabled = 0",
     )

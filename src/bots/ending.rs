@@ -83,7 +83,7 @@ pub enum Seen {
 pub struct Evidence {
     pub exit_code: Option<i64>,
     pub oom_killed: bool,
-    /// The engine no longer knows the container.
+    /// The engine no longer knows the container, or is removing it (`docker rm -f`).
     pub gone: bool,
     /// The reason of the bot's last `stopped` event (`sigterm`, `sigint`, `end_of_data`).
     pub stopped_event: Option<String>,

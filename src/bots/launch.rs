@@ -83,21 +83,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         let bot_id = who.bot_id.clone();
         let bot = Bot::new(who, req.params, venue, now_ms());
         self.refuse_beyond_capacity()?;
+        self.refuse_without_room().await?;
         self.registry().reserve(bot)?;
         Ok(bot_id)
-    }
-
-    /// Issue 15: a start is refused, before any token, when as many bots are live as the bots'
-    /// address range holds.
-    fn refuse_beyond_capacity(&self) -> Result<(), LifecycleError> {
-        let max = self.inner.cfg.max_bots;
-        let live = self.registry().ids_where(|b| b.state.is_active()).len();
-        if live >= max {
-            return Err(LifecycleError::Full(format!(
-                "{live} bots are running, as many as the bots network's address range holds ({max}); stop one, or widen BOTS_IP_RANGE"
-            )));
-        }
-        Ok(())
     }
 
     /// One wallet's metadata from Vault, in one read (never key material).
@@ -246,7 +234,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         }
     }
 
-    /// Records the launch in the store (recovery reads it back); revokes on failure.
+    /// Records the launch in the store (recovery reads it back) and its container's start in
+    /// the audit log, both before the container exists: a dashboard killed between the two
+    /// steps leaves no container without its audited start. Revokes on failure.
     async fn record_launch(
         &self,
         bot_id: &BotId,
@@ -267,9 +257,19 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             self.revoke(accessor).await;
             return Err(LifecycleError::NotFound(format!("no bot {bot_id}")));
         };
-        if let Err(e) = self.inner.store.record_launch(&launch).await {
+        let recorded = match self.inner.store.record_launch(&launch).await {
+            Ok(()) => super::trail::container_start(&self.inner.store, &launch).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = recorded {
             tracing::error!(error = %e, "cannot record the launch");
             self.revoke(accessor).await;
+            if crate::store::is_full(&e) {
+                self.fail(bot_id, super::admission::DATA_VOLUME_FULL);
+                return Err(LifecycleError::Unavailable(
+                    super::admission::DATA_VOLUME_FULL.into(),
+                ));
+            }
             let reason = "the dashboard database is unavailable";
             self.fail(bot_id, reason);
             return Err(LifecycleError::StartFailed(reason.into()));

@@ -2,7 +2,9 @@
 //! (re)subscription to the engine's event stream, at recovery) it lists this stack's managed
 //! containers and rebuilds its view from them: a container it does not know is adopted, a
 //! bot it shows running whose container is gone or no longer running is ended like any
-//! other run, by the table of `ending` (a crash is relaunched, an outside stop stays stopped).
+//! other run, by the table of `ending` (a crash is relaunched, an outside stop stays stopped),
+//! and a container its bot left behind (a clean-up that could not reach the engine) is
+//! removed and its launch's token revoked.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -62,6 +64,11 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
             self.on_end(&container, seen).await;
         }
+        for (c, labels) in &ours {
+            if self.is_stray(labels) {
+                self.remove_stray(c, labels).await;
+            }
+        }
         let mut adopted = 0;
         for (c, labels) in ours {
             if self.registry().find(labels.who.bot_id.as_str()).is_none() {
@@ -70,6 +77,34 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
         }
         Ok(adopted)
+    }
+
+    /// A container of a known bot that is not the bot's current run: its bot is `stopped` or
+    /// `failed`, or has moved on to another launch. A start or stop whose clean-up could not
+    /// reach the engine (the proxy down at that moment) leaves one behind.
+    fn is_stray(&self, labels: &Labels) -> bool {
+        self.registry()
+            .read(&labels.who.bot_id, |b| {
+                let current = b.launch.as_ref().map(|l| &l.launch_id) == Some(&labels.launch_id);
+                !current || matches!(b.state, BotState::Stopped | BotState::Failed)
+            })
+            .unwrap_or(false)
+    }
+
+    /// Removes a stray container and revokes its launch's token (its run was already ended
+    /// and archived when its bot left it).
+    async fn remove_stray(&self, c: &ContainerInfo, labels: &Labels) {
+        let bot_id = &labels.who.bot_id;
+        tracing::warn!(%bot_id, container = %c.id, state = %c.state, "removing a container its bot left behind");
+        if let Err(e) = self.inner.runtime.remove(&c.id, true).await {
+            tracing::warn!(error = %e, container = %c.id, "cannot remove a stray container yet");
+        }
+        let launch = self.inner.store.launch(labels.launch_id.as_ref()).await;
+        if let Ok(Some(l)) = launch {
+            if !l.accessor.is_empty() {
+                self.revoke(&l.accessor).await;
+            }
+        }
     }
 
     /// The container of a running bot ended without the dashboard asking: the run is ended

@@ -99,7 +99,14 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     async fn collect(&self, container_id: &str) -> Remains {
         let rt = &self.inner.runtime;
         let info = rt.inspect(container_id).await;
-        let gone = matches!(info, Err(RuntimeError::NotFound));
+        // `docker rm -f` marks the container as being removed before it kills it: its `die`
+        // finds it `removing` (or already gone, or `dead` when the removal failed half-way),
+        // never merely exited; that is a removal from outside, not a SIGKILL.
+        let gone = match &info {
+            Err(RuntimeError::NotFound) => true,
+            Ok(i) => matches!(i.state.as_str(), "removing" | "dead"),
+            Err(_) => false,
+        };
         let info = info.ok();
         let last_logs = rt
             .tail_logs(container_id, ARCHIVED_LINES)

@@ -14,7 +14,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::*;
-use crate::domain::{LaunchId, WalletId};
+use crate::domain::{BotId, LaunchId, WalletId};
 use crate::runtime::{
     ContainerEvent, ContainerInfo, ContainerRuntime, ContainerSpec, EventStream, LineStream,
     RuntimeError,
@@ -34,6 +34,8 @@ struct FakeRuntime {
     specs: Mutex<Vec<String>>,
     /// How long `stop` takes (a live bot cancels its orders on chain first).
     stop_delay: Mutex<Duration>,
+    /// What `list_managed` answers.
+    listed: Mutex<Vec<ContainerInfo>>,
 }
 
 impl FakeRuntime {
@@ -45,6 +47,7 @@ impl FakeRuntime {
             first_lines: first_lines.iter().map(|s| (*s).to_owned()).collect(),
             specs: Mutex::new(Vec::new()),
             stop_delay: Mutex::new(Duration::ZERO),
+            listed: Mutex::new(Vec::new()),
         }
     }
 }
@@ -88,7 +91,7 @@ impl ContainerRuntime for FakeRuntime {
         })
     }
     async fn list_managed(&self) -> Result<Vec<ContainerInfo>, RuntimeError> {
-        Ok(Vec::new())
+        Ok(self.listed.lock().unwrap().clone())
     }
     async fn tail_logs(&self, _: &str, _: usize) -> Result<Vec<String>, RuntimeError> {
         Ok(vec!["panicked at the disco".into()])
@@ -412,4 +415,48 @@ async fn a_stop_whose_caller_goes_away_still_ends_the_bot() {
     assert_eq!(view.state, BotState::Stopped, "{view:?}");
     assert!(view.reason.unwrap_or_default().contains("stopped by alice"));
     assert_eq!(m.inner.runtime.removed.lock().unwrap().len(), removed + 1);
+}
+
+#[tokio::test]
+async fn a_container_its_stopped_bot_left_behind_is_removed_and_its_token_revoked() {
+    let m = manager(&[READY]).await;
+    let bot = m.start(request(), "alice").await.unwrap();
+    let id = BotId::parse(&bot.bot_id).unwrap();
+    let who = m.registry().read(&id, |b| b.who.clone()).unwrap();
+    let launch = LaunchId::parse(&bot.launch_id).unwrap();
+    m.stop(&bot.bot_id, "bob").await.unwrap();
+    // The stop's removal did not reach the engine: the container is still listed.
+    let stray = |id: &str| ContainerInfo {
+        id: id.into(),
+        name: id.into(),
+        labels: super::plan::Labels::of(&who, &launch, "t"),
+        state: "exited".into(),
+        exit_code: Some(0),
+        oom_killed: false,
+    };
+    m.inner.runtime.listed.lock().unwrap().push(stray("c0"));
+    let revoked_before = m.inner.broker.revoked.lock().unwrap().len();
+    let removed_before = m.inner.runtime.removed.lock().unwrap().len();
+    assert_eq!(m.reconcile(Seen::AfterGap).await.unwrap(), 0);
+    let removed = m.inner.runtime.removed.lock().unwrap().clone();
+    assert_eq!(removed.len(), removed_before + 1, "{removed:?}");
+    assert_eq!(removed.last().map(String::as_str), Some("c0"));
+    let revoked = m.inner.broker.revoked.lock().unwrap().clone();
+    assert_eq!(revoked.len(), revoked_before + 1);
+    assert_eq!(revoked.last().map(String::as_str), Some("acc-0"));
+    assert_eq!(m.get(&bot.bot_id).unwrap().state, BotState::Stopped);
+
+    // The current container of a running bot is left alone.
+    let again = m.restart(&bot.bot_id, "bob").await.unwrap();
+    let launch = LaunchId::parse(&again.launch_id).unwrap();
+    let current = ContainerInfo {
+        state: "running".into(),
+        labels: super::plan::Labels::of(&who, &launch, "t"),
+        ..stray(again.container_id.as_deref().unwrap())
+    };
+    *m.inner.runtime.listed.lock().unwrap() = vec![current];
+    let removed = m.inner.runtime.removed.lock().unwrap().len();
+    m.reconcile(Seen::AfterGap).await.unwrap();
+    assert_eq!(m.inner.runtime.removed.lock().unwrap().len(), removed);
+    assert_eq!(m.get(&bot.bot_id).unwrap().state, BotState::Running);
 }

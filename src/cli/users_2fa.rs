@@ -1,7 +1,7 @@
 //! `tradebot users reset-2fa --name NAME`: an admin's reset of a user's second factor from
 //! the command line (the same as the Users page's button): the TOTP key is deleted in Vault
 //! through the dashboard's own AppRole, then the database forgets the enrolment, the
-//! recovery codes and any half-finished sign-in. Audited as actor `cli`.
+//! passkeys, the recovery codes and any half-finished sign-in. Audited as actor `cli`.
 
 use anyhow::{bail, Context};
 

@@ -1,7 +1,9 @@
 //! Certificate reload without a restart: the server resolves its certificate through a
 //! [`CertStore`] that swaps in the files' new content when they change on disk (polled) or on
 //! SIGHUP. A bad new pair (unreadable, not matching) is refused and the current one kept:
-//! a botched renewal never takes the dashboard down.
+//! a botched renewal never takes the dashboard down. For the generated dev certificate the
+//! same tick also renews the leaf when less than a third of its life is left
+//! ([`super::DevRenewal`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -11,7 +13,7 @@ use anyhow::Context;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use super::{load_certs, load_key, CertPaths};
+use super::{load_certs, load_key, CertPaths, DevRenewal};
 
 /// The certificate the server presents, replaceable at run time.
 #[derive(Debug)]
@@ -21,6 +23,8 @@ pub struct CertStore {
     current: RwLock<Arc<CertifiedKey>>,
     /// Modification times of (cert, key) when last loaded.
     stamp: RwLock<(Option<SystemTime>, Option<SystemTime>)>,
+    /// Set for the generated dev certificate: renewed by the watch tick.
+    renew: Option<DevRenewal>,
 }
 
 fn mtime(p: &std::path::Path) -> Option<SystemTime> {
@@ -36,7 +40,12 @@ fn certified(paths: (&std::path::Path, &std::path::Path)) -> anyhow::Result<Cert
 }
 
 impl CertStore {
+    /// Loads the pair; a generated dev leaf already due is renewed first.
     pub fn load(paths: &CertPaths) -> anyhow::Result<Arc<Self>> {
+        if let Some(renew) = &paths.renew {
+            let current = load_certs(&paths.cert)?;
+            renew.renew_if_due(current.first().map_or(&[][..], |c| c.as_ref()))?;
+        }
         let stamp = (mtime(&paths.cert), mtime(&paths.key));
         let key = certified((&paths.cert, &paths.key))?;
         Ok(Arc::new(Self {
@@ -44,6 +53,7 @@ impl CertStore {
             key: paths.key.clone(),
             current: RwLock::new(Arc::new(key)),
             stamp: RwLock::new(stamp),
+            renew: paths.renew.clone(),
         }))
     }
 
@@ -82,8 +92,26 @@ impl CertStore {
         key.cert.first().map(|c| c.to_vec()).unwrap_or_default()
     }
 
+    /// Renews the generated dev leaf when due; `true` when new files were written.
+    fn renewed(&self) -> bool {
+        let Some(renew) = &self.renew else {
+            return false;
+        };
+        match renew.renew_if_due(&self.current_cert()) {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "TLS certificate renewal failed; keeping the current one"
+                );
+                false
+            }
+        }
+    }
+
     /// Reloads when the files change (checked every `every`) and on SIGHUP, for as long as the
-    /// process runs. Failures are logged; the current certificate stays.
+    /// process runs; renews the generated dev leaf on the same tick. Failures are logged; the
+    /// current certificate stays.
     pub fn watch(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let store = Arc::clone(self);
         tokio::spawn(async move {
@@ -94,7 +122,8 @@ impl CertStore {
                     () = tokio::time::sleep(every) => false,
                     Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
                 };
-                if !asked && !store.changed() {
+                let renewed = store.renewed();
+                if !asked && !renewed && !store.changed() {
                     continue;
                 }
                 match store.reload() {
@@ -142,6 +171,7 @@ mod tests {
             cert: dir.join("server.pem"),
             key: dir.join("server.key"),
             dev_ca: Some(dir.join("ca.pem")),
+            renew: None,
         }
     }
 
@@ -183,6 +213,7 @@ mod tests {
             cert: live.path().join("tls.pem"),
             key: live.path().join("tls.key"),
             dev_ca: None,
+            renew: None,
         };
         fs::copy(&a.cert, &paths.cert).unwrap();
         fs::copy(&a.key, &paths.key).unwrap();
@@ -219,5 +250,57 @@ mod tests {
         assert!(store.reload().is_err());
         handshake(Arc::clone(&store), &ca_b).await.unwrap();
         watcher.abort();
+    }
+
+    /// The generated dev leaf, issued with a 9-second life, is renewed by the reload tick once
+    /// less than a third of it is left (same CA, new key, later end) and served without a
+    /// restart; clients trusting the dev CA keep connecting.
+    #[tokio::test]
+    async fn a_generated_leaf_is_renewed_before_it_expires_without_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let life = time::Duration::seconds(9);
+        super::super::write_dev_pki_with(dir.path(), "CA", "server", &["localhost"], life).unwrap();
+        let renew = DevRenewal {
+            dir: dir.path().to_owned(),
+            ca_name: "CA".into(),
+            name: "server".into(),
+            hostnames: vec!["localhost".into()],
+            leaf_life: life,
+        };
+        let paths = CertPaths {
+            renew: Some(renew),
+            ..pki_paths(dir.path())
+        };
+        let ca = dir.path().join("ca.pem");
+        let ca_before = fs::read(&ca).unwrap();
+        let store = CertStore::load(&paths).unwrap();
+        let first = store.current_cert();
+        let (_, first_end) = super::super::validity_of(&first).unwrap();
+        handshake(Arc::clone(&store), &ca).await.unwrap();
+        let watcher = store.watch(Duration::from_millis(200));
+        // Due after ~6 s (a third of 9 s left); give the tick up to 12 s.
+        let mut renewed = first.clone();
+        for _ in 0..120 {
+            renewed = store.current_cert();
+            if renewed != first {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        watcher.abort();
+        assert_ne!(renewed, first, "the leaf was renewed and is served");
+        let (_, end) = super::super::validity_of(&renewed).unwrap();
+        assert!(end > first_end, "{end} > {first_end}");
+        assert_eq!(fs::read(&ca).unwrap(), ca_before, "same CA");
+        handshake(Arc::clone(&store), &ca).await.unwrap();
+    }
+
+    fn pki_paths(dir: &std::path::Path) -> CertPaths {
+        CertPaths {
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+            dev_ca: Some(dir.join("ca.pem")),
+            renew: None,
+        }
     }
 }

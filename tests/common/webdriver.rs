@@ -193,6 +193,33 @@ impl Driver {
         }
     }
 
+    /// Adds a virtual CTAP2 authenticator to this browser (WebDriver's WebAuthn extension,
+    /// `POST /session/{id}/webauthn/authenticator`): a platform authenticator that holds
+    /// discoverable credentials and verifies its user; returns its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let options = json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true, "isUserConsenting": true
+        });
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/webauthn/authenticator",
+                Some(options),
+            )
+            .await;
+        v.as_str()
+            .unwrap_or_else(|| panic!("no virtual authenticator: {v}"))
+            .to_owned()
+    }
+
+    /// The credentials a virtual authenticator holds (`credentialId`, `rpId`, `signCount`...).
+    pub async fn authenticator_credentials(&self, authenticator: &str) -> Vec<Value> {
+        let path = format!("/webauthn/authenticator/{authenticator}/credentials");
+        let v = self.cmd(reqwest::Method::GET, &path, None).await;
+        v.as_array().cloned().unwrap_or_default()
+    }
+
     pub async fn screenshot(&self, path: &std::path::Path) {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD

@@ -1,12 +1,15 @@
-//! The Vault calls of secure introduction. The key read goes through vaultrs (KV v2) straight
-//! into a secret type; lookup, unwrap and revoke-self are plain HTTPS requests on the same
-//! client: vaultrs' `sys::wrapping::unwrap` keeps only `data` and drops the `auth` block that
-//! holds the bot token (shown against OpenBao in the dashboard's tests/policy_matrix.rs).
+//! The Vault calls of secure introduction, plain HTTPS requests on one client that trusts
+//! exactly the configured CA and keeps no idle connection: lookup, unwrap (vaultrs'
+//! `sys::wrapping::unwrap` keeps only `data` and drops the `auth` block that holds the bot
+//! token, shown against OpenBao in the dashboard's tests/policy_matrix.rs), the key read (KV v2,
+//! into a wiped buffer, parsed in place: vaultrs' buffers and JSON values were never wiped) and
+//! revoke-self.
 
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{PrivateKey, StartupError, VaultAccess, EXPECTED_CREATION_PATH};
 
@@ -21,7 +24,7 @@ pub(super) async fn introduce(
     check_creation_path(&client, base, &wrapping).await?;
     // 2. Unwrap, once. A failure here is never retried.
     let bot_token = unwrap_once(&client, base, wrapping).await?;
-    // 3. Read the key (vaultrs, KV v2) into a secret, then into the locked, zeroizing buffer.
+    // 3. Read the key (KV v2) into a wiped buffer, then into the locked, zeroizing key.
     let key = read_key(access, &client, &bot_token).await;
 
     // 4. Revoke the bot token whatever happened: it has done its one job.
@@ -103,37 +106,134 @@ fn take_token(unwrapped: &mut Value) -> Option<SecretString> {
     token
 }
 
-/// The KV v2 data of a wallet: only the key, hex, as a secret.
-#[derive(serde::Deserialize)]
-struct KeyData {
-    private_key: SecretString,
-}
+/// Largest key answer read (bytes): a KV v2 answer holding one hex key is under 2 KiB.
+const MAX_KEY_ANSWER: usize = 16 * 1024;
 
 /// Reads the key at `access.key_path()` (the wallet's, or for a live bot the trade-only key of
-/// its wallet and market) with the bot token (vaultrs, over our HTTPS client).
+/// its wallet and market) with the bot token: a plain KV v2 GET whose body is streamed into
+/// one pre-sized [`Zeroizing`] buffer (never reallocated, so never copied), parsed in place
+/// (the hex is borrowed, not copied into a `String`) and wiped when this returns. The
+/// transport's chunks are wiped too when they are ours alone, and the connection is not kept
+/// for reuse. (vaultrs read the answer into its own buffers and JSON values, which nothing
+/// wiped: issue 15, item 8.)
 async fn read_key(
     access: &VaultAccess,
     http: &reqwest::Client,
     bot_token: &SecretString,
 ) -> Result<PrivateKey, StartupError> {
-    let vault = vaultrs_client(&access.address, http, bot_token)?;
-    let read = vaultrs::kv2::read::<KeyData>(&vault, &access.kv_mount, &access.key_path()).await;
-    // vaultrs' client prints its token in Debug: it is dropped here, never logged.
-    drop(vault);
-    match read {
-        Ok(data) => wallet_key(data.private_key.expose_secret()),
-        Err(vaultrs::error::ClientError::APIError { code: 403, .. }) => Err(
-            StartupError::AccessDenied(format!("reading key {} was refused", access.key_path())),
-        ),
-        Err(vaultrs::error::ClientError::APIError { code: 404, .. }) => Err(
-            StartupError::AccessDenied(format!("no key at {}", access.key_path())),
-        ),
-        Err(vaultrs::error::ClientError::JsonParseError { .. }) => Err(StartupError::MalformedKey),
-        // Display only: vaultrs' Debug may hold response bodies.
-        Err(e) => Err(StartupError::VaultUnreachable(format!(
-            "key read failed: {e}"
+    let url = kv2_url(&access.address, &access.kv_mount, &access.key_path())?;
+    let response = http
+        .get(url)
+        .header("X-Vault-Token", bot_token.expose_secret())
+        .header(reqwest::header::CONNECTION, "close")
+        .send()
+        .await
+        .map_err(|e| unreachable(&e))?;
+    let status = response.status().as_u16();
+    let body = read_wiped(response).await?;
+    match status {
+        200 => key_from_answer(&body),
+        403 => Err(StartupError::AccessDenied(format!(
+            "reading key {} was refused",
+            access.key_path()
+        ))),
+        404 => Err(StartupError::AccessDenied(format!(
+            "no key at {}",
+            access.key_path()
+        ))),
+        other => Err(StartupError::VaultUnreachable(format!(
+            "key read failed: Vault answered {other}"
         ))),
     }
+}
+
+/// `<address>/v1/<mount>/data/<path>`, each segment percent-encoded.
+fn kv2_url(address: &str, mount: &str, path: &str) -> Result<reqwest::Url, StartupError> {
+    let bad = || StartupError::Config("vault.address is not a valid URL".into());
+    let mut url = reqwest::Url::parse(address.trim_end_matches('/')).map_err(|_| bad())?;
+    url.path_segments_mut()
+        .map_err(|()| bad())?
+        .pop_if_empty()
+        .extend(["v1", mount, "data"])
+        .extend(path.split('/'));
+    Ok(url)
+}
+
+/// The body, in a buffer sized once and wiped on drop. The transport's chunks are slices of
+/// hyper's read buffer: once the connection is gone (`Connection: close`, no pool) they are
+/// ours alone and are wiped in place too, which clears the answer from that buffer. Larger
+/// than [`MAX_KEY_ANSWER`]: refused.
+async fn read_wiped(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, StartupError> {
+    let mut body = Zeroizing::new(Vec::with_capacity(MAX_KEY_ANSWER));
+    let mut chunks = Vec::new();
+    let mut too_large = false;
+    while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(&e))? {
+        if body.len() + chunk.len() > MAX_KEY_ANSWER {
+            too_large = true;
+            chunks.push(chunk);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+        chunks.push(chunk);
+    }
+    drop(response);
+    wipe_chunks(chunks).await;
+    if too_large {
+        return Err(StartupError::MalformedKey);
+    }
+    Ok(body)
+}
+
+/// Wipes each chunk in place as soon as no one else holds its buffer (the connection task
+/// lets go of it shortly after the body ends); gives up after about a second.
+async fn wipe_chunks(mut chunks: Vec<bytes::Bytes>) {
+    for _ in 0..100 {
+        let mut left = Vec::new();
+        for chunk in chunks {
+            match chunk.try_into_mut() {
+                Ok(mut own) => {
+                    let bytes: &mut [u8] = &mut own;
+                    bytes.zeroize();
+                }
+                Err(shared) => left.push(shared),
+            }
+        }
+        if left.is_empty() {
+            return;
+        }
+        chunks = left;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::debug!(
+        chunks = chunks.len(),
+        "transport buffers still shared; not wiped"
+    );
+}
+
+/// KV v2's answer, borrowed from the buffer: `{"data": {"data": {"private_key": "<hex>"}}}`.
+#[derive(serde::Deserialize)]
+struct KvAnswer<'a> {
+    #[serde(borrow)]
+    data: KvData<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct KvData<'a> {
+    #[serde(borrow)]
+    data: KeyData<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct KeyData<'a> {
+    /// Hex has no JSON escapes, so this borrows; an escaped value fails (malformed).
+    private_key: &'a str,
+}
+
+/// The key of a KV v2 answer, straight from the answer's bytes into the locked buffer.
+fn key_from_answer(body: &[u8]) -> Result<PrivateKey, StartupError> {
+    let answer: KvAnswer<'_> =
+        serde_json::from_slice(body).map_err(|_| StartupError::MalformedKey)?;
+    wallet_key(answer.data.data.private_key)
 }
 
 /// The key of a wallet entry (hex) in its locked buffer; any fault is [`StartupError::MalformedKey`]
@@ -142,33 +242,11 @@ pub(super) fn wallet_key(hex_text: &str) -> Result<PrivateKey, StartupError> {
     PrivateKey::from_hex(hex_text).map_err(|_| StartupError::MalformedKey)
 }
 
-/// A vaultrs client over `http` (which trusts exactly the configured CA) with `token`; every
-/// setting vaultrs would take from `VAULT_*` variables is given here.
-fn vaultrs_client(
-    address: &str,
-    http: &reqwest::Client,
-    token: &SecretString,
-) -> Result<vaultrs::client::VaultClient, StartupError> {
-    let bad = || StartupError::Config("vault.address is not a valid URL".into());
-    // vaultrs' address setter panics on a bad URL: check it first.
-    reqwest::Url::parse(address).map_err(|_| bad())?;
-    let settings = vaultrs::client::VaultClientSettingsBuilder::default()
-        .address(address)
-        .token(token.expose_secret())
-        .ca_certs(Vec::new())
-        .identity(None)
-        .verify(true)
-        .build()
-        .map_err(|_| bad())?;
-    let mut client = vaultrs::client::VaultClient::new(settings)
-        .map_err(|_| StartupError::Config("cannot build the Vault client".into()))?;
-    client.http.http = http.clone();
-    Ok(client)
-}
-
 fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, StartupError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // No idle connection is kept: its buffers, which held the key answer, go with it.
     let mut builder = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5));
     if let Some(pem) = ca_pem {
@@ -206,7 +284,6 @@ fn unreachable(e: &reqwest::Error) -> StartupError {
 }
 
 fn wipe(v: &mut Value) {
-    use zeroize::Zeroize;
     match v {
         Value::String(s) => s.zeroize(),
         Value::Array(a) => a.iter_mut().for_each(wipe),
@@ -239,5 +316,45 @@ mod tests {
         let mut answer = json!({ "data": { "note": "no auth here" } });
         assert!(take_token(&mut answer).is_none());
         assert!(!answer.to_string().contains("no auth here"));
+    }
+
+    #[test]
+    fn the_key_is_read_from_the_answer_in_place() {
+        let hex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+        let answer = format!(
+            r#"{{"data":{{"data":{{"private_key":"{hex}"}},"metadata":{{"version":1}}}}}}"#
+        );
+        let key = key_from_answer(answer.as_bytes()).unwrap();
+        drop(key);
+        for bad in [
+            r#"{"data":{"data":{"private_key":"zz"}}}"#.to_owned(),
+            r#"{"data":{"data":{}}}"#.to_owned(),
+            // An escaped value cannot be borrowed: refused rather than copied.
+            format!(
+                r#"{{"data":{{"data":{{"private_key":"\u0034{}"}}}}}}"#,
+                &hex[1..]
+            ),
+            "not json".to_owned(),
+        ] {
+            assert!(
+                matches!(
+                    key_from_answer(bad.as_bytes()),
+                    Err(StartupError::MalformedKey)
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_key_url_encodes_each_segment() {
+        let url = kv2_url("https://vault:8200/", "wallets", "desk-1/bots/inj-usdt").unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://vault:8200/v1/wallets/data/desk-1/bots/inj-usdt"
+        );
+        let url = kv2_url("https://vault:8200", "wallets", "a b").unwrap();
+        assert_eq!(url.as_str(), "https://vault:8200/v1/wallets/data/a%20b");
+        assert!(kv2_url("not a url", "wallets", "x").is_err());
     }
 }

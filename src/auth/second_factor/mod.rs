@@ -1,8 +1,10 @@
 //! The second factor: TOTP (RFC 6238) whose seed lives in Vault's `totp/` engine, reached only
 //! through [`TotpVault`] (implemented by `vault::VaultTotp`), plus one-time recovery codes and
 //! the half-signed-in step between password and code. The database holds the enrolment state,
-//! Argon2 hashes of recovery codes and digests of second-step cookies: never a seed.
+//! Argon2 hashes of recovery codes and digests of second-step cookies: never a seed. Passkeys
+//! ([`passkeys`], WebAuthn) are the other second factor: public keys only, in the database.
 
+pub mod passkeys;
 pub mod pending;
 pub mod recovery;
 
@@ -72,8 +74,25 @@ pub async fn set_state(pool: &SqlitePool, user_id: i64, state: State) -> anyhow:
     Ok(())
 }
 
-/// Forgets a user's second factor in the database (state, recovery codes, half-signed-in
-/// logins). The caller deletes the Vault key first.
+/// Whether the user has a second factor: TOTP confirmed, or at least one passkey. Either
+/// satisfies `auth.require_second_factor_for` and makes sign-in ask for it.
+pub async fn any_active(pool: &SqlitePool, user_id: i64) -> anyhow::Result<bool> {
+    let row = sqlx::query(
+        "SELECT (totp_state = 'active'
+                 OR EXISTS (SELECT 1 FROM passkeys k WHERE k.user_id = users.id)) AS active
+           FROM users WHERE id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some(r) => r.try_get("active")?,
+        None => false,
+    })
+}
+
+/// Forgets a user's second factors in the database (TOTP state, passkeys, recovery codes,
+/// half-signed-in logins and ceremonies). The caller deletes the Vault key first.
 pub async fn reset(pool: &SqlitePool, user_id: i64) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE users SET totp_state = 'none' WHERE id = ?")
@@ -84,10 +103,12 @@ pub async fn reset(pool: &SqlitePool, user_id: i64) -> anyhow::Result<()> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM pending_logins WHERE user_id = ?")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    for table in ["pending_logins", "passkeys", "passkey_ceremonies"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

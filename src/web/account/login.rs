@@ -63,12 +63,12 @@ pub(super) async fn submit(
     }
     match authenticate(&auth, &attempt.name, form.password).await? {
         Some(user) => {
-            // With TOTP active the password opens only the code form; the failure count
-            // for this name stays until the code is right too.
-            let state = second_factor::state(auth.store.pool(), user.id)
+            // With TOTP or a passkey the password opens only the second step; the failure
+            // count for this name stays until the second factor is right too.
+            let second = second_factor::any_active(auth.store.pool(), user.id)
                 .await
                 .map_err(|e| internal(&e))?;
-            if state == second_factor::State::Active {
+            if second {
                 return super::second_step::begin(&auth, &attempt, &user).await;
             }
             sign_in(&auth, &attempt, user).await
@@ -130,10 +130,9 @@ pub(super) async fn sign_in(
     };
     audit(auth, ok_entry).await;
     let must_enrol = second_factor::required_for(&auth.settings, user.role)
-        && second_factor::state(pool, user.id)
+        && !second_factor::any_active(pool, user.id)
             .await
-            .map_err(|e| internal(&e))?
-            != second_factor::State::Active;
+            .map_err(|e| internal(&e))?;
     let to = if user.must_change_password || must_enrol {
         "/account"
     } else {

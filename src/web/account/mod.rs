@@ -3,6 +3,7 @@
 
 mod audit;
 mod login;
+mod passkeys;
 mod profile;
 mod second_factor;
 mod second_step;
@@ -31,6 +32,8 @@ where
             "/login/code",
             get(second_step::form).post(second_step::submit),
         )
+        .route("/login/passkey", post(passkeys::login_finish))
+        .route("/login/passkey/options", post(passkeys::login_options))
         .route("/logout", post(login::logout))
         .route("/logout-all", post(login::logout_all))
         .route("/account", get(profile::show))
@@ -41,6 +44,12 @@ where
             "/account/second-factor/confirm",
             post(second_factor::confirm),
         )
+        .route("/account/passkeys", post(passkeys::register))
+        .route(
+            "/account/passkeys/options",
+            post(passkeys::register_options),
+        )
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
         .route("/account/tokens/{id}/revoke", post(profile::revoke_token))
         .route("/users", get(users::list).post(users::add))
         .route("/users/{name}/role", post(users::set_role))
@@ -56,6 +65,7 @@ where
         .route("/audit.csv", get(audit::csv))
         .route("/api/me", get(profile::me))
         .route("/static/app.css", get(super::view::stylesheet))
+        .route("/static/passkey.js", get(passkeys::script))
 }
 
 /// The account routes behind the CSRF layer, on their own state: the black-box tests' router

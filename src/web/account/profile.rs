@@ -13,7 +13,8 @@ use super::{audit, internal, HumanForm};
 use crate::audit::actions;
 use crate::auth::api_tokens::{self, TokenInfo};
 use crate::auth::{
-    password, second_factor, sessions, users, AuthState, ClientIp, CsrfChecked, CurrentUser, Viewer,
+    password, second_factor, second_factor::passkeys, sessions, users, AuthState, ClientIp,
+    CsrfChecked, CurrentUser, Viewer,
 };
 use crate::clock::format_ms;
 use crate::web::error::WebError;
@@ -29,6 +30,7 @@ struct AccountPage {
     /// "none", "pending" or "active".
     second_factor: &'static str,
     tokens: Vec<TokenRow>,
+    passkeys: Vec<PasskeyRow>,
     /// Shown once, right after creation.
     new_token: Option<String>,
     notice: Option<&'static str>,
@@ -55,6 +57,26 @@ impl From<TokenInfo> for TokenRow {
     }
 }
 
+struct PasskeyRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+impl From<passkeys::PasskeyInfo> for PasskeyRow {
+    fn from(k: passkeys::PasskeyInfo) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            created: format_ms(k.created_ms, false),
+            last_used: k
+                .last_used_ms
+                .map_or_else(|| "never".into(), |ms| format_ms(ms, false)),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct Done {
     done: Option<String>,
@@ -73,6 +95,9 @@ async fn account_page(
     let state = second_factor::state(auth.store.pool(), user.id)
         .await
         .map_err(|e| internal(&e))?;
+    let keys = passkeys::list(auth.store.pool(), user.id)
+        .await
+        .map_err(|e| internal(&e))?;
     let page = AccountPage {
         chrome: Chrome::new(user, "account"),
         must_change: user.must_change_password,
@@ -83,6 +108,7 @@ async fn account_page(
             second_factor::State::None => "none",
         },
         tokens: tokens.into_iter().map(TokenRow::from).collect(),
+        passkeys: keys.into_iter().map(PasskeyRow::from).collect(),
         new_token,
         notice,
         error,
@@ -99,6 +125,8 @@ pub(super) async fn show(
     let notice = match done.done.as_deref() {
         Some("password") => Some("Password changed. Your other sessions were signed out."),
         Some("revoked") => Some("Token revoked."),
+        Some("passkey") => Some("Passkey added. Sign-in now asks for it after your password."),
+        Some("passkey-removed") => Some("Passkey removed."),
         _ => None,
     };
     account_page(&auth, &user, notice, None, None).await

@@ -136,7 +136,8 @@ pub(super) async fn confirm(
     }))
 }
 
-/// An admin removes a user's second factor: the Vault key, then the state and recovery codes.
+/// An admin removes a user's second factors: the TOTP key in Vault, then the state, passkeys
+/// and recovery codes.
 pub(super) async fn admin_reset(
     State(auth): State<AuthState>,
     ip: ClientIp,
@@ -156,10 +157,16 @@ pub(super) async fn admin_reset(
         let msg = format!("there is no user {name}");
         return super::users::users_page(&auth, &admin, None, Some(msg)).await;
     };
-    vault(&auth)?
-        .delete(name.as_str())
+    // Passkeys live in the database only; a TOTP key (pending or active) also in Vault.
+    let totp = second_factor::state(pool, user.id)
         .await
         .map_err(|e| internal(&e))?;
+    if totp != Enrolment::None {
+        vault(&auth)?
+            .delete(name.as_str())
+            .await
+            .map_err(|e| internal(&e))?;
+    }
     second_factor::reset(pool, user.id)
         .await
         .map_err(|e| internal(&e))?;

@@ -1,7 +1,8 @@
 //! /login/code: the second step of a sign-in for a user with TOTP. The password step left a
 //! short-lived `__Host-` cookie (`auth::second_factor::pending`); this form takes a TOTP code
 //! (checked by Vault) or a recovery code (checked here, once), through the same throttle as
-//! passwords: the user's name from this address.
+//! passwords: the user's name from this address. A user with a passkey can answer with it
+//! instead (`super::passkeys`, same throttle).
 
 use askama::Template;
 use axum::extract::State;
@@ -15,7 +16,7 @@ use super::login::sign_in;
 use super::throttle::{locked_message, Attempt};
 use super::{audit, internal, HumanForm};
 use crate::audit::{actions, Entry, Outcome};
-use crate::auth::second_factor::{self, pending, recovery};
+use crate::auth::second_factor::{self, passkeys, pending, recovery};
 use crate::auth::{users, AuthState, ClientIp};
 use crate::web::error::WebError;
 use crate::web::view::{render_status, Chrome};
@@ -25,14 +26,38 @@ use crate::web::view::{render_status, Chrome};
 struct CodePage {
     chrome: Chrome,
     error: Option<String>,
+    /// What this user can answer with.
+    factors: Factors,
 }
 
-fn page(status: StatusCode, error: Option<String>) -> Response {
+/// The second factors a half-signed-in user has: the page offers those.
+#[derive(Debug, Clone, Copy, Default)]
+struct Factors {
+    code: bool,
+    passkey: bool,
+}
+
+async fn factors(auth: &AuthState, user_id: i64) -> Result<Factors, WebError> {
+    let pool = auth.store.pool();
+    let totp = second_factor::state(pool, user_id)
+        .await
+        .map_err(|e| internal(&e))?;
+    let keys = passkeys::count(pool, user_id)
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok(Factors {
+        code: totp == second_factor::State::Active,
+        passkey: keys > 0,
+    })
+}
+
+fn page(status: StatusCode, error: Option<String>, factors: Factors) -> Response {
     render_status(
         status,
         &CodePage {
             chrome: Chrome::anonymous(),
             error,
+            factors,
         },
     )
 }
@@ -53,7 +78,8 @@ pub(super) async fn begin(
         .into_response())
 }
 
-async fn pending_user(
+/// The live second step of this browser: (cookie token, user id, user name).
+pub(super) async fn pending_user(
     auth: &AuthState,
     headers: &HeaderMap,
 ) -> Result<Option<(String, i64, String)>, WebError> {
@@ -71,7 +97,7 @@ pub(super) async fn form(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     Ok(match pending_user(&auth, &headers).await? {
-        Some(_) => page(StatusCode::OK, None),
+        Some((_, id, _)) => page(StatusCode::OK, None, factors(&auth, id).await?),
         None => Redirect::to("/login").into_response(),
     })
 }
@@ -91,29 +117,45 @@ pub(super) async fn submit(
 ) -> Result<Response, WebError> {
     let Some((token, user_id, name)) = pending_user(&auth, &headers).await? else {
         let msg = "the sign-in took too long or has ended; sign in again";
-        return Ok(page(StatusCode::UNAUTHORIZED, Some(msg.into())));
+        let factors = Factors {
+            code: true,
+            passkey: false,
+        };
+        return Ok(page(StatusCode::UNAUTHORIZED, Some(msg.into()), factors));
     };
+    let offered = factors(&auth, user_id).await?;
     let attempt = Attempt::new(&auth, ip, &name);
     if let Some(until) = attempt.lock(&auth).await? {
         let message = locked_message(until, attempt.now);
-        return Ok(page(StatusCode::TOO_MANY_REQUESTS, Some(message)));
+        return Ok(page(StatusCode::TOO_MANY_REQUESTS, Some(message), offered));
     }
     if !check(&auth, &attempt, user_id, &name, &form.code).await? {
         let lock = attempt.failed(&auth, "wrong second-factor code").await?;
         let message = lock.map_or_else(|| WRONG.to_owned(), |u| locked_message(u, attempt.now));
-        return Ok(page(StatusCode::UNAUTHORIZED, Some(message)));
+        return Ok(page(StatusCode::UNAUTHORIZED, Some(message), offered));
     }
+    complete(&auth, &attempt, &token, &name).await
+}
+
+/// The second factor was right: the second step ends and the session starts (a redirect
+/// with its cookie), or back to /login when the user was disabled meanwhile.
+pub(super) async fn complete(
+    auth: &AuthState,
+    attempt: &Attempt,
+    token: &str,
+    name: &str,
+) -> Result<Response, WebError> {
     let pool = auth.store.pool();
-    pending::finish(pool, &token)
+    pending::finish(pool, token)
         .await
         .map_err(|e| internal(&e))?;
-    let user = users::by_name(pool, &name)
+    let user = users::by_name(pool, name)
         .await
         .map_err(|e| internal(&e))?
         .map(|(u, _)| u)
         .filter(|u| !u.disabled);
     match user {
-        Some(user) => sign_in(&auth, &attempt, user).await,
+        Some(user) => sign_in(auth, attempt, user).await,
         None => Ok(Redirect::to("/login").into_response()),
     }
 }
