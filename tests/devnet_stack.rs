@@ -49,7 +49,9 @@ struct Stack {
 }
 
 fn stack() -> Stack {
-    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set (run ops/e2e-devnet)"));
+    let var = |k: &str| {
+        std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set (run ops/e2e-devnet)"))
+    };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let project = var("E2E_PROJECT");
     let text = std::fs::read_to_string(root.join(format!(".stack/{project}/devnet.env"))).unwrap();
@@ -226,7 +228,13 @@ async fn sign_in(web: &Driver, s: &Stack) {
 }
 
 /// Starts a bot from the form; returns its page's URL once it shows `running`.
-async fn start_from_form(web: &Driver, s: &Stack, market: &str, bot_type: &str, params: &[(&str, &str)]) -> String {
+async fn start_from_form(
+    web: &Driver,
+    s: &Stack,
+    market: &str,
+    bot_type: &str,
+    params: &[(&str, &str)],
+) -> String {
     web.goto(&format!("{}/bots/new", s.url)).await;
     web.wait_for("#start-form", 30).await;
     web.select("#wallet", WALLET).await;
@@ -240,7 +248,9 @@ async fn start_from_form(web: &Driver, s: &Stack, market: &str, bot_type: &str, 
         .await;
     }
     web.click("#start-submit").await;
-    let badge = web.wait_text("#bot-state", 120, |t| t == "running" || t == "failed").await;
+    let badge = web
+        .wait_text("#bot-state", 120, |t| t == "running" || t == "failed")
+        .await;
     assert_eq!(badge, "running", "{}", web.source().await);
     web.url().await
 }
@@ -262,8 +272,22 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
     let maker_key = s.dn.spares[0].key_file.clone();
     for market in [&inj, &tia] {
         let maker = s.trader(&maker_key, market).await;
-        order(&maker, market, Side::Buy, Decimal::new(970, 2), Decimal::ONE).await;
-        order(&maker, market, Side::Sell, Decimal::new(1030, 2), Decimal::ONE).await;
+        order(
+            &maker,
+            market,
+            Side::Buy,
+            Decimal::new(970, 2),
+            Decimal::ONE,
+        )
+        .await;
+        order(
+            &maker,
+            market,
+            Side::Sell,
+            Decimal::new(1030, 2),
+            Decimal::ONE,
+        )
+        .await;
     }
 
     let web = Driver::start().await;
@@ -275,8 +299,10 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
         .api(
             "POST",
             "/api/bots",
-            Some(json!({"wallet": WALLET, "market": "INJ/USDT", "bot_type": "market_maker",
-                        "params": {"order_size": "0.05"}})),
+            Some(
+                json!({"wallet": WALLET, "market": "INJ/USDT", "bot_type": "market_maker",
+                        "params": {"order_size": "0.05"}}),
+            ),
         )
         .await;
     assert_eq!(status, 422, "{body}");
@@ -292,9 +318,14 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
     )
     .await;
     let quotes = s
-        .wait_orders(&inj, 60, |o| o.iter().any(|x| x.0) && o.iter().any(|x| !x.0))
+        .wait_orders(&inj, 60, |o| {
+            o.iter().any(|x| x.0) && o.iter().any(|x| !x.0)
+        })
         .await;
-    println!("market maker: click to both quotes on the chain's book {:?}", t0.elapsed());
+    println!(
+        "market maker: click to both quotes on the chain's book {:?}",
+        t0.elapsed()
+    );
     web.screenshot(&shots().join("live-bot-running.png")).await;
 
     let grid = start_from_form(
@@ -304,17 +335,27 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
         "grid",
         // Levels at 9, 9.5, 10, 10.5, 11: the grid rests buys below the book's bid (9.70) and
         // sells above its ask (10.30), nothing in between.
-        &[("lower_price", "9"), ("upper_price", "11"), ("levels", "5"), ("size_per_level", "0.5")],
+        &[
+            ("lower_price", "9"),
+            ("upper_price", "11"),
+            ("levels", "5"),
+            ("size_per_level", "0.5"),
+        ],
     )
     .await;
-    s.wait_orders(&tia, 60, |o| o.iter().filter(|x| x.0).count() == 2 && o.len() == 4)
-        .await;
+    s.wait_orders(&tia, 60, |o| {
+        o.iter().filter(|x| x.0).count() == 2 && o.len() == 4
+    })
+    .await;
     // Both on one wallet, side by side.
     web.goto(&format!("{}/", s.url)).await;
     let rows = web
         .wait_text("#bots tbody", 30, |t| t.matches("running").count() >= 2)
         .await;
-    assert!(rows.contains("INJ/USDT") && rows.contains("TIA/USDT"), "{rows}");
+    assert!(
+        rows.contains("INJ/USDT") && rows.contains("TIA/USDT"),
+        "{rows}"
+    );
 
     // A second bot on (devnet, INJ/USDT): 409, nothing started.
     let (status, body) = web
@@ -347,12 +388,18 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
         .await;
     assert!(table.contains("sell"), "{table}");
     let position = web.text("#position").await;
-    assert!(position.starts_with('-'), "the maker sold: position {position}");
+    assert!(
+        position.starts_with('-'),
+        "the maker sold: position {position}"
+    );
     web.screenshot(&shots().join("live-bot-fill.png")).await;
 
     // Stop each: nothing of it left on the chain, the run archived with its reason.
     let reason = stop_from_page(&web, &mm).await;
-    assert!(reason.contains(&format!("stopped by {}", s.user)), "{reason}");
+    assert!(
+        reason.contains(&format!("stopped by {}", s.user)),
+        "{reason}"
+    );
     s.wait_orders(&inj, 30, |o| o.is_empty()).await;
     let reason = stop_from_page(&web, &grid).await;
     assert!(reason.contains("exit code 0"), "{reason}");
@@ -370,29 +417,56 @@ async fn live_bots_on_one_wallet_trade_the_devnet_from_the_browser() {
     }
 
     // A revoked grant is refused at the form, before anything starts.
-    s.tradebot(&["keys", "revoke-grant", "--wallet", WALLET, "--market", "INJ/USDT-PERP"]);
+    s.tradebot(&[
+        "keys",
+        "revoke-grant",
+        "--wallet",
+        WALLET,
+        "--market",
+        "INJ/USDT-PERP",
+    ]);
     let (status, body) = web
         .api(
             "POST",
             "/api/bots",
-            Some(json!({"wallet": WALLET, "market": "INJ/USDT-PERP", "bot_type": "market_maker",
-                        "params": {"order_size": "0.5"}})),
+            Some(
+                json!({"wallet": WALLET, "market": "INJ/USDT-PERP", "bot_type": "market_maker",
+                        "params": {"order_size": "0.5"}}),
+            ),
         )
         .await;
     assert!((400..500).contains(&status), "{status} {body}");
     assert!(body.to_string().contains("grant"), "{body}");
 
     // A grant revoked while its bot runs: the bot halts, and the page says why.
-    let again = start_from_form(&web, &s, "TIA/USDT", "market_maker", &[("order_size", "0.5")]).await;
+    let again = start_from_form(
+        &web,
+        &s,
+        "TIA/USDT",
+        "market_maker",
+        &[("order_size", "0.5")],
+    )
+    .await;
     s.wait_orders(&tia, 60, |o| !o.is_empty()).await;
-    s.tradebot(&["keys", "revoke-grant", "--wallet", WALLET, "--market", "TIA/USDT"]);
+    s.tradebot(&[
+        "keys",
+        "revoke-grant",
+        "--wallet",
+        WALLET,
+        "--market",
+        "TIA/USDT",
+    ]);
     web.goto(&again).await;
     let badge = web
         .wait_text("#bot-state", 120, |t| t == "failed" || t == "stopped")
         .await;
     let why = web.source().await;
-    assert!(why.contains("grant") || why.contains("permission"), "{badge}: {why}");
-    web.screenshot(&shots().join("live-bot-grant-revoked.png")).await;
+    assert!(
+        why.contains("grant") || why.contains("permission"),
+        "{badge}: {why}"
+    );
+    web.screenshot(&shots().join("live-bot-grant-revoked.png"))
+        .await;
 }
 
 /// The p-th percentile (nearest rank) of `xs`, in milliseconds.
@@ -412,13 +486,27 @@ async fn bench_live_start() {
     let inj = s.dn.market_inj_usdt.clone();
     let maker = s.trader(&s.dn.spares[1].key_file, &inj).await;
     order(&maker, &inj, Side::Buy, Decimal::new(970, 2), Decimal::ONE).await;
-    order(&maker, &inj, Side::Sell, Decimal::new(1030, 2), Decimal::ONE).await;
+    order(
+        &maker,
+        &inj,
+        Side::Sell,
+        Decimal::new(1030, 2),
+        Decimal::ONE,
+    )
+    .await;
     let web = Driver::start().await;
     sign_in(&web, &s).await;
     let (mut live, mut paper) = (Vec::new(), Vec::new());
     for _ in 0..10 {
         let t0 = Instant::now();
-        let url = start_from_form(&web, &s, "INJ/USDT", "market_maker", &[("order_size", "0.5")]).await;
+        let url = start_from_form(
+            &web,
+            &s,
+            "INJ/USDT",
+            "market_maker",
+            &[("order_size", "0.5")],
+        )
+        .await;
         s.wait_orders(&inj, 60, |o| !o.is_empty()).await;
         live.push(t0.elapsed());
         stop_from_page(&web, &url).await;

@@ -4,6 +4,7 @@
 
 pub mod account;
 mod actions;
+pub mod alerts;
 pub mod api;
 mod chain;
 mod chart;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub settings: Settings,
     pub latency: metrics::Latency,
     pub health: health::Cache,
+    /// The webhook client and retry policy of alert deliveries.
+    pub alerts: crate::alerts::Sender,
 }
 
 /// The auth extractors and account pages see only this part of the state.
@@ -112,8 +115,10 @@ impl Application {
             settings,
             latency: metrics::Latency::default(),
             health: health::Cache::default(),
+            alerts: crate::alerts::Sender::default(),
         });
         drop(account::spawn_lock_summaries(AuthState::from_ref(&state)));
+        drop(alerts::watch::spawn(state.clone(), state.alerts.clone()));
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(tls),
@@ -272,6 +277,7 @@ fn router(state: Arc<AppState>) -> Router {
         // The JSON API (every action), the bot and wallet pages, metrics.
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(alerts::routes())
         .route("/metrics", get(metrics::render))
         // Forms and JSON bodies are small; anything larger is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))
