@@ -281,6 +281,27 @@ async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
             >= 2,
         "{csv}"
     );
+
+    // An alert webhook over plain http, without alerts.dangerous_allow_plain_http_webhooks:
+    // 422 with the rule, nothing saved, the URL (its token) not echoed.
+    let hook = json!({"name": "ops", "format": "slack", "url": "http://hooks.example/T0/B0/SECRETPATH",
+                      "rules": ["bot_crashed"]});
+    let (s, e) = app
+        .call(
+            app.request(Method::POST, "/api/alerts/targets", Some(&app.admin))
+                .json(&hook),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let msg = e["error"].as_str().unwrap();
+    assert!(
+        msg.contains("must be https") && !msg.contains("SECRETPATH"),
+        "{msg}"
+    );
+    let (_, list) = app
+        .call(app.request(Method::GET, "/api/alerts/targets", Some(&app.admin)))
+        .await;
+    assert_eq!(list, json!([]));
 }
 
 /// Signs in through the login form like a browser; returns (cookie, csrf token).

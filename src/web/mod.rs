@@ -12,6 +12,7 @@ mod detail;
 pub mod error;
 pub mod health;
 pub mod healthcheck;
+mod live_log;
 mod metrics;
 mod openapi;
 mod pages;
