@@ -266,9 +266,9 @@
     };
     const fillKeys = new Set();
     const onFill = (e) => {
-      const key = e.trade_id || (e.ts_ms + ":" + e.order_id + ":" + e.quantity);
+      const key = e.trade_id || ((e.ts_ms || 0) + ":" + (e.order_id || 0) + ":" + text(e.quantity));
       const table = $("#fills");
-      const shown = Array.from(table.tBodies[0].rows).some((r) => r.dataset.key === key || (e.trade_id && r.cells[5] && r.cells[5].textContent === e.trade_id));
+      const shown = Array.from(table.tBodies[0].rows).some((r) => r.dataset.key === key);
       if (fillKeys.has(key) || shown) return;
       fillKeys.add(key);
       const tr = document.createElement("tr");

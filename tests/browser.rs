@@ -150,6 +150,7 @@ const PAGE_STATE: &str = r##"
         unrealized: document.querySelector("#unrealized").textContent,
         pnl: document.querySelector("#pnl").textContent,
         chart: document.querySelector("#chart-hint").textContent,
+        fills: Array.from(document.querySelectorAll("#fills tbody tr")).map((r) => r.dataset.key),
         last,
     };
 "##;
@@ -188,6 +189,9 @@ async fn live_log_survives_a_reconnect_and_agrees_with_the_header(web: &Driver) 
     assert_eq!(unique.len(), ids.len(), "a duplicate line: {ids:?}");
     assert_eq!(after["dropped"], 0, "the server sent a line twice");
     assert_eq!(after["ready"], 1, "{after}");
+    let fills: Vec<&serde_json::Value> = after["fills"].as_array().unwrap().iter().collect();
+    let distinct: std::collections::HashSet<String> = fills.iter().map(|f| f.to_string()).collect();
+    assert_eq!(distinct.len(), fills.len(), "a fill shown twice: {fills:?}");
     // One status event feeds every figure.
     let last: serde_json::Value = serde_json::from_str(after["last"].as_str().unwrap()).unwrap();
     let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<Decimal>().unwrap();

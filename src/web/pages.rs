@@ -137,6 +137,9 @@ struct FillRow {
     fee: String,
     /// The venue's trade id (on Injective the chain's), empty for paper fills without one.
     trade_id: String,
+    /// What the page's script matches live fills on: the trade id, else
+    /// `ts_ms:order_id:quantity` (static/app.js builds the same).
+    key: String,
 }
 
 #[derive(Template)]
@@ -254,6 +257,15 @@ fn fill_row(f: &Value) -> FillRow {
         quantity: field(f, "quantity"),
         fee: field(f, "fee"),
         trade_id: field(f, "trade_id"),
+        key: match f["trade_id"].as_str() {
+            Some(t) if !t.is_empty() => t.to_owned(),
+            _ => format!(
+                "{}:{}:{}",
+                f["ts_ms"].as_i64().unwrap_or(0),
+                f["order_id"].as_u64().unwrap_or(0),
+                field(f, "quantity")
+            ),
+        },
     }
 }
 
