@@ -17,6 +17,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod plain_http;
+mod portfolio;
 mod start_form;
 mod view;
 mod wallets_page;
@@ -279,6 +280,8 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(alerts::routes())
+        .route("/api/portfolio", get(portfolio::api))
+        .route("/portfolio", get(portfolio::page))
         .route("/metrics", get(metrics::render))
         // Forms and JSON bodies are small; anything larger is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))
