@@ -48,7 +48,7 @@ pub fn spawn(app: Arc<AppState>, sender: alerts::Sender) -> tokio::task::JoinHan
             tokio::time::sleep(TICK).await;
             let mut found = from_audit(&app, &mut seen).await;
             found.extend(from_states(&app.bots.list(), &mut seen.bots));
-            if tick % HEALTH_EVERY == 0 {
+            if tick.is_multiple_of(HEALTH_EVERY) {
                 found.extend(from_health(&app, &mut seen).await);
             }
             tick = tick.wrapping_add(1);
