@@ -95,7 +95,9 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
     assert_fits_the_phone(&web).await;
     web.screenshot(&shots().join("overview-390.png")).await;
     web.goto(&format!("{}/portfolio", app.url)).await;
-    let team = web.wait_text("#team", 30, |t| t.contains("Team")).await;
+    let team = web
+        .wait_text("#team", 30, |t| t.to_lowercase().contains("team"))
+        .await;
     assert!(team.contains('1'), "one bot running: {team}");
     assert_fits_the_phone(&web).await;
     web.screenshot(&shots().join("portfolio-390.png")).await;
