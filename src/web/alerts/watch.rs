@@ -232,7 +232,7 @@ pub fn from_states(bots: &[BotView], seen: &mut HashMap<String, (BotState, bool)
 }
 
 async fn from_health(app: &AppState, seen: &mut Seen) -> Vec<Alert> {
-    let h = crate::web::health::probe(app).await;
+    let h = crate::web::health::cached(app).await;
     let now = crate::clock::now_ms();
     let mut out = Vec::new();
     for (down, was, rule, subject) in [
