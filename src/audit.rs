@@ -38,6 +38,12 @@ pub mod actions {
     pub const PASSKEY_ADD: &str = "passkey_add";
     /// A user removed one of their passkeys.
     pub const PASSKEY_REMOVE: &str = "passkey_remove";
+    /// An admin added an alert webhook target (details: its id; never its URL).
+    pub const ALERT_TARGET_ADD: &str = "alert_target_add";
+    /// An admin removed an alert webhook target.
+    pub const ALERT_TARGET_REMOVE: &str = "alert_target_remove";
+    /// One alert delivery to one target, ok or error (`crate::alerts::deliver`).
+    pub const ALERT_DELIVERY: &str = crate::alerts::deliver::AUDIT_DELIVERY;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,6 +34,9 @@ pub struct Settings {
     /// testnet; see [`networks`].
     #[serde(default)]
     pub networks: networks::Networks,
+    /// Alert webhooks (src/alerts).
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -260,6 +263,7 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             networks: networks::Networks::new(),
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Control plane for trading bots: HTTPS dashboard, Vault broker, container runtime and CLI.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod bots;

@@ -155,17 +155,162 @@
     });
   }
 
-  // Bot detail: live log over server-sent events; reload when the bot's state changes.
+  // Bot detail: one source for every live figure. The bot's events arrive over server-sent
+  // events (ids are the event sequence; a reconnect resumes after the last id, so nothing is
+  // shown twice); each status event feeds the header figures, the chart and the orders table
+  // together, each fill the fills table.
   const log = $("#live-log[data-stream]");
   if (log) {
-    const es = new EventSource(log.dataset.stream);
-    const add = (text) => {
-      log.appendChild(document.createTextNode(text + "\n"));
-      while (log.childNodes.length > 500) log.removeChild(log.firstChild);
-      log.scrollTop = log.scrollHeight;
+    const seen = new Set();
+    const filter = $("#log-filter");
+    const text = (v) => (v === undefined || v === null ? "" : String(v));
+    const pad = (n) => String(n).padStart(2, "0");
+    const utc = (ms, date) => {
+      const d = new Date(ms);
+      const t = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+      return date ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + t + " UTC" : t;
     };
-    es.onmessage = (m) => add(m.data);
-    es.addEventListener("gone", (m) => { add("-- " + m.data); es.close(); });
+    // Exact decimal sum of two decimal strings (no floating point in money).
+    const decAdd = (a, b) => {
+      const parse = (x) => { const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(String(x).trim()); return m ? { neg: m[1] === "-", int: m[2] || "0", frac: m[3] || "" } : null; };
+      const pa = parse(a), pb = parse(b);
+      if (!pa || !pb) return "";
+      const scale = Math.max(pa.frac.length, pb.frac.length);
+      const big = (p) => { const v = BigInt(p.int + p.frac.padEnd(scale, "0")); return p.neg ? -v : v; };
+      const sum = big(pa) + big(pb);
+      const neg = sum < 0n, digits = (neg ? -sum : sum).toString().padStart(scale + 1, "0");
+      let out = scale ? digits.slice(0, -scale) + "." + digits.slice(-scale) : digits;
+      if (scale) out = out.replace(/\.?0+$/, "");
+      return (neg && out !== "0" ? "-" : "") + out;
+    };
+    const summary = (e) => {
+      switch (e.event) {
+        case "status": return "position " + text(e.position) + ", open orders " + text(e.open_orders) + ", PnL " + decAdd(e.realized_pnl || "0", e.unrealized_pnl || "0") + " (realized " + text(e.realized_pnl) + ", unrealized " + text(e.unrealized_pnl) + ")" + (e.mid ? ", mid " + e.mid : "") + (e.state && e.state !== "running" ? ", " + e.state : "");
+        case "fill": return text(e.side) + " " + text(e.quantity) + " @ " + text(e.price) + ", fee " + text(e.fee) + (e.liquidity ? " (" + e.liquidity + ")" : "") + (e.trade_id ? ", trade " + e.trade_id : "");
+        case "order_rejected": return text(e.side) + " " + text(e.quantity) + " @ " + text(e.price) + " refused: " + text(e.reason);
+        case "orders_cancelled": return text(e.count) + " order(s) cancelled (" + text(e.reason) + ")";
+        case "error": return text(e.class) + ": " + text(e.message);
+        case "risk_halt": return "halted by " + text(e.rule) + ": " + text(e.message);
+        case "ready": return "ready on " + text(e.market) + " (" + text(e.bot_type) + ")";
+        case "stopped": return "stopped: " + text(e.reason);
+        default: return "";
+      }
+    };
+    const applyFilter = (row) => { row.hidden = !!filter.value && row.dataset.kind !== filter.value; };
+    filter.addEventListener("change", () => log.querySelectorAll(".log-line").forEach(applyFilter));
+    const addLine = (e, raw, id) => {
+      const row = document.createElement("div");
+      row.className = "log-line";
+      row.dataset.kind = e.event;
+      row.dataset.id = id;
+      const cell = (cls, t) => { const s = document.createElement("span"); s.className = cls; s.textContent = t; row.appendChild(s); };
+      cell("log-time mono", utc(e.ts_ms));
+      cell("log-kind", e.event);
+      cell("log-summary", summary(e));
+      const btn = document.createElement("button");
+      btn.type = "button"; btn.className = "btn btn-small log-raw-toggle"; btn.textContent = "{…}";
+      btn.setAttribute("aria-label", "show the raw line");
+      const rawEl = document.createElement("code");
+      rawEl.className = "log-raw mono hidden"; rawEl.textContent = raw;
+      btn.addEventListener("click", () => rawEl.classList.toggle("hidden"));
+      row.appendChild(btn); row.appendChild(rawEl);
+      applyFilter(row);
+      const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+      log.appendChild(row);
+      while (log.children.length > 500) log.removeChild(log.firstElementChild);
+      if (stick) log.scrollTop = log.scrollHeight;
+    };
+
+    // The chart: the stored samples, then one point per status event.
+    const chartEl = $("#pnl-chart");
+    let history = [];
+    try { history = JSON.parse(chartEl.dataset.history || "[]"); } catch (_) { history = []; }
+    const drawChart = () => {
+      const pts = history.map(([t, p]) => [t, Number(p)]).filter(([, v]) => Number.isFinite(v));
+      if (!pts.length) return;
+      const lo = Math.min(0, ...pts.map((p) => p[1])), hi = Math.max(0, ...pts.map((p) => p[1]));
+      const spanY = hi > lo ? hi - lo : 1, t0 = pts[0][0], spanX = Math.max(1, pts[pts.length - 1][0] - t0);
+      const y = (v) => 160 - (v - lo) / spanY * 160;
+      $("#pnl-line").setAttribute("points", pts.map(([t, v]) => ((t - t0) / spanX * 640).toFixed(1) + "," + y(v).toFixed(1)).join(" "));
+      const zero = $("#pnl-zero");
+      zero.classList.toggle("hidden", !(lo < 0 && hi > 0));
+      zero.setAttribute("y1", y(0).toFixed(1)); zero.setAttribute("y2", y(0).toFixed(1));
+      const vals = history.map((h) => h[1]);
+      const num = (a) => Number(a);
+      const min = vals.reduce((a, b) => (num(b) < num(a) ? b : a)), max = vals.reduce((a, b) => (num(b) > num(a) ? b : a));
+      $("#chart-hint").textContent = "PnL " + min + " to " + max + ", last " + vals[vals.length - 1] + " (" + vals.length + " samples).";
+    };
+
+    const onStatus = (e) => {
+      const total = decAdd(e.realized_pnl || "0", e.unrealized_pnl || "0");
+      $("#position").textContent = text(e.position);
+      $("#open-orders").textContent = text(e.open_orders);
+      $("#realized").textContent = text(e.realized_pnl);
+      $("#unrealized").textContent = text(e.unrealized_pnl);
+      const pnl = $("#pnl");
+      pnl.textContent = total;
+      pnl.classList.toggle("neg", total.startsWith("-"));
+      const last = history[history.length - 1];
+      if (!last || e.ts_ms > last[0]) { history.push([e.ts_ms, total]); if (history.length > 500) history.shift(); drawChart(); }
+      const table = $("#open-orders-table");
+      if (table && Array.isArray(e.orders)) {
+        const body = table.tBodies[0];
+        body.replaceChildren(...e.orders.map((o) => {
+          const tr = document.createElement("tr");
+          for (const [v, cls] of [[o.side, ""], [o.price, "mono num"], [o.remaining, "mono num"]]) { const td = document.createElement("td"); td.className = cls; td.textContent = text(v); tr.appendChild(td); }
+          return tr;
+        }));
+        table.classList.toggle("hidden", e.orders.length === 0);
+        $("#orders-empty").classList.toggle("hidden", e.orders.length > 0);
+      }
+    };
+    const fillKeys = new Set();
+    const onFill = (e) => {
+      const key = e.trade_id || ((e.ts_ms || 0) + ":" + (e.order_id || 0) + ":" + text(e.quantity));
+      const table = $("#fills");
+      const shown = Array.from(table.tBodies[0].rows).some((r) => r.dataset.key === key);
+      if (fillKeys.has(key) || shown) return;
+      fillKeys.add(key);
+      const tr = document.createElement("tr");
+      tr.dataset.key = key;
+      for (const [v, cls] of [[utc(e.ts_ms, true), "mono"], [e.side, ""], [e.price, "mono num"], [e.quantity, "mono num"], [e.fee, "mono num"], [e.trade_id, "mono details"]]) { const td = document.createElement("td"); td.className = cls; td.textContent = text(v); tr.appendChild(td); }
+      table.tBodies[0].insertBefore(tr, table.tBodies[0].firstChild);
+      while (table.tBodies[0].rows.length > 50) table.tBodies[0].deleteRow(-1);
+      table.classList.remove("hidden");
+      $("#fills-empty").classList.add("hidden");
+    };
+
+    // Duplicates the server sent anyway (it should send none): counted, not shown.
+    window.tradebotLogDuplicates = 0;
+    let lastId = "", es = null;
+    const onMessage = (m) => {
+      if (m.lastEventId && seen.has(m.lastEventId)) { window.tradebotLogDuplicates += 1; return; }
+      if (m.lastEventId) { seen.add(m.lastEventId); lastId = m.lastEventId; }
+      let e;
+      try { e = JSON.parse(m.data); } catch (_) { return; }
+      addLine(e, m.data, m.lastEventId);
+      if (e.event === "status") onStatus(e);
+      if (e.event === "fill") onFill(e);
+    };
+    const connect = () => {
+      // The browser's own reconnects send Last-Event-ID; a new connection says `after`.
+      const url = log.dataset.stream + (lastId ? "?after=" + encodeURIComponent(lastId) : "");
+      es = new EventSource(url);
+      es.onmessage = onMessage;
+      es.addEventListener("gone", (m) => {
+        const row = document.createElement("div");
+        row.className = "log-line log-gone"; row.textContent = "-- " + m.data;
+        log.appendChild(row); es.close();
+      });
+    };
+    connect();
+    // Drops the connection as a network blip would and connects again (the browser test).
+    window.tradebotForceReconnect = () => { es.close(); connect(); return lastId; };
+
+    // Uptime ticks from the run's ready time; the state is polled and a change reloads.
+    const uptime = $("#uptime");
+    const readyMs = Number(uptime.dataset.readyMs || 0);
+    if (readyMs > 0) setInterval(() => { uptime.textContent = humanDuration(Date.now() - readyMs); }, 1000);
     const state = $("#bot-state");
     const id = location.pathname.split("/").pop();
     // Once Stop or Restart is submitted the page is leaving: a reload now would cancel that
@@ -178,10 +323,7 @@
       if (!r || !r.ok) return;
       const d = await r.json();
       if (leaving) return;
-      if (d.bot.state !== state.textContent) { location.reload(); return; }
-      $("#position").textContent = (d.bot.last_status && d.bot.last_status.position) || "";
-      $("#open-orders").textContent = (d.bot.last_status && String(d.bot.last_status.open_orders)) || "";
-      $("#pnl").textContent = d.bot.pnl || "";
+      if (d.bot.state !== state.textContent) location.reload();
     }, 2000);
   }
 })();

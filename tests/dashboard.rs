@@ -281,6 +281,75 @@ async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
             >= 2,
         "{csv}"
     );
+
+    // An alert webhook over plain http, without alerts.dangerous_allow_plain_http_webhooks:
+    // 422 with the rule, nothing saved, the URL (its token) not echoed.
+    let hook = json!({"name": "ops", "format": "slack", "url": "http://hooks.example/T0/B0/SECRETPATH",
+                      "rules": ["bot_crashed"]});
+    let (s, e) = app
+        .call(
+            app.request(Method::POST, "/api/alerts/targets", Some(&app.admin))
+                .json(&hook),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let msg = e["error"].as_str().unwrap();
+    assert!(
+        msg.contains("must be https") && !msg.contains("SECRETPATH"),
+        "{msg}"
+    );
+    let (_, list) = app
+        .call(app.request(Method::GET, "/api/alerts/targets", Some(&app.admin)))
+        .await;
+    assert_eq!(list, json!([]));
+}
+
+/// Issue 16: `/api/portfolio`'s wallet and team totals are the exact sums of its bots'
+/// figures, and the bot's figures are those of its status in `/api/bots/{id}` (read around the
+/// portfolio until both saw the same status event).
+async fn portfolio_totals_are_the_bots_figures(app: &TestApp, id: &str, wallet: &str) {
+    use rust_decimal::Decimal;
+    let dec = |v: &Value| v.as_str().unwrap_or("0").parse::<Decimal>().unwrap();
+    async fn bot(app: &TestApp, id: &str) -> Value {
+        let r = app.request(Method::GET, &format!("/api/bots/{id}"), Some(&app.viewer));
+        app.call(r).await.1["bot"]["last_status"].clone()
+    }
+    for _ in 0..50 {
+        let before = bot(app, id).await;
+        let (s, p) = app
+            .call(app.request(Method::GET, "/api/portfolio", Some(&app.viewer)))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let after = bot(app, id).await;
+        if before["ts_ms"] != after["ts_ms"] || before.is_null() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            continue;
+        }
+        let f = &p["bots"][id];
+        assert_eq!(
+            dec(&f["realized"]),
+            dec(&after["realized_pnl"]),
+            "{p} {after}"
+        );
+        assert_eq!(
+            dec(&f["unrealized"]),
+            dec(&after["unrealized_pnl"]),
+            "{p} {after}"
+        );
+        let total = |x: &Value| {
+            x.as_object()
+                .unwrap()
+                .values()
+                .map(|f| dec(&f["total"]))
+                .sum::<Decimal>()
+        };
+        assert_eq!(total(&p["bots"]), dec(&p["team"]["total"]), "{p}");
+        assert_eq!(total(&p["wallets"]), dec(&p["team"]["total"]), "{p}");
+        assert_eq!(dec(&p["wallets"][wallet]["total"]), dec(&f["total"]), "{p}");
+        assert_eq!(p["team"]["bots_running"], 1, "{p}");
+        return;
+    }
+    panic!("the bot's status never held still around a portfolio read");
 }
 
 /// Signs in through the login form like a browser; returns (cookie, csrf token).
@@ -434,6 +503,8 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
             .contains("one bot per wallet and market"),
         "{e}"
     );
+
+    portfolio_totals_are_the_bots_figures(&app, &id, &wallet).await;
 
     // The bot's status lists its resting orders; the bot page shows them.
     for _ in 0..100 {

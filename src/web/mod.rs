@@ -4,6 +4,7 @@
 
 pub mod account;
 mod actions;
+pub mod alerts;
 pub mod api;
 mod chain;
 mod chart;
@@ -11,10 +12,12 @@ mod detail;
 pub mod error;
 pub mod health;
 pub mod healthcheck;
+mod live_log;
 mod metrics;
 mod openapi;
 mod pages;
 mod plain_http;
+mod portfolio;
 mod start_form;
 mod view;
 mod wallets_page;
@@ -52,6 +55,8 @@ pub struct AppState {
     pub settings: Settings,
     pub latency: metrics::Latency,
     pub health: health::Cache,
+    /// The webhook client and retry policy of alert deliveries.
+    pub alerts: crate::alerts::Sender,
 }
 
 /// The auth extractors and account pages see only this part of the state.
@@ -112,8 +117,10 @@ impl Application {
             settings,
             latency: metrics::Latency::default(),
             health: health::Cache::default(),
+            alerts: crate::alerts::Sender::default(),
         });
         drop(account::spawn_lock_summaries(AuthState::from_ref(&state)));
+        drop(alerts::watch::spawn(state.clone(), state.alerts.clone()));
         Ok(Self {
             listener,
             acceptor: TlsAcceptor::from(tls),
@@ -272,6 +279,9 @@ fn router(state: Arc<AppState>) -> Router {
         // The JSON API (every action), the bot and wallet pages, metrics.
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(alerts::routes())
+        .route("/api/portfolio", get(portfolio::api))
+        .route("/portfolio", get(portfolio::page))
         .route("/metrics", get(metrics::render))
         // Forms and JSON bodies are small; anything larger is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))

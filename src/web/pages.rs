@@ -2,21 +2,18 @@
 //! events, fills, PnL chart), wallets. Server-rendered with askama (auto-escaping); the few
 //! live parts are static/app.js, which only calls the JSON API.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 
 use super::detail::BotDetail;
-use super::error::{stream_ended, WebError};
+use super::error::WebError;
 use super::health::cached;
 use super::view::{number_text, render, Chrome};
 use super::{actions, chart, AppState};
@@ -34,7 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/bots/{id}", get(detail))
         .route("/bots/{id}/stop", post(stop))
         .route("/bots/{id}/restart", post(restart))
-        .route("/bots/{id}/logs/stream", get(log_stream))
+        .route("/bots/{id}/logs/stream", get(super::live_log::stream))
         .route("/wallets", get(super::wallets_page::wallets))
         .route("/static/app.js", get(script))
 }
@@ -140,6 +137,9 @@ struct FillRow {
     fee: String,
     /// The venue's trade id (on Injective the chain's), empty for paper fills without one.
     trade_id: String,
+    /// What the page's script matches live fills on: the trade id, else
+    /// `ts_ms:order_id:quantity` (static/app.js builds the same).
+    key: String,
 }
 
 #[derive(Template)]
@@ -164,6 +164,10 @@ struct DetailPage {
     last_run: Option<Run>,
     /// Why the last run ended, in the table's words, and what to do (empty while none ended).
     advice: String,
+    /// When the run became ready (ms since the epoch; 0 while not running): the uptime ticks.
+    ready_ms: i64,
+    /// The chart's samples as JSON `[[ts_ms, "pnl"], ...]`, for the live chart.
+    history: String,
 }
 
 #[derive(Debug)]
@@ -217,6 +221,11 @@ impl DetailPage {
             orders: order_rows(&status),
             fills: d.fills.iter().rev().map(fill_row).collect(),
             chart: chart::Chart::from_points(&d.pnl_history),
+            ready_ms: match view.state {
+                BotState::Running => view.ready_ms.unwrap_or(0),
+                _ => 0,
+            },
+            history: serde_json::to_string(&d.pnl_history).unwrap_or_else(|_| "[]".into()),
             last_run: if active {
                 None
             } else {
@@ -248,6 +257,15 @@ fn fill_row(f: &Value) -> FillRow {
         quantity: field(f, "quantity"),
         fee: field(f, "fee"),
         trade_id: field(f, "trade_id"),
+        key: match f["trade_id"].as_str() {
+            Some(t) if !t.is_empty() => t.to_owned(),
+            _ => format!(
+                "{}:{}:{}",
+                f["ts_ms"].as_i64().unwrap_or(0),
+                f["order_id"].as_u64().unwrap_or(0),
+                field(f, "quantity")
+            ),
+        },
     }
 }
 
@@ -274,31 +292,6 @@ fn run_row(r: &Run) -> RunRow {
         exit_code: r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
         reason: r.reason.clone(),
     }
-}
-
-/// The bot's log, live: the last 100 lines, then each new line as an event.
-async fn log_stream(
-    _: Viewer,
-    State(app): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Response {
-    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        match app.bots.follow_logs(&id, 100) {
-            Some(lines) => Box::pin(lines.map(|l| {
-                Ok(match l {
-                    Ok(line) => Event::default().data(line),
-                    Err(e) => Event::default().event("gone").data(stream_ended(&e)),
-                })
-            })),
-            None => Box::pin(futures_util::stream::once(async {
-                Ok(Event::default()
-                    .event("gone")
-                    .data("the bot is not running; its last lines are archived below"))
-            })),
-        };
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
 }
 
 /// The end of a form action: back to the bot's page, or the error page with the reason.

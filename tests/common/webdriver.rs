@@ -258,4 +258,24 @@ impl Driver {
         let body = serde_json::from_str(text).unwrap_or_else(|_| json!({ "text": text }));
         (status, body)
     }
+
+    /// Runs `script` (a function body; `arguments` as given) in the page; returns its value.
+    pub async fn exec(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Resizes the window (CSS pixels): 390 wide is a phone.
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
 }
