@@ -260,9 +260,11 @@ async fn stop_from_page(web: &Driver, bot_url: &str) -> String {
     web.goto(bot_url).await;
     web.click("#stop-bot").await;
     let id = bot_url.rsplit('/').next().unwrap().to_owned();
-    // Known defect (see the issue note): Chromium sometimes shows its own network-error page
-    // for the Stop POST of a live bot although the stop completes on the server. Said, then
-    // checked where it matters: the dashboard's state and the bot's page.
+    // Chromium runs on the Docker host here: when the stopped bot's container (its veth) goes
+    // away, it sees a network change and aborts the Stop POST in flight with its own error
+    // page (ERR_NETWORK_CHANGED), though the stop completes on the server (it runs in a task of
+    // its own). An operator's browser on another machine never sees this. Said, then checked
+    // where it matters: the dashboard's state and the bot's page.
     tokio::time::sleep(Duration::from_secs(2)).await;
     if web.url().await.ends_with("/stop") {
         let text = web.source().await;
