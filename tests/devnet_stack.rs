@@ -52,7 +52,10 @@ fn stack() -> Stack {
     let var = |k: &str| {
         std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set (run ops/e2e-devnet)"))
     };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // The checkout whose ops/ and .stack/ the script used (a test binary built in another
+    // checkout of the same target dir keeps that checkout's CARGO_MANIFEST_DIR).
+    let root = std::env::var_os("E2E_ROOT")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     let project = var("E2E_PROJECT");
     let text = std::fs::read_to_string(root.join(format!(".stack/{project}/devnet.env"))).unwrap();
     let mut dn = Devnet::parse(&text).unwrap();
