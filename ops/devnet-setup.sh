@@ -126,7 +126,7 @@ configure_node() {
 send_tx() {
   local what=$1 out hash code i
   shift
-  out=$(inj tx "$@" --from validator --keyring-backend test --chain-id "$CHAIN_ID" \
+  out=$(inj tx "$@" --from "${TX_FROM:-validator}" --keyring-backend test --chain-id "$CHAIN_ID" \
     --node "tcp://$HOST:$RPC_PORT" --gas auto --gas-adjustment 1.5 --gas-prices 160000000inj \
     --yes --output json 2>&1) || die "$what: the node refused the tx: $(tail -1 <<<"$out")"
   hash=$(jq -r '.txhash // empty' <<<"$(tail -1 <<<"$out")" 2>/dev/null || true)
