@@ -12,70 +12,22 @@ mod common;
 mod devnet;
 #[path = "common/live.rs"]
 mod live;
+#[path = "common/relay.rs"]
+mod relay;
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tradebot_injective::msgs::{MarketKind, Side};
 use tradebot_injective::stream::backfill::{self, Target};
 
 use devnet::devnet;
 use live::{Bot, Vault};
+use relay::Relay;
 
 const START: Duration = Duration::from_secs(90);
-
-/// A loopback TCP relay to the stream port that the test can cut and restore.
-struct Relay {
-    url: String,
-    cut: watch::Sender<u64>,
-    up: Arc<AtomicBool>,
-}
-
-impl Relay {
-    async fn start(upstream: &str) -> Self {
-        let upstream = upstream.trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (cut, generations) = watch::channel(0u64);
-        let up = Arc::new(AtomicBool::new(true));
-        let is_up = up.clone();
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !is_up.load(Ordering::SeqCst) {
-                    continue; // dropped: the bot sees the connection close
-                }
-                let mut gen = generations.clone();
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    gen.borrow_and_update();
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = gen.changed() => {}
-                    }
-                });
-            }
-        });
-        Self { url, cut, up }
-    }
-
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.cut.send_modify(|g| *g += 1);
-    }
-
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
-}
 
 async fn height() -> u64 {
     let v: Value = reqwest::get(format!("{}/status", devnet().rpc))

@@ -78,10 +78,8 @@ pub async fn stop(
     id: &str,
 ) -> Result<BotView, WebError> {
     let accessor = app.bots.accessor(id);
-    let (bots, bot, by) = (app.bots.clone(), id.to_owned(), op.name.clone());
-    let result = uncancelled(async move { bots.stop(&bot, &by).await })
-        .await
-        .map_err(WebError::from);
+    // Runs to its end even if the request goes away: the lifecycle's stop has a task of its own.
+    let result = app.bots.stop(id, &op.name).await.map_err(WebError::from);
     let details = json!({ "accessor": accessor });
     let ended = result.as_ref().map(drop);
     record(app, op, ip, "bot_stop", id, details, ended).await;
@@ -94,10 +92,7 @@ pub async fn restart(
     ip: &ClientIp,
     id: &str,
 ) -> Result<BotView, WebError> {
-    let (bots, bot, by) = (app.bots.clone(), id.to_owned(), op.name.clone());
-    let result = uncancelled(async move { bots.restart(&bot, &by).await })
-        .await
-        .map_err(WebError::from);
+    let result = app.bots.restart(id, &op.name).await.map_err(WebError::from);
     let details = json!({ "accessor": app.bots.accessor(id) });
     let ended = result.as_ref().map(drop);
     record(app, op, ip, "bot_restart", id, details, ended).await;
@@ -106,8 +101,8 @@ pub async fn restart(
 
 /// The kill switch: every bot, concurrently; each result reported and audited together.
 pub async fn stop_all(app: &AppState, admin: &Admin, ip: &ClientIp) -> Vec<StopResult> {
-    let (bots, by) = (app.bots.clone(), admin.name.clone());
-    let results = uncancelled(async move { bots.stop_all(&by).await }).await;
+    // Each bot's stop runs in a task of its own (the lifecycle's), whatever happens to the request.
+    let results = app.bots.stop_all(&admin.name).await;
     let details = json!({ "results": results });
     let entry = entry(admin, ip, "kill_all", "*", details, batch_outcome(&results));
     append(&app.store, &Clock::System, entry).await;
@@ -127,17 +122,6 @@ pub async fn rolling_restart(
     let entry = entry(op, ip, "rolling_restart", wallet.as_str(), details, outcome);
     append(&app.store, &Clock::System, entry).await;
     results
-}
-
-/// Runs a lifecycle operation in its own task: a browser whose connection drops mid-request
-/// (a network change, a closed tab) drops the handler, but not a stop half-way through.
-async fn uncancelled<T: Send + 'static>(
-    op: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    match tokio::spawn(op).await {
-        Ok(t) => t,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
 }
 
 /// A batch failed if one of its bots did.

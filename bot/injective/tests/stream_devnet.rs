@@ -9,19 +9,19 @@
 
 #[path = "../../tests/common/devnet.rs"]
 mod devnet;
+#[path = "../../tests/common/relay.rs"]
+mod relay;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
+use relay::Relay;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tradebot_injective::address::Address;
 use tradebot_injective::msgs::{MarketKind, Side};
 use tradebot_injective::stream::{backfill, ChainEvent, Fill, FillStream, StreamConfig};
@@ -316,54 +316,6 @@ async fn a_crossed_resting_order_comes_back_as_the_chains_fill() {
     .await
     .unwrap();
     assert_eq!(again, vec![fill]);
-}
-
-/// A loopback TCP relay to the stream port that the test can cut (every live connection
-/// dropped, new ones refused) and restore.
-struct Relay {
-    url: String,
-    cut: watch::Sender<u64>,
-    up: Arc<AtomicBool>,
-}
-
-impl Relay {
-    async fn start(upstream: &str) -> Self {
-        let upstream = upstream.trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (cut, generations) = watch::channel(0u64);
-        let up = Arc::new(AtomicBool::new(true));
-        let is_up = up.clone();
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !is_up.load(Ordering::SeqCst) {
-                    continue; // dropped: the client sees the connection close
-                }
-                let mut gen = generations.clone();
-                let upstream = upstream.clone();
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    gen.borrow_and_update();
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = gen.changed() => {}
-                    }
-                });
-            }
-        });
-        Self { url, cut, up }
-    }
-
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        self.cut.send_modify(|g| *g += 1);
-    }
-
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
 }
 
 type Events = mpsc::UnboundedReceiver<(ChainEvent, u64)>;
