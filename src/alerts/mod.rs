@@ -13,12 +13,28 @@ pub use deliver::{deliver, Delivery, Sender};
 pub use targets::{NewTarget, Target};
 
 /// Settings `[alerts]`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertSettings {
     /// Accept `http://` webhook URLs (a local receiver in tests). Messages then cross the
     /// network in clear text: never for a real deployment.
     pub dangerous_allow_plain_http_webhooks: bool,
+    /// [`Rule::GrantExpiring`] fires when a bot key's grant (or the key itself) expires within
+    /// this many days. Default 7.
+    pub expiry_warning_days: u32,
+    /// [`Rule::DailyLoss`] fires when a wallet's PnL since 00:00 UTC (realized + unrealized,
+    /// quote units) falls below minus this amount. `None` (the default): the rule never fires.
+    pub daily_loss_limit: Option<rust_decimal::Decimal>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            dangerous_allow_plain_http_webhooks: false,
+            expiry_warning_days: 7,
+            daily_loss_limit: None,
+        }
+    }
 }
 
 /// What an alert is about. Names are the API's and the database's.
@@ -38,19 +54,25 @@ pub enum Rule {
     VaultDown,
     /// The Docker socket proxy does not answer.
     ProxyDown,
+    /// A bot key's fee grant or authz grant expires within `expiry_warning_days`.
+    GrantExpiring,
+    /// A wallet lost more than `daily_loss_limit` since 00:00 UTC.
+    DailyLoss,
     /// Only ever sent by the "send test" button.
     Test,
 }
 
 impl Rule {
     /// The rules a target may subscribe to (not `test`, which every target takes).
-    pub const SUBSCRIBABLE: [Self; 6] = [
+    pub const SUBSCRIBABLE: [Self; 8] = [
         Self::BotCrashed,
         Self::BotFailed,
         Self::BotHalted,
         Self::KillSwitch,
         Self::VaultDown,
         Self::ProxyDown,
+        Self::GrantExpiring,
+        Self::DailyLoss,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +83,8 @@ impl Rule {
             Self::KillSwitch => "kill_switch",
             Self::VaultDown => "vault_down",
             Self::ProxyDown => "proxy_down",
+            Self::GrantExpiring => "grant_expiring",
+            Self::DailyLoss => "daily_loss",
             Self::Test => "test",
         }
     }
