@@ -18,7 +18,7 @@ use crate::web::AppState;
 struct AlertsPage {
     chrome: Chrome,
     targets: Vec<Target>,
-    rules: [Rule; 6],
+    rules: [Rule; Rule::SUBSCRIBABLE.len()],
     plain_http: bool,
     notice: Option<String>,
     error: Option<String>,
