@@ -333,14 +333,14 @@ impl Settings {
         if self.vault.role_id_file.is_some() != self.vault.secret_id_file.is_some() {
             bail!("vault.role_id_file and vault.secret_id_file must be set together");
         }
-        crate::config::parse_cidr(&self.vault.bots_subnet).with_context(|| {
+        parse_cidr(&self.vault.bots_subnet).with_context(|| {
             format!(
                 "vault.bots_subnet {:?} is not an IPv4 CIDR",
                 self.vault.bots_subnet
             )
         })?;
         for cidr in self.vault.dashboard_cidr_list() {
-            crate::config::parse_cidr(&cidr)
+            parse_cidr(&cidr)
                 .with_context(|| format!("vault.dashboard_cidrs: {cidr:?} is not an IPv4 CIDR"))?;
         }
         networks::check(&self.networks).map_err(anyhow::Error::msg)?;
@@ -353,7 +353,7 @@ impl VaultSettings {
     /// broadcast addresses, Vault's own and one spare (the devnet's). A start beyond it is
     /// refused before a token is issued (Docker would refuse the container anyway).
     pub fn bots_capacity(&self) -> usize {
-        let prefix = parse_cidr(&self.bots_subnet).map_or(32, |(_, p)| p);
+        let prefix = parse_cidr(&self.bots_subnet).map_or(32, |n| n.prefix_len());
         let size = 1u64 << (32 - u32::from(prefix));
         usize::try_from(size.saturating_sub(4)).unwrap_or(usize::MAX)
     }
@@ -374,15 +374,11 @@ impl VaultSettings {
 /// never both. A secret field added to [`Settings`] must be listed here.
 pub const SECRET_KEYS: &[&str] = &["vault.token"];
 
-/// Parses `a.b.c.d/n`; returns the network address and prefix length.
-pub fn parse_cidr(s: &str) -> anyhow::Result<(std::net::Ipv4Addr, u8)> {
-    let (ip, len) = s.split_once('/').context("missing /prefix")?;
-    let ip: std::net::Ipv4Addr = ip.parse().context("bad address")?;
-    let len: u8 = len.parse().context("bad prefix length")?;
-    if len > 32 {
-        bail!("prefix length over 32");
-    }
-    Ok((ip, len))
+/// Parses an IPv4 CIDR `a.b.c.d/n` (n at most 32) with `ipnet`. Errors: no `/n`, a bad
+/// address or prefix length.
+pub fn parse_cidr(s: &str) -> anyhow::Result<ipnet::Ipv4Net> {
+    s.parse::<ipnet::Ipv4Net>()
+        .map_err(|e| anyhow::anyhow!("{e}: expected a.b.c.d/n"))
 }
 
 mod env;

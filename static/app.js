@@ -32,8 +32,8 @@
         const tr = table.querySelector('tr[data-bot="' + CSS.escape(b.bot_id) + '"]');
         if (!tr) { location.reload(); return; }
         const badge = $('[data-field="state"]', tr);
-        badge.textContent = b.state;
-        badge.className = "badge badge-" + b.state;
+        badge.textContent = b.shown_state;
+        badge.className = "badge badge-" + b.shown_state;
         $('[data-field="uptime"]', tr).textContent = b.state === "running" && b.ready_ms ? humanDuration(Date.now() - b.ready_ms) : "";
         $('[data-field="position"]', tr).textContent = (b.last_status && b.last_status.position) || "";
         const pnl = $('[data-field="pnl"]', tr);
@@ -323,7 +323,7 @@
       if (!r || !r.ok) return;
       const d = await r.json();
       if (leaving) return;
-      if (d.bot.state !== state.textContent) location.reload();
+      if (d.bot.shown_state !== state.textContent) location.reload();
     }, 2000);
   }
 })();

@@ -24,6 +24,12 @@ pub enum BotEvent {
     Stopped {
         reason: String,
     },
+    /// The bot halted itself on a risk limit: `rule` is the limit's stable name
+    /// (`max_position`, `max_loss`, ...), `message` a sentence; it stays up without orders.
+    RiskHalt {
+        rule: String,
+        message: String,
+    },
     /// A fill, kept as sent (side, price, quantity, fee, ...).
     Fill(Value),
     /// Any other kind, known to the contract or newer (at most 40 characters).
@@ -50,9 +56,12 @@ pub fn parse_line(line: &str) -> Option<BotEvent> {
             reason: text(reason),
         },
         Event::Fill { .. } => BotEvent::Fill(raw),
+        Event::RiskHalt { rule, message, .. } => BotEvent::RiskHalt {
+            rule: text(rule),
+            message: text(message),
+        },
         other @ (Event::OrdersCancelled { .. }
         | Event::OrderRejected { .. }
-        | Event::RiskHalt { .. }
         | Event::Finished { .. }) => BotEvent::Other(other.kind().to_owned()),
     })
 }
@@ -96,9 +105,16 @@ mod tests {
             parse_line(r#"{"v":1,"event":"fill","px":"1"}"#),
             Some(BotEvent::Fill(v)) if v["px"] == "1"
         ));
+        assert_eq!(
+            parse_line(r#"{"v":1,"event":"risk_halt","rule":"max_loss","message":"lost 5"}"#),
+            Some(BotEvent::RiskHalt {
+                rule: "max_loss".into(),
+                message: "lost 5".into()
+            })
+        );
         assert!(matches!(
-            parse_line(r#"{"v":1,"event":"risk_halt"}"#),
-            Some(BotEvent::Other(k)) if k == "risk_halt"
+            parse_line(r#"{"v":1,"event":"orders_cancelled","reason":"startup"}"#),
+            Some(BotEvent::Other(k)) if k == "orders_cancelled"
         ));
         assert_eq!(parse_line(r#"{"v":2,"event":"ready"}"#), None);
         assert_eq!(parse_line("plain text"), None);

@@ -103,6 +103,7 @@ impl Bot {
             pnl: self.pnl.clone(),
             container_id: self.container_id.clone(),
             ended: self.ended.clone(),
+            shown_state: super::state::shown_state(self.state, self.last_status.as_ref()),
         }
     }
 

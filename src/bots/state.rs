@@ -65,6 +65,28 @@ pub struct BotView {
     /// Why its last run ended, what happens next and what to do (docs/DASHBOARD.md, "Why it
     /// stopped"); `None` while a run is up, or before the first one ended.
     pub ended: Option<super::ending::Verdict>,
+    /// The state badge's word (see [`shown_state`]): `state`, or `halted` for a running bot
+    /// that halted itself on a risk limit.
+    pub shown_state: &'static str,
+}
+
+/// Whether a bot in `state` whose last status event is `last_status` halted itself on a risk
+/// limit: its container runs (its last status says `halted`), it quotes no more and waits for
+/// an operator to stop it.
+pub fn risk_halted(state: BotState, last_status: Option<&serde_json::Value>) -> bool {
+    state == BotState::Running
+        && last_status.is_some_and(|s| s.get("state").and_then(|v| v.as_str()) == Some("halted"))
+}
+
+/// The state badge's word: the lifecycle state, except `halted` for a bot that
+/// [`risk_halted`]. The lifecycle state stays `running` (its container is up and holds its
+/// wallet and market), so Stop and Restart work as for any running bot.
+pub fn shown_state(state: BotState, last_status: Option<&serde_json::Value>) -> &'static str {
+    if risk_halted(state, last_status) {
+        "halted"
+    } else {
+        state.as_str()
+    }
 }
 
 /// The one wall clock of the control plane (`crate::clock`), re-exported for the lifecycle.
@@ -79,5 +101,25 @@ mod tests {
         for state in BotState::ALL {
             assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
         }
+    }
+
+    #[test]
+    fn only_a_running_bot_whose_status_says_halted_shows_halted() {
+        let halted = serde_json::json!({"state": "halted"});
+        let quoting = serde_json::json!({"state": "running"});
+        assert_eq!(shown_state(BotState::Running, Some(&halted)), "halted");
+        assert_eq!(shown_state(BotState::Running, Some(&quoting)), "running");
+        assert_eq!(shown_state(BotState::Running, None), "running");
+        // A stopped or failed bot's last status may still say halted: its lifecycle state wins.
+        for state in [
+            BotState::Starting,
+            BotState::Stopping,
+            BotState::Stopped,
+            BotState::Failed,
+        ] {
+            assert_eq!(shown_state(state, Some(&halted)), state.as_str());
+            assert!(!risk_halted(state, Some(&halted)));
+        }
+        assert!(risk_halted(BotState::Running, Some(&halted)));
     }
 }

@@ -74,6 +74,11 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                     b.reason = Some(format!("{class}: {message}"));
                 });
             }
+            Some(BotEvent::RiskHalt { rule, message }) => {
+                self.registry().update(bot_id, |b| {
+                    b.reason = Some(halt_reason(&rule, &message));
+                });
+            }
             Some(BotEvent::Fill(v)) => self.registry().update(bot_id, |b| b.keep_fill(v)),
             _ => {}
         }
@@ -156,4 +161,12 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             }
         }
     }
+}
+
+/// The reason a risk-halted bot shows: which limit, the bot's sentence, and what to do.
+fn halt_reason(rule: &str, message: &str) -> String {
+    format!(
+        "halted by the risk limit {rule}: {message}. It has cancelled its orders and quotes no \
+         more; Stop it (or Restart it once the cause is dealt with)."
+    )
 }

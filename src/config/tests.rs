@@ -202,3 +202,29 @@ fn the_default_bots_range_holds_a_thousand_bots_and_dashboard_cidrs_parse() {
     .unwrap_err();
     assert!(format!("{err:#}").contains("dashboard_cidrs"), "{err:#}");
 }
+
+#[test]
+fn cidrs_are_ipv4_with_a_prefix_of_at_most_32() {
+    assert_eq!(parse_cidr("10.1.0.0/32").unwrap().prefix_len(), 32);
+    assert_eq!(parse_cidr("0.0.0.0/0").unwrap().prefix_len(), 0);
+    for bad in [
+        "10.1.0.0/33",
+        "10.1.0.0",
+        "10.1.0/24",
+        "fd00::/64",
+        "10.1.0.0/x",
+        "",
+    ] {
+        assert!(parse_cidr(bad).is_err(), "{bad:?}");
+    }
+    // The bots' capacity at the prefix boundaries: a /30 holds nothing once the network,
+    // broadcast, Vault and spare addresses are out.
+    let capacity = |cidr: &str| {
+        Settings::load_from(None, env(&[("TRADEBOT_VAULT__BOTS_SUBNET", cidr)]))
+            .unwrap()
+            .vault
+            .bots_capacity()
+    };
+    assert_eq!(capacity("10.1.0.0/30"), 0);
+    assert_eq!(capacity("10.1.0.0/29"), 4);
+}

@@ -2,6 +2,8 @@
 //! turns its error into a [`WebError`] (once: a 5xx logs its cause there) and writes its audit
 //! entry, whatever the outcome, through [`append`], the one writer of the audit log.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::error::WebError;
@@ -71,57 +73,109 @@ pub async fn launch(
     result
 }
 
+/// Stop, audited as `bot_stop`. The stop and its audit entry run in a task of their own
+/// ([`to_the_end`]): a browser that leaves the page drops the request, not the entry.
 pub async fn stop(
-    app: &AppState,
+    app: &Arc<AppState>,
     op: &Operator,
     ip: &ClientIp,
     id: &str,
 ) -> Result<BotView, WebError> {
-    let accessor = app.bots.accessor(id);
-    // Runs to its end even if the request goes away: the lifecycle's stop has a task of its own.
-    let result = app.bots.stop(id, &op.name).await.map_err(WebError::from);
-    let details = json!({ "accessor": accessor });
-    let ended = result.as_ref().map(drop);
-    record(app, op, ip, "bot_stop", id, details, ended).await;
-    result
+    let (app, op, ip, id) = (Arc::clone(app), op.clone(), *ip, id.to_owned());
+    to_the_end(async move {
+        let accessor = app.bots.accessor(&id);
+        let result = app.bots.stop(&id, &op.name).await.map_err(WebError::from);
+        let details = json!({ "accessor": accessor });
+        let ended = result.as_ref().map(drop);
+        record(&app, &op, &ip, "bot_stop", &id, details, ended).await;
+        result
+    })
+    .await
 }
 
+/// Restart, audited as `bot_restart`, to its end like [`stop`].
 pub async fn restart(
-    app: &AppState,
+    app: &Arc<AppState>,
     op: &Operator,
     ip: &ClientIp,
     id: &str,
 ) -> Result<BotView, WebError> {
-    let result = app.bots.restart(id, &op.name).await.map_err(WebError::from);
-    let details = json!({ "accessor": app.bots.accessor(id) });
-    let ended = result.as_ref().map(drop);
-    record(app, op, ip, "bot_restart", id, details, ended).await;
-    result
+    let (app, op, ip, id) = (Arc::clone(app), op.clone(), *ip, id.to_owned());
+    to_the_end(async move {
+        let result = app
+            .bots
+            .restart(&id, &op.name)
+            .await
+            .map_err(WebError::from);
+        let details = json!({ "accessor": app.bots.accessor(&id) });
+        let ended = result.as_ref().map(drop);
+        record(&app, &op, &ip, "bot_restart", &id, details, ended).await;
+        result
+    })
+    .await
 }
 
-/// The kill switch: every bot, concurrently; each result reported and audited together.
-pub async fn stop_all(app: &AppState, admin: &Admin, ip: &ClientIp) -> Vec<StopResult> {
-    // Each bot's stop runs in a task of its own (the lifecycle's), whatever happens to the request.
-    let results = app.bots.stop_all(&admin.name).await;
-    let details = json!({ "results": results });
-    let entry = entry(admin, ip, "kill_all", "*", details, batch_outcome(&results));
-    append(&app.store, &Clock::System, entry).await;
-    results
+/// The kill switch: every bot, concurrently; each result reported and audited together, to
+/// its end like [`stop`].
+pub async fn stop_all(app: &Arc<AppState>, admin: &Admin, ip: &ClientIp) -> Vec<StopResult> {
+    let (app, admin, ip) = (Arc::clone(app), admin.clone(), *ip);
+    to_the_end(async move {
+        let results = app.bots.stop_all(&admin.name).await;
+        let details = json!({ "results": results });
+        let entry = entry(
+            &admin,
+            &ip,
+            "kill_all",
+            "*",
+            details,
+            batch_outcome(&results),
+        );
+        append(&app.store, &Clock::System, entry).await;
+        results
+    })
+    .await
 }
 
-/// After a key rotation: the wallet's bots restarted one at a time, audited together.
+/// After a key rotation: the wallet's bots restarted one at a time, audited together, to its
+/// end like [`stop`].
 pub async fn rolling_restart(
-    app: &AppState,
+    app: &Arc<AppState>,
     op: &Operator,
     ip: &ClientIp,
     wallet: &WalletId,
 ) -> Vec<StopResult> {
-    let results = app.bots.rolling_restart(wallet, &op.name).await;
-    let details = json!({ "results": results });
-    let outcome = batch_outcome(&results);
-    let entry = entry(op, ip, "rolling_restart", wallet.as_str(), details, outcome);
-    append(&app.store, &Clock::System, entry).await;
-    results
+    let (app, op, ip, wallet) = (Arc::clone(app), op.clone(), *ip, wallet.clone());
+    to_the_end(async move {
+        let results = app.bots.rolling_restart(&wallet, &op.name).await;
+        let details = json!({ "results": results });
+        let outcome = batch_outcome(&results);
+        let entry = entry(
+            &op,
+            &ip,
+            "rolling_restart",
+            wallet.as_str(),
+            details,
+            outcome,
+        );
+        append(&app.store, &Clock::System, entry).await;
+        results
+    })
+    .await
+}
+
+/// Runs `action` (a lifecycle call and its audit entry) in a task of its own and waits for
+/// it. Dropping the returned future (the client went away: a closed tab, an HTTP/2
+/// `RST_STREAM`) does not cancel the task, so the action and its audit entry both happen. A
+/// panic in the task is resumed here; a task cancelled because the runtime shuts down leaves
+/// this future pending, as the process is ending and no answer will be sent.
+async fn to_the_end<T: Send + 'static>(
+    action: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    match tokio::spawn(action).await {
+        Ok(v) => v,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => std::future::pending().await,
+    }
 }
 
 /// A batch failed if one of its bots did.

@@ -143,6 +143,18 @@ fn write_bot_figures(out: &mut String, bots: &[BotView]) {
             b.restarts
         );
     }
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_bot_halted 1 when the bot runs but halted itself on a risk limit (it quotes no more), else 0.\n# TYPE tradebot_bot_halted gauge"
+    );
+    for b in bots {
+        let _ = writeln!(
+            out,
+            "tradebot_bot_halted{{{}}} {}",
+            bot_labels(b),
+            u8::from(crate::bots::risk_halted(b.state, b.last_status.as_ref()))
+        );
+    }
     for (name, help, field) in BOT_FIGURES {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
         for b in bots {
@@ -261,6 +273,7 @@ mod tests {
     use super::*;
 
     fn bot(status: Option<serde_json::Value>) -> BotView {
+        let shown_state = crate::bots::shown_state(BotState::Running, status.as_ref());
         BotView {
             bot_id: "mm-1".into(),
             wallet: "demo".into(),
@@ -277,6 +290,7 @@ mod tests {
             pnl: None,
             container_id: None,
             ended: None,
+            shown_state,
         }
     }
 
@@ -292,6 +306,7 @@ mod tests {
         for line in [
             format!("tradebot_bot_info{{{l},state=\"running\"}} 1"),
             format!("tradebot_bot_restarts{{{l}}} 2"),
+            format!("tradebot_bot_halted{{{l}}} 0"),
             format!("tradebot_bot_realized_pnl{{{l}}} 1.5"),
             format!("tradebot_bot_unrealized_pnl{{{l}}} -0.25"),
             format!("tradebot_bot_position{{{l}}} -3"),
@@ -301,6 +316,19 @@ mod tests {
         ] {
             assert!(out.lines().any(|x| x == line), "missing {line:?} in\n{out}");
         }
+    }
+
+    #[test]
+    fn a_running_bot_whose_status_says_halted_is_halted_and_others_are_not() {
+        let halted = bot(Some(serde_json::json!({"state": "halted"})));
+        let mut stopped = bot(Some(serde_json::json!({"state": "halted"})));
+        stopped.state = BotState::Stopped;
+        stopped.bot_id = "mm-2".into();
+        let mut out = String::new();
+        write_bot_figures(&mut out, &[halted, stopped]);
+        let l = r#"wallet="demo",market="INJ/USDT",bot_type="market_maker""#;
+        assert!(out.contains(&format!("tradebot_bot_halted{{bot_id=\"mm-1\",{l}}} 1\n")));
+        assert!(out.contains(&format!("tradebot_bot_halted{{bot_id=\"mm-2\",{l}}} 0\n")));
     }
 
     #[test]
@@ -315,7 +343,9 @@ mod tests {
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter(|l| {
-                !l.starts_with("tradebot_bot_info") && !l.starts_with("tradebot_bot_restarts")
+                !l.starts_with("tradebot_bot_info")
+                    && !l.starts_with("tradebot_bot_restarts")
+                    && !l.starts_with("tradebot_bot_halted")
             })
             .collect();
         assert_eq!(samples, Vec::<&str>::new());

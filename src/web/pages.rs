@@ -64,7 +64,7 @@ fn row(b: &BotView, now_ms: i64) -> Row {
     let pnl = b.pnl.clone().unwrap_or_default();
     Row {
         id: b.bot_id.clone(),
-        state: b.state.as_str().to_owned(),
+        state: b.shown_state.to_owned(),
         wallet: b.wallet.clone(),
         market: b.market.clone(),
         bot_type: b.bot_type.clone(),

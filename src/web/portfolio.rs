@@ -156,6 +156,7 @@ mod tests {
     use serde_json::json;
 
     fn view(id: &str, wallet: &str, state: BotState, status: serde_json::Value) -> BotView {
+        let shown_state = crate::bots::shown_state(state, Some(&status));
         BotView {
             bot_id: id.into(),
             wallet: wallet.into(),
@@ -172,6 +173,7 @@ mod tests {
             pnl: None,
             container_id: None,
             ended: None,
+            shown_state,
         }
     }
 

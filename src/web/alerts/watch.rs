@@ -260,6 +260,7 @@ mod tests {
     use super::*;
 
     fn view(id: &str, state: BotState, status: Option<Value>) -> BotView {
+        let shown_state = crate::bots::shown_state(state, status.as_ref());
         BotView {
             bot_id: id.into(),
             wallet: "w1".into(),
@@ -276,6 +277,7 @@ mod tests {
             pnl: None,
             container_id: None,
             ended: None,
+            shown_state,
         }
     }
 
