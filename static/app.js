@@ -243,6 +243,7 @@
 
     const onStatus = (e) => {
       const total = decAdd(e.realized_pnl || "0", e.unrealized_pnl || "0");
+      $("#no-book").classList.toggle("hidden", !!e.mid || e.state !== "running");
       $("#position").textContent = text(e.position);
       $("#open-orders").textContent = text(e.open_orders);
       $("#realized").textContent = text(e.realized_pnl);

@@ -78,6 +78,15 @@ pub fn risk_halted(state: BotState, last_status: Option<&serde_json::Value>) -> 
         && last_status.is_some_and(|s| s.get("state").and_then(|v| v.as_str()) == Some("halted"))
 }
 
+/// Whether a running bot has no prices to work with: its last status has no `mid`, because
+/// the market's book has not had a bid and an ask at once since the bot started (an empty or
+/// one-sided book; the bot waits and places nothing, docs/BOT_EVENTS.md). `false` before the
+/// first status (the bot is still starting up) and for a bot that is not running.
+pub fn waiting_for_book(state: BotState, last_status: Option<&serde_json::Value>) -> bool {
+    state == BotState::Running
+        && last_status.is_some_and(|s| s.get("mid").is_none_or(serde_json::Value::is_null))
+}
+
 /// The state badge's word: the lifecycle state, except `halted` for a bot that
 /// [`risk_halted`]. The lifecycle state stays `running` (its container is up and holds its
 /// wallet and market), so Stop and Restart work as for any running bot.
@@ -121,5 +130,18 @@ mod tests {
             assert!(!risk_halted(state, Some(&halted)));
         }
         assert!(risk_halted(BotState::Running, Some(&halted)));
+    }
+
+    #[test]
+    fn a_running_bot_without_a_mid_waits_for_a_book() {
+        let no_mid = serde_json::json!({"state": "running", "open_orders": 0});
+        let null_mid = serde_json::json!({"state": "running", "mid": null});
+        let mid = serde_json::json!({"state": "running", "mid": "10.5"});
+        assert!(waiting_for_book(BotState::Running, Some(&no_mid)));
+        assert!(waiting_for_book(BotState::Running, Some(&null_mid)));
+        assert!(!waiting_for_book(BotState::Running, Some(&mid)));
+        assert!(!waiting_for_book(BotState::Running, None), "no status yet");
+        assert!(!waiting_for_book(BotState::Stopped, Some(&no_mid)));
+        assert!(!waiting_for_book(BotState::Starting, Some(&no_mid)));
     }
 }

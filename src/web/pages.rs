@@ -164,6 +164,9 @@ struct DetailPage {
     last_run: Option<Run>,
     /// Why the last run ended, in the table's words, and what to do (empty while none ended).
     advice: String,
+    /// The bot runs but its market has had no bid and ask at once (no `mid`): it places
+    /// nothing until it has. The page's script hides the notice at the first status with a mid.
+    waiting_for_book: bool,
     /// When the run became ready (ms since the epoch; 0 while not running): the uptime ticks.
     ready_ms: i64,
     /// The chart's samples as JSON `[[ts_ms, "pnl"], ...]`, for the live chart.
@@ -237,6 +240,7 @@ impl DetailPage {
                 .as_ref()
                 .map(|e| format!("{} What to do: {}.", e.says, e.advice))
                 .unwrap_or_default(),
+            waiting_for_book: crate::bots::waiting_for_book(view.state, view.last_status.as_ref()),
             bot: row(view, crate::clock::now_ms()),
         }
     }
