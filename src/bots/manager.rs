@@ -22,6 +22,8 @@ pub struct Counters {
     pub start_failures: AtomicU64,
     pub crashes: AtomicU64,
     pub token_issues: AtomicU64,
+    /// Uses of the kill switch (stop every bot).
+    pub kill_switches: AtomicU64,
 }
 
 impl Counters {

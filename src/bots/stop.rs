@@ -163,6 +163,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
 
     /// Kill switch: stops every active bot concurrently and reports each result.
     pub async fn stop_all(&self, operator: &str) -> Vec<StopResult> {
+        super::manager::Counters::bump(&self.inner.counters.kill_switches);
         let ids = self
             .registry()
             .ids_where(|b| matches!(b.state, BotState::Running | BotState::Starting));

@@ -388,6 +388,21 @@ async fn a_failed_launch_still_reports_the_token_it_revoked() {
 mod live;
 
 #[tokio::test]
+async fn each_use_of_the_kill_switch_is_counted_once_and_a_single_stop_is_not() {
+    let m = manager(&[READY]).await;
+    let bot = m.start(request(), "alice").await.unwrap();
+    let uses = || m.counters().kill_switches.load(Ordering::Relaxed);
+    m.stop(bot.bot_id.as_str(), "alice").await.unwrap();
+    assert_eq!(uses(), 0);
+    // With nothing running it is still a use (an admin pressed it).
+    assert!(m.stop_all("root").await.is_empty());
+    assert_eq!(uses(), 1);
+    m.start(request(), "alice").await.unwrap();
+    assert_eq!(m.stop_all("root").await.len(), 1);
+    assert_eq!(uses(), 2);
+}
+
+#[tokio::test]
 async fn a_stop_whose_caller_goes_away_still_ends_the_bot() {
     let m = manager(&[READY]).await;
     let bot = m.start(request(), "alice").await.unwrap();

@@ -234,6 +234,11 @@ fn write_counters(out: &mut String, c: &Counters) {
             &c.crashes,
         ),
         (
+            "tradebot_kill_switch_total",
+            "Uses of the kill switch (stop every bot).",
+            &c.kill_switches,
+        ),
+        (
             "tradebot_token_issues_total",
             "Wrapped bot tokens issued by Vault.",
             &c.token_issues,
