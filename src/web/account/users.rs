@@ -92,6 +92,20 @@ async fn after(auth: &AuthState, admin: &Admin, result: Result<String, UserError
     }
 }
 
+/// A change's ending: audited as `action` on `target` when it was made, then [`after`].
+async fn audited(
+    auth: &AuthState,
+    admin: &Admin,
+    ip: ClientIp,
+    (action, target, details): (&str, &str, serde_json::Value),
+    result: Result<String, UserError>,
+) -> PageResult {
+    if result.is_ok() {
+        audit(auth, entry(admin, action, target, ip, details)).await;
+    }
+    after(auth, admin, result).await
+}
+
 pub(super) fn entry<'a>(
     admin: &'a Admin,
     action: &'a str,
@@ -137,16 +151,10 @@ pub(super) async fn add(
         .map_err(|e| internal(&e))?;
     let now = auth.clock.now_ms();
     let created = users::create(auth.store.pool(), &name, role, &phc, true, now).await;
-    if created.is_ok() {
-        let details = serde_json::json!({ "role": role });
-        audit(
-            &auth,
-            entry(&admin, actions::USER_ADD, name.as_str(), ip, details),
-        )
-        .await;
-    }
     let notice = format!("Added {name} as {role}; they choose their own password at first login.");
-    after(&auth, &admin, created.map(|_| notice)).await
+    let details = serde_json::json!({ "role": role });
+    let what = (actions::USER_ADD, name.as_str(), details);
+    audited(&auth, &admin, ip, what, created.map(|_| notice)).await
 }
 
 #[derive(Deserialize)]
@@ -167,18 +175,17 @@ pub(super) async fn set_role(
         Err(msg) => return users_page(&auth, &admin, None, Some(msg)).await,
     };
     let result = users::set_role(auth.store.pool(), &name, role).await;
-    if let Ok(from) = &result {
-        let details = serde_json::json!({ "from": from, "to": role });
-        audit(
-            &auth,
-            entry(&admin, actions::USER_ROLE_CHANGE, &name, ip, details),
-        )
-        .await;
-    }
-    after(
+    let details = match &result {
+        Ok(from) => serde_json::json!({ "from": from, "to": role }),
+        Err(_) => serde_json::Value::Null,
+    };
+    let done = result.map(|_| format!("{name} is now {role}."));
+    audited(
         &auth,
         &admin,
-        result.map(|_| format!("{name} is now {role}.")),
+        ip,
+        (actions::USER_ROLE_CHANGE, &name, details),
+        done,
     )
     .await
 }
@@ -195,25 +202,13 @@ pub(super) async fn disable(
         return users_page(&auth, &admin, None, Some(msg)).await;
     }
     let result = users::set_disabled(auth.store.pool(), &name, true).await;
-    if result.is_ok() {
-        audit(
-            &auth,
-            entry(
-                &admin,
-                actions::USER_DISABLE,
-                &name,
-                ip,
-                serde_json::Value::Null,
-            ),
-        )
-        .await;
-    }
-    after(
-        &auth,
-        &admin,
-        result.map(|()| format!("{name} is disabled and signed out.")),
-    )
-    .await
+    let done = result.map(|()| format!("{name} is disabled and signed out."));
+    let what = (
+        actions::USER_DISABLE,
+        name.as_str(),
+        serde_json::Value::Null,
+    );
+    audited(&auth, &admin, ip, what, done).await
 }
 
 pub(super) async fn enable(
@@ -224,25 +219,9 @@ pub(super) async fn enable(
     Path(name): Path<String>,
 ) -> PageResult {
     let result = users::set_disabled(auth.store.pool(), &name, false).await;
-    if result.is_ok() {
-        audit(
-            &auth,
-            entry(
-                &admin,
-                actions::USER_ENABLE,
-                &name,
-                ip,
-                serde_json::Value::Null,
-            ),
-        )
-        .await;
-    }
-    after(
-        &auth,
-        &admin,
-        result.map(|()| format!("{name} is enabled.")),
-    )
-    .await
+    let done = result.map(|()| format!("{name} is enabled."));
+    let what = (actions::USER_ENABLE, name.as_str(), serde_json::Value::Null);
+    audited(&auth, &admin, ip, what, done).await
 }
 
 #[derive(Deserialize)]
