@@ -27,6 +27,7 @@
 mod admission;
 pub mod ending;
 mod error;
+mod fills;
 pub mod events;
 mod identity;
 mod launch;
