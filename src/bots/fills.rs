@@ -15,7 +15,12 @@ pub(super) const BACKFILL_LINES: usize = 5_000;
 
 impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     /// Stores one fill event (the raw line object) of `bot_id`'s run `launch`.
-    pub(super) async fn record_fill(&self, bot_id: &BotId, launch: &LaunchId, raw: &serde_json::Value) {
+    pub(super) async fn record_fill(
+        &self,
+        bot_id: &BotId,
+        launch: &LaunchId,
+        raw: &serde_json::Value,
+    ) {
         let Some(origin) = self.registry().read(bot_id, |b| Origin {
             bot_id: bot_id.to_string(),
             launch_id: launch.to_string(),
@@ -37,8 +42,18 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
 
     /// Reads the last [`BACKFILL_LINES`] of `container`'s output and records the fills in them
     /// (re-attach: fills written while no dashboard was watching).
-    pub(super) async fn backfill_from_tail(&self, bot_id: &BotId, launch: &LaunchId, container: &str) {
-        match self.inner.runtime.tail_logs(container, BACKFILL_LINES).await {
+    pub(super) async fn backfill_from_tail(
+        &self,
+        bot_id: &BotId,
+        launch: &LaunchId,
+        container: &str,
+    ) {
+        match self
+            .inner
+            .runtime
+            .tail_logs(container, BACKFILL_LINES)
+            .await
+        {
             Ok(lines) => {
                 let n = self.backfill_fills(bot_id, launch, &lines).await;
                 tracing::debug!(%bot_id, fills = n, "fills re-read on re-attach");
@@ -49,7 +64,12 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
 
     /// Records the fills among `lines` (a re-attached bot's stdout tail, oldest first).
     /// Returns how many lines were fill events.
-    pub(super) async fn backfill_fills(&self, bot_id: &BotId, launch: &LaunchId, lines: &[String]) -> usize {
+    pub(super) async fn backfill_fills(
+        &self,
+        bot_id: &BotId,
+        launch: &LaunchId,
+        lines: &[String],
+    ) -> usize {
         let mut n = 0;
         for line in lines {
             if let Some(BotEvent::Fill(v)) = parse_line(line) {

@@ -27,8 +27,8 @@
 mod admission;
 pub mod ending;
 mod error;
-mod fills;
 pub mod events;
+mod fills;
 mod identity;
 mod launch;
 mod manager;

@@ -50,7 +50,8 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                     if !current(&me) {
                         return;
                     }
-                    me.on_line(&bot_id, &launch_id, &line, &mut last_point).await;
+                    me.on_line(&bot_id, &launch_id, &line, &mut last_point)
+                        .await;
                 }
                 tokio::time::sleep(REFOLLOW_AFTER).await;
                 let running = me

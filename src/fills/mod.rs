@@ -226,14 +226,19 @@ pub struct Flow {
 /// Every fill since `since_ms` (inclusive; `0`: all), as [`Flow`]s. A stored row whose
 /// decimals no longer parse (a hand-edited database) is left out with a log line.
 pub async fn flows(pool: &SqlitePool, since_ms: i64) -> anyhow::Result<Vec<Flow>> {
-    let rows = sqlx::query("SELECT bot_id, wallet, ts_ms, price, quantity, fee FROM fills WHERE ts_ms >= ?")
-        .bind(since_ms)
-        .fetch_all(pool)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT bot_id, wallet, ts_ms, price, quantity, fee FROM fills WHERE ts_ms >= ?",
+    )
+    .bind(since_ms)
+    .fetch_all(pool)
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let (price, quantity, fee): (String, String, String) =
-            (r.try_get("price")?, r.try_get("quantity")?, r.try_get("fee")?);
+        let (price, quantity, fee): (String, String, String) = (
+            r.try_get("price")?,
+            r.try_get("quantity")?,
+            r.try_get("fee")?,
+        );
         let notional = price
             .parse::<Decimal>()
             .ok()

@@ -109,8 +109,8 @@ fn csv_cells_never_become_formulas_but_numbers_stay_numbers() {
     for plain in ["-0.001", "-12", "25.5", "w1", "INJ/USDT", ""] {
         assert_eq!(cell(plain), plain, "{plain:?}");
     }
-    let mut f = Fill::from_event(&line(1_000, 1, "2", "2", None), &origin("b1", "l1", "w1"))
-        .unwrap();
+    let mut f =
+        Fill::from_event(&line(1_000, 1, "2", "2", None), &origin("b1", "l1", "w1")).unwrap();
     f.wallet = "=HYPERLINK(\"x\")".into();
     let text = String::from_utf8(to_csv(&[f]).unwrap()).unwrap();
     let mut r = ::csv::Reader::from_reader(text.as_bytes());

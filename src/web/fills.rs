@@ -51,7 +51,9 @@ impl FillsQuery {
         let name = |what: &str, s: &str| -> Result<Option<String>, String> {
             let s = s.trim();
             if s.chars().count() > MAX_NAME {
-                return Err(format!("the {what} filter is longer than {MAX_NAME} characters"));
+                return Err(format!(
+                    "the {what} filter is longer than {MAX_NAME} characters"
+                ));
             }
             Ok(Some(s.to_owned()).filter(|s| !s.is_empty()))
         };
@@ -110,7 +112,9 @@ fn number(what: &str, s: &str, default: i64, min: i64, max: i64) -> Result<i64, 
     }
     match s.parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("{what} must be a whole number from {min} to {max}, not {s:?}")),
+        _ => Err(format!(
+            "{what} must be a whole number from {min} to {max}, not {s:?}"
+        )),
     }
 }
 
@@ -123,9 +127,10 @@ pub fn parse_when(what: &str, s: &str, whole_day: bool) -> Result<Option<i64>, S
         return Ok(None);
     }
     if s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<i64>().map(Some).map_err(|_| {
-            format!("{what} {s:?} is too large for a time in milliseconds")
-        });
+        return s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("{what} {s:?} is too large for a time in milliseconds"));
     }
     let bad = || {
         format!(
@@ -311,11 +316,23 @@ mod tests {
     #[test]
     fn times_parse_as_utc_dates_or_milliseconds() {
         assert_eq!(parse_when("from", "", false), Ok(None));
-        assert_eq!(parse_when("from", "1970-01-02", false), Ok(Some(86_400_000)));
+        assert_eq!(
+            parse_when("from", "1970-01-02", false),
+            Ok(Some(86_400_000))
+        );
         assert_eq!(parse_when("to", "1970-01-01", true), Ok(Some(86_400_000)));
-        assert_eq!(parse_when("to", "1970-01-01T01:30", true), Ok(Some(5_400_000)));
-        assert_eq!(parse_when("to", "1970-01-01 00:00:07", true), Ok(Some(7_000)));
-        assert_eq!(parse_when("from", "1764460800123", false), Ok(Some(1_764_460_800_123)));
+        assert_eq!(
+            parse_when("to", "1970-01-01T01:30", true),
+            Ok(Some(5_400_000))
+        );
+        assert_eq!(
+            parse_when("to", "1970-01-01 00:00:07", true),
+            Ok(Some(7_000))
+        );
+        assert_eq!(
+            parse_when("from", "1764460800123", false),
+            Ok(Some(1_764_460_800_123))
+        );
         let e = parse_when("from", "30/11/2026", false).unwrap_err();
         assert!(e.contains("is not a UTC time"), "{e}");
         assert!(parse_when("from", "2026-13-01", false).is_err());
@@ -331,7 +348,10 @@ mod tests {
         assert_eq!(ok(&[("limit", "1000")]).unwrap().0.limit, 1000);
         for bad in ["0", "1001", "-5", "ten", "1.5"] {
             let e = ok(&[("limit", bad)]).unwrap_err();
-            assert!(e.contains("limit must be a whole number from 1 to 1000"), "{e}");
+            assert!(
+                e.contains("limit must be a whole number from 1 to 1000"),
+                "{e}"
+            );
         }
         let (f, page) = ok(&[("limit", "20"), ("page", "3")]).unwrap();
         assert_eq!((f.offset, page), (40, 3));

@@ -440,12 +440,19 @@ mod tests {
         assert_eq!(a.len(), 1);
         assert_eq!((a[0].rule, a[0].subject.as_str()), (Rule::DailyLoss, "w1"));
         assert_eq!(a[0].details["pnl_today"], "-100.00000001");
-        assert!(a[0].text.contains("daily loss limit of 100"), "{}", a[0].text);
+        assert!(
+            a[0].text.contains("daily loss limit of 100"),
+            "{}",
+            a[0].text
+        );
         // Once per wallet and day, however long it stays beyond.
         assert!(daily_losses(&beyond, dec!(100), day + 3, &mut fired).is_empty());
         let both = pnl(dec!(-200), dec!(-101));
         let a = daily_losses(&both, dec!(100), day + 4, &mut fired);
-        assert_eq!(a.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(), ["w2"]);
+        assert_eq!(
+            a.iter().map(|a| a.subject.as_str()).collect::<Vec<_>>(),
+            ["w2"]
+        );
         // The next UTC day it fires again.
         let next = day + crate::web::portfolio::windows::DAY_MS;
         assert!(daily_losses(&both, dec!(100), next - 1, &mut fired).is_empty());

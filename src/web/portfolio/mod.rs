@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::Json;
 use rust_decimal::Decimal;
 
-pub use figures::{aggregate, bot_figures, current_status, Exposure, Figures, Portfolio};
+pub use figures::{aggregate, bot_figures, Figures, Portfolio};
 use windows::{day_start, pnl_since, week_start, Point, RunSpan};
 
 use super::error::WebError;
@@ -61,17 +61,17 @@ async fn bots_with_pnl(app: &AppState, now_ms: i64) -> anyhow::Result<Vec<(BotVi
             (&mut f.windows.today, day_start(now_ms)),
             (&mut f.windows.days_7, week_start(now_ms)),
         ] {
-            let point = app
-                .store
-                .pnl_point_at(&b.bot_id, t)
-                .await?
-                .and_then(|(ts_ms, launch_id, pnl)| {
-                    Some(Point {
-                        ts_ms,
-                        launch_id,
-                        pnl: pnl.parse().ok()?,
-                    })
-                });
+            let point =
+                app.store
+                    .pnl_point_at(&b.bot_id, t)
+                    .await?
+                    .and_then(|(ts_ms, launch_id, pnl)| {
+                        Some(Point {
+                            ts_ms,
+                            launch_id,
+                            pnl: pnl.parse().ok()?,
+                        })
+                    });
             w.pnl = pnl_since(f.total, &spans, point.as_ref(), t);
         }
         rows.push((b, f));

@@ -127,7 +127,10 @@ fn positions_and_exposure_are_signed_and_summed_per_market() {
     let team = &p.team.markets;
     assert_eq!(team["INJ/USDT"].position, dec!(1.25));
     assert_eq!(team["INJ/USDT"].exposure, Some(dec!(25.1)));
-    assert_eq!(p.wallets["w2"].markets["INJ/USDT"].exposure, Some(dec!(-5.05)));
+    assert_eq!(
+        p.wallets["w2"].markets["INJ/USDT"].exposure,
+        Some(dec!(-5.05))
+    );
     // No mid yet: the position shows, its exposure is unknown (not 0).
     assert_eq!(team["ETH/USDT"].position, dec!(0.1));
     assert_eq!(team["ETH/USDT"].exposure, None);
@@ -154,7 +157,10 @@ fn volume_and_fees_come_from_the_fills_per_bot_wallet_and_team() {
     let p = aggregate(&[(a, fa)], &flows, starts);
     let bot = &p.bots["a"].windows;
     assert_eq!((bot.today.volume, bot.today.fees), (dec!(10.5), dec!(0.01)));
-    assert_eq!((bot.days_7.volume, bot.days_7.fees), (dec!(11.5), dec!(0.009)));
+    assert_eq!(
+        (bot.days_7.volume, bot.days_7.fees),
+        (dec!(11.5), dec!(0.009))
+    );
     assert_eq!(p.wallets["w1"].windows, *bot);
     assert_eq!(p.wallets["w3"].windows.since_start.volume, dec!(100));
     assert_eq!(p.wallets["w3"].windows.days_7.volume, Decimal::ZERO);

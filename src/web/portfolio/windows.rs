@@ -45,9 +45,7 @@ impl Point {
     fn of(&self, run: &RunSpan) -> bool {
         match &self.launch_id {
             Some(l) => *l == run.launch_id,
-            None => {
-                self.ts_ms >= run.started_ms && run.ended_ms.is_none_or(|e| self.ts_ms < e)
-            }
+            None => self.ts_ms >= run.started_ms && run.ended_ms.is_none_or(|e| self.ts_ms < e),
         }
     }
 }
@@ -72,7 +70,12 @@ pub fn cumulative_at(runs: &[RunSpan], last_point: Option<&Point>, t: i64) -> De
 
 /// The bot's PnL since `t`: `total_now` (its cumulative PnL now: ended runs' final PnL plus
 /// the current run's) minus its cumulative PnL at `t`.
-pub fn pnl_since(total_now: Decimal, runs: &[RunSpan], last_point: Option<&Point>, t: i64) -> Decimal {
+pub fn pnl_since(
+    total_now: Decimal,
+    runs: &[RunSpan],
+    last_point: Option<&Point>,
+    t: i64,
+) -> Decimal {
     (total_now - cumulative_at(runs, last_point, t)).normalize()
 }
 
