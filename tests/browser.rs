@@ -110,6 +110,11 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
     assert_fits_the_phone(&web).await;
     web.screenshot(&shots().join("start-form-390.png")).await;
     web.window_size(1440, 1000).await;
+    for page in ["portfolio", "fills"] {
+        web.goto(&format!("{}/{page}", app.url)).await;
+        web.wait_for(&format!("#{page}"), 30).await;
+        web.screenshot(&shots().join(format!("{page}.png"))).await;
+    }
 
     web.goto(&bot_url).await;
     web.click("#stop-bot").await;
