@@ -43,15 +43,15 @@ async fn a_paper_bots_fills_are_listed_exported_and_sum_to_the_portfolios_volume
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // While it runs, the page lists them (for a viewer).
-    let html = app
+    // While it runs, the page lists them (for a viewer), not to be cached.
+    let res = app
         .request(Method::GET, &format!("/fills?bot={id}"), Some(&v))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let html = res.text().await.unwrap();
     assert!(
         html.matches(&format!("data-bot=\"{id}\"")).count() >= 2,
         "{html}"
@@ -91,6 +91,11 @@ async fn a_paper_bots_fills_are_listed_exported_and_sum_to_the_portfolios_volume
         .unwrap()
         .to_owned();
     assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let text = res.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
