@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod devstack;
 pub mod domain;
+pub mod fills;
 pub mod markets;
 pub mod private_file;
 pub mod runtime;

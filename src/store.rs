@@ -200,21 +200,44 @@ impl Store {
             .collect())
     }
 
+    /// One PnL point (`pnl`: the run's realized + unrealized, quote units) of `bot_id`'s run
+    /// `launch_id` at `ts_ms`.
     pub async fn add_pnl_point(
         &self,
         bot_id: &str,
+        launch_id: Option<&str>,
         ts_ms: i64,
         pnl: &str,
         position: Option<&str>,
     ) -> anyhow::Result<()> {
-        sqlx::query("INSERT INTO pnl_points (bot_id, ts_ms, pnl, position) VALUES (?, ?, ?, ?)")
+        sqlx::query(
+            "INSERT INTO pnl_points (bot_id, launch_id, ts_ms, pnl, position) VALUES (?, ?, ?, ?, ?)",
+        )
             .bind(bot_id)
+            .bind(launch_id)
             .bind(ts_ms)
             .bind(pnl)
             .bind(position)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The last PnL point of `bot_id` at or before `ts_ms`: (ts_ms, launch_id, pnl).
+    pub async fn pnl_point_at(
+        &self,
+        bot_id: &str,
+        ts_ms: i64,
+    ) -> anyhow::Result<Option<(i64, Option<String>, String)>> {
+        let row = sqlx::query(
+            "SELECT ts_ms, launch_id, pnl FROM pnl_points WHERE bot_id = ? AND ts_ms <= ? \
+             ORDER BY ts_ms DESC LIMIT 1",
+        )
+        .bind(bot_id)
+        .bind(ts_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
     }
 
     /// PnL history of one bot, oldest first: (ts_ms, pnl).
@@ -299,11 +322,14 @@ mod tests {
         assert_eq!(store.runs("b1", 10).await.unwrap(), vec![run]);
         for t in 0..5 {
             store
-                .add_pnl_point("b1", t, &t.to_string(), None)
+                .add_pnl_point("b1", Some("l1"), t, &t.to_string(), None)
                 .await
                 .unwrap();
         }
         let h = store.pnl_history("b1", 3).await.unwrap();
         assert_eq!(h.iter().map(|p| p.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+        let at = store.pnl_point_at("b1", 3).await.unwrap();
+        assert_eq!(at, Some((3, Some("l1".into()), "3".into())));
+        assert_eq!(store.pnl_point_at("b1", -1).await.unwrap(), None);
     }
 }

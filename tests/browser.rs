@@ -101,11 +101,20 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
     assert!(team.contains('1'), "one bot running: {team}");
     assert_fits_the_phone(&web).await;
     web.screenshot(&shots().join("portfolio-390.png")).await;
+    web.goto(&format!("{}/fills", app.url)).await;
+    web.wait_for("#fills", 30).await;
+    assert_fits_the_phone(&web).await;
+    web.screenshot(&shots().join("fills-390.png")).await;
     web.goto(&format!("{}/bots/new", app.url)).await;
     web.wait_for("#start-form", 30).await;
     assert_fits_the_phone(&web).await;
     web.screenshot(&shots().join("start-form-390.png")).await;
     web.window_size(1440, 1000).await;
+    for page in ["portfolio", "fills"] {
+        web.goto(&format!("{}/{page}", app.url)).await;
+        web.wait_for(&format!("#{page}"), 30).await;
+        web.screenshot(&shots().join(format!("{page}.png"))).await;
+    }
 
     web.goto(&bot_url).await;
     web.click("#stop-bot").await;

@@ -28,6 +28,7 @@ mod admission;
 pub mod ending;
 mod error;
 pub mod events;
+mod fills;
 mod identity;
 mod launch;
 mod manager;

@@ -51,8 +51,10 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         self.registry().with(|b| b.insert(bot_id.clone(), bot));
         if c.state == "running" {
             let lines = self.inner.runtime.follow_stdout(&c.id, false);
-            self.spawn_watcher(bot_id, launch_id, c.id.clone(), lines);
+            self.spawn_watcher(bot_id.clone(), launch_id.clone(), c.id.clone(), lines);
+            self.backfill_from_tail(&bot_id, &launch_id, &c.id).await;
         } else {
+            self.backfill_from_tail(&bot_id, &launch_id, &c.id).await;
             self.on_end(&c.id, seen).await;
         }
     }

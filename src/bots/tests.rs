@@ -36,6 +36,8 @@ struct FakeRuntime {
     stop_delay: Mutex<Duration>,
     /// What `list_managed` answers.
     listed: Mutex<Vec<ContainerInfo>>,
+    /// What `tail_logs` answers (default: one line of a panic).
+    tail: Mutex<Option<Vec<String>>>,
 }
 
 impl FakeRuntime {
@@ -48,6 +50,7 @@ impl FakeRuntime {
             specs: Mutex::new(Vec::new()),
             stop_delay: Mutex::new(Duration::ZERO),
             listed: Mutex::new(Vec::new()),
+            tail: Mutex::new(None),
         }
     }
 }
@@ -94,7 +97,8 @@ impl ContainerRuntime for FakeRuntime {
         Ok(self.listed.lock().unwrap().clone())
     }
     async fn tail_logs(&self, _: &str, _: usize) -> Result<Vec<String>, RuntimeError> {
-        Ok(vec!["panicked at the disco".into()])
+        let tail = self.tail.lock().unwrap().clone();
+        Ok(tail.unwrap_or_else(|| vec!["panicked at the disco".into()]))
     }
     fn follow_stdout(&self, _: &str, _: bool) -> LineStream {
         Box::pin(stream::iter(self.first_lines.clone().into_iter().map(Ok)))
@@ -385,6 +389,7 @@ async fn a_failed_launch_still_reports_the_token_it_revoked() {
     );
 }
 
+mod fills;
 mod live;
 
 #[tokio::test]

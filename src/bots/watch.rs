@@ -50,7 +50,8 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                     if !current(&me) {
                         return;
                     }
-                    me.on_line(&bot_id, &line, &mut last_point).await;
+                    me.on_line(&bot_id, &launch_id, &line, &mut last_point)
+                        .await;
                 }
                 tokio::time::sleep(REFOLLOW_AFTER).await;
                 let running = me
@@ -66,9 +67,9 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
     }
 
     /// One stdout line of a running bot.
-    async fn on_line(&self, bot_id: &BotId, line: &str, last_point: &mut i64) {
+    async fn on_line(&self, bot_id: &BotId, launch: &LaunchId, line: &str, last_point: &mut i64) {
         match parse_line(line) {
-            Some(BotEvent::Status(v)) => self.on_status(bot_id, v, last_point).await,
+            Some(BotEvent::Status(v)) => self.on_status(bot_id, launch, v, last_point).await,
             Some(BotEvent::Error { class, message }) => {
                 self.registry().update(bot_id, |b| {
                     b.reason = Some(format!("{class}: {message}"));
@@ -79,13 +80,22 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                     b.reason = Some(halt_reason(&rule, &message));
                 });
             }
-            Some(BotEvent::Fill(v)) => self.registry().update(bot_id, |b| b.keep_fill(v)),
+            Some(BotEvent::Fill(v)) => {
+                self.record_fill(bot_id, launch, &v).await;
+                self.registry().update(bot_id, |b| b.keep_fill(v));
+            }
             _ => {}
         }
     }
 
     /// A status event: live state now, a PnL point at most every [`PNL_POINT_EVERY_MS`].
-    async fn on_status(&self, bot_id: &BotId, status: serde_json::Value, last_point: &mut i64) {
+    async fn on_status(
+        &self,
+        bot_id: &BotId,
+        launch: &LaunchId,
+        status: serde_json::Value,
+        last_point: &mut i64,
+    ) {
         let pnl = total_pnl(&status);
         let position = status
             .get("position")
@@ -102,7 +112,13 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
                 let _ = self
                     .inner
                     .store
-                    .add_pnl_point(bot_id.as_str(), now, &pnl, position.as_deref())
+                    .add_pnl_point(
+                        bot_id.as_str(),
+                        Some(launch.as_str()),
+                        now,
+                        &pnl,
+                        position.as_deref(),
+                    )
                     .await;
             }
         }

@@ -10,6 +10,7 @@ mod chain;
 mod chart;
 mod detail;
 pub mod error;
+mod fills;
 pub mod health;
 pub mod healthcheck;
 mod live_log;
@@ -282,6 +283,9 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(alerts::routes())
         .route("/api/portfolio", get(portfolio::api))
         .route("/portfolio", get(portfolio::page))
+        .route("/fills", get(fills::page))
+        .route("/api/fills", get(fills::api))
+        .route("/api/fills.csv", get(fills::csv))
         .route("/metrics", get(metrics::render))
         // Forms and JSON bodies are small; anything larger is refused before it is read.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))
