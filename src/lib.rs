@@ -10,6 +10,7 @@ pub mod config;
 pub mod devstack;
 pub mod domain;
 pub mod markets;
+pub mod presets;
 pub mod private_file;
 pub mod runtime;
 pub mod store;
