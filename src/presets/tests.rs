@@ -103,6 +103,24 @@ fn every_parameter_rule_is_the_starts_rule_at_its_boundary() {
             "hold",
         ),
         ("twap", json!({}), json!({"colour": "red"}), "colour"),
+        (
+            "market_maker",
+            json!({"spread_bps": "1"}),
+            json!({"spread_bps": "wide"}),
+            "invalid params: spread_bps: ",
+        ),
+        (
+            "grid",
+            json!({"risk": {"max_open_orders": 1}}),
+            json!({"risk": {"max_open_orders": -1}}),
+            "risk.max_open_orders: ",
+        ),
+        (
+            "grid",
+            json!({"risk": {"max_open_orders": 1}}),
+            json!({"risk": {"max_open_orders": 0}}),
+            "risk.max_open_orders must be between 1 and 1000",
+        ),
     ];
     for (t, ok, bad, field) in cases {
         assert!(check(t, ok.clone()).is_ok(), "{t} {ok} should pass");
@@ -153,6 +171,11 @@ fn no_parameter_can_carry_free_text() {
             let e = p.clone().validate(&markets()).unwrap_err();
             let kept = p.refused_details(&e).to_string();
             assert!(!kept.contains("abandon"), "{t}.{field}: {kept}");
+            // ... and still says which field it was.
+            assert!(
+                e.contains(field.as_str()) && kept.contains(field.as_str()),
+                "{e} / {kept}"
+            );
         }
     }
 }
