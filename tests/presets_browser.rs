@@ -104,7 +104,14 @@ async fn an_operator_saves_a_preset_and_starts_a_paper_bot_from_it_in_chromium()
     );
     let note = web.text("#preset-note").await;
     assert!(note.contains("Filled from preset Night MM"), "{note}");
+    web.screenshot(&shots().join("start-form-preset.png")).await;
     web.window_size(390, 844).await;
+    // The preset, its note and the filled fields in view.
+    web.exec(
+        "document.querySelector('#presets').scrollIntoView();",
+        json!([]),
+    )
+    .await;
     let w = web
         .exec(
             "return [document.documentElement.scrollWidth, window.innerWidth];",
