@@ -2,7 +2,11 @@
 //! list, replace, remove; every refusal a 4xx sentence naming the field with nothing saved;
 //! the audit trail of each; a start from a preset by name alone runs the preset's parameters
 //! and its audit row says which preset it came from.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_pass_by_value
+)] // test harness
 
 #[path = "common/app.rs"]
 mod app;

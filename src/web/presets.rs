@@ -82,7 +82,19 @@ async fn save(
     };
     let name = valid.name.as_str().to_owned();
     let mut details = valid.details();
-    let saved = store::save(app.store.pool(), &valid, &op.name, Clock::System.now_ms()).await?;
+    let saved = match store::save(app.store.pool(), &valid, &op.name, Clock::System.now_ms()).await
+    {
+        Ok(saved) => saved,
+        Err(cause) => {
+            // The database's fault: audited as `error` with the log line's request id.
+            let failed = WebError::internal(&cause);
+            if let (Some(d), Value::Object(e)) = (details.as_object_mut(), failed.audit_details()) {
+                d.extend(e);
+            }
+            audit(&app, &op, &ip, AUDIT_SAVE, &name, details, Outcome::Error).await;
+            return Err(failed);
+        }
+    };
     let (status, id) = match saved {
         Saved::Created(id) => (StatusCode::CREATED, id),
         Saved::Replaced(id) => (StatusCode::OK, id),
@@ -113,11 +125,18 @@ async fn remove(
 ) -> Result<StatusCode, WebError> {
     let shown: String = id.chars().take(20).collect();
     let removed = match id.parse::<i64>() {
-        Ok(n) => store::remove(app.store.pool(), n).await?,
-        Err(_) => None,
+        Ok(n) => store::remove(app.store.pool(), n).await,
+        Err(_) => Ok(None),
     };
     match removed {
-        Some(p) => {
+        Err(cause) => {
+            let failed = WebError::internal(&cause);
+            let mut details = failed.audit_details();
+            details["id"] = json!(shown);
+            audit(&app, &op, &ip, AUDIT_DELETE, "", details, Outcome::Error).await;
+            Err(failed)
+        }
+        Ok(Some(p)) => {
             audit(
                 &app,
                 &op,
@@ -130,7 +149,7 @@ async fn remove(
             .await;
             Ok(StatusCode::NO_CONTENT)
         }
-        None => {
+        Ok(None) => {
             let why = format!("no preset {shown}");
             let details = json!({ "id": shown, "error": why });
             audit(&app, &op, &ip, AUDIT_DELETE, "", details, Outcome::Denied).await;
