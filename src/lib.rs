@@ -11,6 +11,7 @@ pub mod devstack;
 pub mod domain;
 pub mod fills;
 pub mod markets;
+pub mod presets;
 pub mod private_file;
 pub mod runtime;
 pub mod store;

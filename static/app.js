@@ -91,13 +91,13 @@
       }
       if (market.selectedOptions[0] && market.selectedOptions[0].disabled && firstAllowed) firstAllowed.selected = true;
       showInfo();
+      loadPresets();
     };
     type.addEventListener("change", () => { showType(); showInfo(); });
     wallet.addEventListener("change", showMarkets);
     market.addEventListener("change", showInfo);
     form.addEventListener("input", showInfo);
     showType();
-    showMarkets();
 
     const errorBox = $("#start-error");
     const fail = (msg) => { errorBox.textContent = msg; errorBox.classList.remove("hidden"); $("#start-submit").disabled = false; };
@@ -117,6 +117,66 @@
       return out;
     };
 
+    // Presets of the picked market: picking one fills the fields (still editable before
+    // Start, and the start records which preset it came from); "Save as preset" saves the
+    // current fields under a name, asking before it replaces one.
+    const presetSel = $("#preset"), presetName = $("#preset-name"), presetNote = $("#preset-note");
+    let presets = [];
+    const say = (msg, bad) => { presetNote.textContent = msg; presetNote.classList.toggle("neg", !!bad); };
+    const loadPresets = async (pick) => {
+      const r = await api("/api/presets?market=" + encodeURIComponent(market.value)).catch(() => null);
+      presets = r && r.ok ? await r.json() : [];
+      presetSel.replaceChildren(presetSel.options[0]);
+      for (const p of presets) {
+        const o = document.createElement("option");
+        o.value = p.name; o.textContent = p.name + " · " + p.bot_type.replace("_", " ");
+        presetSel.appendChild(o);
+      }
+      presetSel.value = pick && presets.some((p) => p.name === pick) ? pick : "";
+    };
+    const fill = (p) => {
+      type.value = p.bot_type;
+      showType();
+      const fs = form.querySelector('fieldset.params[data-type="' + CSS.escape(p.bot_type) + '"]');
+      for (const el of fs.querySelectorAll("[name^='p.']")) {
+        let v = p.params;
+        for (const k of el.name.slice(2).split(".")) v = v && typeof v === "object" ? v[k] : undefined;
+        const none = v === undefined || v === null;
+        if (el.tagName === "SELECT") el.value = none ? (el.querySelector("option[selected]") || el.options[0]).value : String(v);
+        else el.value = none ? "" : String(v);
+      }
+      if (p.params.risk) fs.querySelector("details").open = true;
+      showInfo();
+    };
+    presetSel.addEventListener("change", () => {
+      const p = presets.find((x) => x.name === presetSel.value);
+      if (!p) return;
+      fill(p);
+      presetName.value = p.name;
+      say("Filled from preset " + p.name + ". Edit the fields freely before Start.");
+    });
+    market.addEventListener("change", () => loadPresets());
+    type.addEventListener("change", () => {
+      const p = presets.find((x) => x.name === presetSel.value);
+      if (p && p.bot_type !== type.value) presetSel.value = "";
+    });
+    const savePreset = async (overwrite) => {
+      const body = { name: presetName.value, market: market.value, bot_type: type.value, params: params(), overwrite: overwrite };
+      let r;
+      try { r = await api("/api/presets", { method: "POST", body: JSON.stringify(body) }); }
+      catch (err) { say("The dashboard cannot be reached: " + err, true); return; }
+      const data = await r.json().catch(() => ({}));
+      if (r.status === 409 && !overwrite && window.confirm("A preset named " + body.name + " exists for " + body.market + ". Replace it?")) return savePreset(true);
+      if (!r.ok) { say(data.error || ("The preset was refused (" + r.status + ")."), true); return; }
+      await loadPresets(data.preset.name);
+      say("Saved preset " + data.preset.name + " for " + data.preset.market + ".");
+    };
+    $("#preset-save").addEventListener("click", () => savePreset(false));
+    // Enter in the name saves the preset; it does not start a bot.
+    presetName.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); savePreset(false); } });
+    // The wallet's markets, then that market's presets (declared above: no use before).
+    showMarkets();
+
     const steps = (bot) => {
       const note = (bot && bot.reason) || "";
       const done = { token: false, container: false, key: false, ready: false };
@@ -135,6 +195,7 @@
         wallet: wallet.value, market: market.value, bot_type: type.value,
         params: params(),
       };
+      if (presetSel.value) body.preset = presetSel.value;
       let r;
       try { r = await api("/api/bots?wait=false", { method: "POST", body: JSON.stringify(body) }); }
       catch (err) { fail("The dashboard cannot be reached: " + err); return; }

@@ -116,6 +116,7 @@ fn request(wallet: &str, market: &str) -> StartRequest {
         market: market.into(),
         bot_type: "market_maker".into(),
         params: serde_json::json!({}),
+        preset: None,
     };
     StartRequest::parse(
         form,

@@ -53,7 +53,7 @@ pub use error::{
 pub use identity::BotIdentity;
 pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};
-pub use request::{BotType, MarketId, StartForm, StartRequest};
+pub use request::{BotSpec, BotType, MarketId, StartForm, StartRequest};
 pub use state::{now_ms, risk_halted, shown_state, waiting_for_book, BotState, BotView};
 pub use stop::StopResult;
 pub use trail::AUDIT_CONTAINER_START;

@@ -233,6 +233,7 @@ fn request() -> StartRequest {
         market: "INJ/USDT".into(),
         bot_type: "grid".into(),
         params: serde_json::json!({}),
+        preset: None,
     };
     StartRequest::parse(form, &["INJ/USDT".into()]).unwrap()
 }
@@ -326,6 +327,7 @@ async fn a_start_beyond_the_bots_address_range_is_refused_before_any_token_is_is
             market: market.into(),
             bot_type: "grid".into(),
             params: serde_json::json!({}),
+            preset: None,
         };
         StartRequest::parse(form, &MARKETS.map(str::to_owned)).unwrap()
     };

@@ -39,10 +39,13 @@ pub async fn begin(
     ip: &ClientIp,
     req: StartRequest,
 ) -> Result<(BotId, Value), WebError> {
-    let summary = json!({
+    let mut summary = json!({
         "wallet": req.wallet.as_str(), "market": req.market.as_str(),
         "bot_type": req.bot_type.as_str(), "params": req.params,
     });
+    if let Some(preset) = &req.preset {
+        summary["preset"] = json!(preset);
+    }
     match app.bots.begin(req, &op.name).await {
         Ok(id) => Ok((id, summary)),
         Err(e) => {

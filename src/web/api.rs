@@ -58,11 +58,8 @@ fn yes() -> bool {
     true
 }
 
-/// Parses the start body (JSON) into a request the lifecycle trusts, with errors in words.
-pub fn parse_start(
-    body: Result<Bytes, BytesRejection>,
-    markets: &[String],
-) -> Result<StartRequest, WebError> {
+/// Reads the start body (JSON) into a form, with errors in words.
+pub fn read_start(body: Result<Bytes, BytesRejection>) -> Result<StartForm, WebError> {
     let bad = WebError::bad_request;
     let body = body.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(_) => {
@@ -72,13 +69,22 @@ pub fn parse_start(
     })?;
     let text =
         std::str::from_utf8(&body).map_err(|_| bad("the request is not UTF-8 text".into()))?;
-    let form: StartForm = serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         bad(format!(
             "the request is not a valid start request: {}",
             first_line(&e.to_string())
         ))
-    })?;
-    StartRequest::parse(form, markets).map_err(WebError::unprocessable)
+    })
+}
+
+/// The start body as a request the lifecycle trusts: read, its preset (if named) applied
+/// (`web::presets::for_start`), then checked against the configured markets.
+async fn prepare_start(
+    app: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StartRequest, WebError> {
+    let form = super::presets::for_start(app, read_start(body)?).await?;
+    StartRequest::parse(form, &app.bots.config().markets).map_err(WebError::unprocessable)
 }
 
 fn first_line(s: &str) -> String {
@@ -98,7 +104,7 @@ async fn start(
     Query(q): Query<StartQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, WebError> {
-    let req = match parse_start(body, &app.bots.config().markets) {
+    let req = match prepare_start(&app, body).await {
         Ok(r) => r,
         Err(refused) => {
             actions::start_refused(&app, &op, &ip, &refused).await;

@@ -19,6 +19,7 @@ mod openapi;
 mod pages;
 mod plain_http;
 mod portfolio;
+mod presets;
 mod start_form;
 mod view;
 mod wallets_page;
@@ -281,6 +282,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(alerts::routes())
+        .merge(presets::routes())
         .route("/api/portfolio", get(portfolio::api))
         .route("/portfolio", get(portfolio::page))
         .route("/fills", get(fills::page))

@@ -30,6 +30,7 @@ mod tests {
         let source = [
             include_str!("api.rs"),
             include_str!("alerts/mod.rs"),
+            include_str!("presets.rs"),
             include_str!("mod.rs"),
         ]
         .concat();

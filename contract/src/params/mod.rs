@@ -87,14 +87,22 @@ impl BotParams {
     }
 }
 
-/// `null` and `{}` both mean "all defaults"; serde's message is already one line.
+/// `null` and `{}` both mean "all defaults"; serde's message is already one line, prefixed
+/// with the field it is about (`spread_bps: invalid value ...`, `risk.max_open_orders: ...`).
 fn from_json<T: DeserializeOwned>(bot_type: &str, params: &Value) -> Result<T, String> {
     let empty = Value::Object(serde_json::Map::new());
     let v = if params.is_null() { &empty } else { params };
     if !v.is_object() {
         return Err(format!("{bot_type}: params must be a JSON object"));
     }
-    T::deserialize(v).map_err(|e| format!("{bot_type}: invalid params: {e}"))
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let field = e.path().to_string();
+        match field.as_str() {
+            // The object itself: an unknown field, named by serde's own message.
+            "." => format!("{bot_type}: invalid params: {}", e.into_inner()),
+            _ => format!("{bot_type}: invalid params: {field}: {}", e.into_inner()),
+        }
+    })
 }
 
 /// Checks one order size of a strategy against the market's rules at start: at least one

@@ -135,6 +135,7 @@ fn start(wallet: &str, market: &str, params: serde_json::Value) -> StartRequest 
         market: market.into(),
         bot_type: "market_maker".into(),
         params,
+        preset: None,
     };
     StartRequest::parse(form, &MARKETS.map(str::to_owned)).unwrap()
 }
