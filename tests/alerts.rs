@@ -3,7 +3,10 @@
 //! test can take the deliveries. Bad targets are refused with nothing saved; the test button
 //! is delivered (after a retry); a killed bot container reaches the receiver as `bot_crashed`
 //! within 5 s; the kill switch as `kill_switch`; every delivery is in the audit log; no token,
-//! key or webhook URL in any message.
+//! key or webhook URL in any message. The URL is in Vault (`alerts/data/webhooks/<ref>`), never
+//! in the database's bytes; with Vault sealed the cached URL still carries `vault_down`, and
+//! adding or removing a target is a 503 that changes nothing. A URL the previous version left
+//! in the database moves into Vault at startup and leaves no byte behind.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
 
 #[path = "common/app.rs"]
@@ -11,62 +14,18 @@ mod app;
 mod common;
 #[path = "common/docker.rs"]
 mod docker_harness;
+#[path = "common/receiver.rs"]
+mod receiver;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::spawn_app_with;
-use axum::http::StatusCode as AxStatus;
-use axum::routing::post;
+use receiver::Receiver;
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use tradebot::domain::WalletId;
 use tradebot::vault::wallets;
-
-/// A webhook receiver: keeps every body it gets; answers 503 to the first `fail_first`.
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<(Instant, Value)>>>,
-    fail_first: Arc<Mutex<u32>>,
-}
-
-impl Receiver {
-    async fn start(fail_first: u32) -> (Self, String) {
-        let me = Self::default();
-        *me.fail_first.lock().unwrap() = fail_first;
-        let state = me.clone();
-        let router = axum::Router::new().route(
-            "/hook/{secret}",
-            post(move |axum::Json(body): axum::Json<Value>| {
-                let state = state.clone();
-                async move {
-                    let mut fail = state.fail_first.lock().unwrap();
-                    if *fail > 0 {
-                        *fail -= 1;
-                        return AxStatus::SERVICE_UNAVAILABLE;
-                    }
-                    state.got.lock().unwrap().push((Instant::now(), body));
-                    AxStatus::OK
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        (me, format!("http://{addr}/hook/WEBHOOKSECRET"))
-    }
-
-    fn with_rule(&self, rule: &str) -> Vec<(Instant, Value)> {
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, b)| b["rule"] == rule)
-            .cloned()
-            .collect()
-    }
-}
 
 async fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let until = Instant::now() + Duration::from_secs(secs);
@@ -149,6 +108,7 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     let id = made["id"].as_i64().unwrap();
     let (_, list) = app.call(targets(&a)).await;
     assert!(!list.to_string().contains("WEBHOOKSECRET"), "{list}");
+    let url_ref = in_vault_not_in_db(&app, id, &url).await;
 
     // The test button: the first try gets a 503, the retry is delivered.
     let (s, d) = app
@@ -275,4 +235,190 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     ] {
         assert!(!every.contains(&secret), "a secret in a message: {every}");
     }
+
+    // Vault sealed: the URL read at startup or save still carries vault_down; adding and
+    // removing are refused with a sentence (503) and change nothing.
+    let (ok, out) = bao_cli(&app.bao, &["seal"]);
+    assert!(ok, "{out}");
+    wait_for("the vault_down alert", 15, || {
+        !rx.with_rule("vault_down").is_empty()
+    })
+    .await;
+    let late = json!({"name": "late", "format": "json", "url": url, "rules": ["bot_failed"]});
+    let (s, e) = app.call(add(late.clone())).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("Vault"), "{e}");
+    let gone = |id: i64| app.request(Method::DELETE, &format!("/api/alerts/targets/{id}"), Some(&a));
+    let (s, e) = app.call(gone(id)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    let (_, list) = app.call(targets(&a)).await;
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ops"], "nothing added, nothing removed");
+
+    // Unsealed: removing deletes the row and destroys the URL in Vault.
+    let log = app.bao.server_log();
+    let key = log
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Unseal Key: "))
+        .expect("the dev server prints its unseal key")
+        .trim()
+        .to_owned();
+    let (ok, out) = bao_cli(&app.bao, &["unseal", &key]);
+    assert!(ok, "{out}");
+    let (s, e) = app.call(gone(id)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+    let (_, list) = app.call(targets(&a)).await;
+    assert_eq!(list, json!([]));
+    let path = format!("alerts/data/webhooks/{url_ref}");
+    assert!(app.vault_admin.read(&path).await.unwrap().is_none(), "destroyed");
+    let meta = format!("alerts/metadata/webhooks/{url_ref}");
+    assert!(app.vault_admin.read(&meta).await.unwrap().is_none(), "no version left");
+    let every = rx.got.lock().unwrap().iter().map(|(_, b)| b.to_string()).collect::<String>();
+    assert!(!every.contains("WEBHOOKSECRET"), "{every}");
+}
+
+/// The URL of target `id` is in Vault (root reads it back) and no part of its path is in the
+/// database's files. Returns its reference.
+async fn in_vault_not_in_db(app: &app::TestApp, id: i64, url: &str) -> String {
+    let url_ref: String = sqlx::query_scalar("SELECT url_ref FROM alert_targets WHERE id = ?")
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let held = app
+        .vault_admin
+        .read(&format!("alerts/data/webhooks/{url_ref}"))
+        .await
+        .unwrap()
+        .expect("the URL is in Vault");
+    assert_eq!(held["data"]["data"]["url"], url);
+    let bytes = db_bytes(&app.data_dir.path().join("data"));
+    for part in ["WEBHOOKSECRET", "/hook/"] {
+        assert!(!holds(&bytes, part), "{part} in the database files");
+    }
+    url_ref
+}
+
+/// Every byte of the database's files (`tradebot.db`, `-wal`, `-shm`) in `dir`.
+fn db_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("tradebot.db"))
+        {
+            all.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(!all.is_empty(), "no database in {}", dir.display());
+    all
+}
+
+fn holds(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+fn bao_cli(bao: &common::Bao, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(std::env::var("BAO_BIN").unwrap_or_else(|_| "bao".into()))
+        .args(["operator"])
+        .args(args)
+        .env("BAO_ADDR", &bao.address)
+        .env("BAO_TOKEN", common::ROOT_TOKEN)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The previous version's database (its migrations only) with a target holding its full URL,
+/// and one removed earlier: the next start moves the URL into Vault, blanks it, rewrites the
+/// file, and the target still delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_startup() {
+    let (rx, url) = Receiver::start(0).await;
+    let gone_url = url.replace("WEBHOOKSECRET", "REMOVEDSECRET");
+    let app = spawn_app_with("al2", &[], |s| {
+        s.alerts.dangerous_allow_plain_http_webhooks = true;
+        let dir = s.data_dir.clone();
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current()
+                .block_on(previous_version_db(&dir, &url, &gone_url));
+        });
+    })
+    .await;
+    let a = app.admin.clone();
+    let (_, list) = app
+        .call(app.request(Method::GET, "/api/alerts/targets", Some(&a)))
+        .await;
+    assert_eq!(list[0]["name"], "old-ops", "{list}");
+    assert_eq!(list[0]["shown_url"], format!("{}/…", url.split("/hook").next().unwrap()));
+    let id = list[0]["id"].as_i64().unwrap();
+    let url_ref = in_vault_not_in_db(&app, id, &url).await;
+    assert_eq!(url_ref, format!("legacy-{id}"));
+    let bytes = db_bytes(&app.data_dir.path().join("data"));
+    assert!(!holds(&bytes, "REMOVEDSECRET"), "a removed target's URL in free space");
+    let (s, d) = app
+        .call(app.request(Method::POST, &format!("/api/alerts/targets/{id}/test"), Some(&a)))
+        .await;
+    assert_eq!((s, d["ok"].clone()), (StatusCode::OK, json!(true)), "{d}");
+    assert_eq!(rx.with_rule("test").len(), 1);
+}
+
+/// `<dir>/tradebot.db` as the previous version left it: its migrations (every one before
+/// the move to Vault), a target `old-ops` with its full URL, and one removed.
+async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
+    let old = tempfile::tempdir().unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.as_str() < "20261130214201")
+        .collect();
+    names.sort();
+    assert!(names.last().unwrap().ends_with("_alerts.sql"), "{names:?}");
+    for n in &names {
+        std::fs::copy(
+            format!("{}/migrations/{n}", env!("CARGO_MANIFEST_DIR")),
+            old.path().join(n),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("tradebot.db"))
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for (name, u) in [("removed", gone_url), ("old-ops", url)] {
+        sqlx::query(
+            "INSERT INTO alert_targets (name, format, url, rules, created_by, created_ms) \
+             VALUES (?, 'json', ?, '[\"bot_failed\"]', 'ada', 1)",
+        )
+        .bind(name)
+        .bind(u)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM alert_targets WHERE name = 'removed'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let bytes = db_bytes(dir);
+    assert!(holds(&bytes, "REMOVEDSECRET") && holds(&bytes, "WEBHOOKSECRET"), "the fixture");
 }

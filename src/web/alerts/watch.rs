@@ -4,7 +4,9 @@
 //!   `kill_all` (the kill switch);
 //! - the bots' states: a bot turning `failed` (out of restarts, or an ending relaunching cannot
 //!   help), a bot whose status says `halted` (a risk limit);
-//! - every [`HEALTH_EVERY`] ticks, the health probe: Vault or the socket proxy going down.
+//! - every [`HEALTH_EVERY`] ticks, the health probe: Vault or the socket proxy going down;
+//! - every minute, the bot keys' grants (`super::grants`): one ending within
+//!   `alerts.expiry_warning_days`.
 //!
 //! Each alert goes to every target subscribed to its rule, concurrently, each delivery
 //! retried and audited by `crate::alerts::deliver`.
@@ -44,12 +46,18 @@ pub fn spawn(app: Arc<AppState>, sender: alerts::Sender) -> tokio::task::JoinHan
             ..Seen::default()
         };
         let mut tick = 0u32;
+        let mut grants = super::grants::GrantWatch::default();
+        let grants_every =
+            u32::try_from(super::grants::EVERY.as_millis() / TICK.as_millis()).unwrap_or(120);
         loop {
             tokio::time::sleep(TICK).await;
             let mut found = from_audit(&app, &mut seen).await;
             found.extend(from_states(&app.bots.list(), &mut seen.bots));
             if tick.is_multiple_of(HEALTH_EVERY) {
                 found.extend(from_health(&app, &mut seen).await);
+            }
+            if tick.is_multiple_of(grants_every) {
+                found.extend(grants.check(&app).await);
             }
             tick = tick.wrapping_add(1);
             for alert in found {
