@@ -248,11 +248,22 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     let (s, e) = app.call(add(late.clone())).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
     assert!(e["error"].as_str().unwrap().contains("Vault"), "{e}");
-    let gone = |id: i64| app.request(Method::DELETE, &format!("/api/alerts/targets/{id}"), Some(&a));
+    let gone = |id: i64| {
+        app.request(
+            Method::DELETE,
+            &format!("/api/alerts/targets/{id}"),
+            Some(&a),
+        )
+    };
     let (s, e) = app.call(gone(id)).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
     let (_, list) = app.call(targets(&a)).await;
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["ops"], "nothing added, nothing removed");
 
     // Unsealed: removing deletes the row and destroys the URL in Vault.
@@ -270,10 +281,22 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     let (_, list) = app.call(targets(&a)).await;
     assert_eq!(list, json!([]));
     let path = format!("alerts/data/webhooks/{url_ref}");
-    assert!(app.vault_admin.read(&path).await.unwrap().is_none(), "destroyed");
+    assert!(
+        app.vault_admin.read(&path).await.unwrap().is_none(),
+        "destroyed"
+    );
     let meta = format!("alerts/metadata/webhooks/{url_ref}");
-    assert!(app.vault_admin.read(&meta).await.unwrap().is_none(), "no version left");
-    let every = rx.got.lock().unwrap().iter().map(|(_, b)| b.to_string()).collect::<String>();
+    assert!(
+        app.vault_admin.read(&meta).await.unwrap().is_none(),
+        "no version left"
+    );
+    let every = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| b.to_string())
+        .collect::<String>();
     assert!(!every.contains("WEBHOOKSECRET"), "{every}");
 }
 
@@ -337,7 +360,9 @@ fn bao_cli(bao: &common::Bao, args: &[&str]) -> (bool, String) {
 
 /// The previous version's database (its migrations only) with a target holding its full URL,
 /// and one removed earlier: the next start moves the URL into Vault, blanks it, rewrites the
-/// file, and the target still delivers.
+/// file, and the target still delivers. A live wallet's bot key whose grant ends in 2 days
+/// reaches that target as `grant_expiring` at the watcher's first look; one ending in 30 days
+/// does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_startup() {
     let (rx, url) = Receiver::start(0).await;
@@ -345,9 +370,12 @@ async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_
     let app = spawn_app_with("al2", &[], |s| {
         s.alerts.dangerous_allow_plain_http_webhooks = true;
         let dir = s.data_dir.clone();
+        let (address, mount) = (s.vault.address.clone(), s.vault.kv_mount.clone());
         tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current()
-                .block_on(previous_version_db(&dir, &url, &gone_url));
+            tokio::runtime::Handle::current().block_on(async {
+                previous_version_db(&dir, &url, &gone_url).await;
+                live_wallet_with_grants(&address, &mount).await;
+            });
         });
     })
     .await;
@@ -356,17 +384,91 @@ async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_
         .call(app.request(Method::GET, "/api/alerts/targets", Some(&a)))
         .await;
     assert_eq!(list[0]["name"], "old-ops", "{list}");
-    assert_eq!(list[0]["shown_url"], format!("{}/…", url.split("/hook").next().unwrap()));
+    assert_eq!(
+        list[0]["shown_url"],
+        format!("{}/…", url.split("/hook").next().unwrap())
+    );
     let id = list[0]["id"].as_i64().unwrap();
     let url_ref = in_vault_not_in_db(&app, id, &url).await;
     assert_eq!(url_ref, format!("legacy-{id}"));
     let bytes = db_bytes(&app.data_dir.path().join("data"));
-    assert!(!holds(&bytes, "REMOVEDSECRET"), "a removed target's URL in free space");
+    assert!(
+        !holds(&bytes, "REMOVEDSECRET"),
+        "a removed target's URL in free space"
+    );
     let (s, d) = app
-        .call(app.request(Method::POST, &format!("/api/alerts/targets/{id}/test"), Some(&a)))
+        .call(app.request(
+            Method::POST,
+            &format!("/api/alerts/targets/{id}/test"),
+            Some(&a),
+        ))
         .await;
     assert_eq!((s, d["ok"].clone()), (StatusCode::OK, json!(true)), "{d}");
     assert_eq!(rx.with_rule("test").len(), 1);
+
+    wait_for("the grant_expiring alert", 15, || {
+        !rx.with_rule("grant_expiring").is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let fired = rx.with_rule("grant_expiring");
+    assert_eq!(
+        fired.len(),
+        1,
+        "only the grant that ends within 7 days: {fired:?}"
+    );
+    let g = &fired[0].1;
+    assert_eq!(g["subject"], "al2-live INJ/USDT", "{g}");
+    assert_eq!(g["details"]["days_left"], 1, "{g}");
+    assert_eq!(g["details"]["address"], "inj1al2liveinjusdt", "{g}");
+    assert!(g["text"].as_str().unwrap().contains("1 day(s) left"), "{g}");
+}
+
+/// A live wallet `al2-live` with bot keys on INJ/USDT (grant ends in 2 days) and TIA/USDT
+/// (30 days), as `tradebot keys grant` records them (written with root).
+async fn live_wallet_with_grants(address: &str, mount: &str) {
+    use tradebot::domain::MarketId;
+    use tradebot::vault::bot_keys::{self, GrantRecord};
+    let root = tradebot::vault::VaultClient::new(
+        address,
+        None,
+        Some(secrecy::SecretString::from(common::ROOT_TOKEN.to_owned())),
+    )
+    .unwrap();
+    let wallet = WalletId::parse("al2-live").unwrap();
+    let meta = wallets::WalletMeta {
+        label: "live al2".into(),
+        allowed_markets: vec!["INJ/USDT".into(), "TIA/USDT".into()],
+        mode: wallets::WalletMode::Live,
+        network: Some("devnet".into()),
+    };
+    wallets::generate(&root, mount, &wallet, &meta)
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for (m, days) in [("INJ/USDT", 2), ("TIA/USDT", 30)] {
+        let market = MarketId::parse(m).unwrap();
+        let key = tradebot_contract::key::PrivateKey::generate();
+        bot_keys::write_key(&root, mount, &wallet, &market, &key, 0)
+            .await
+            .unwrap();
+        let expiry = (now + time::Duration::days(days))
+            .replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let record = GrantRecord {
+            address: format!("inj1al2live{}", market.slug().replace('-', "")),
+            granter: "inj1al2live".into(),
+            market_id: "0x01".into(),
+            network: "devnet".into(),
+            grant_expiry: expiry,
+            fee_spend_limit: "1000inj".into(),
+        };
+        bot_keys::record_grant(&root, mount, &wallet, &market, &record)
+            .await
+            .unwrap();
+    }
 }
 
 /// `<dir>/tradebot.db` as the previous version left it: its migrations (every one before
@@ -402,7 +504,7 @@ async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
     for (name, u) in [("removed", gone_url), ("old-ops", url)] {
         sqlx::query(
             "INSERT INTO alert_targets (name, format, url, rules, created_by, created_ms) \
-             VALUES (?, 'json', ?, '[\"bot_failed\"]', 'ada', 1)",
+             VALUES (?, 'json', ?, '[\"bot_failed\",\"grant_expiring\"]', 'ada', 1)",
         )
         .bind(name)
         .bind(u)
@@ -420,5 +522,8 @@ async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
         .unwrap();
     pool.close().await;
     let bytes = db_bytes(dir);
-    assert!(holds(&bytes, "REMOVEDSECRET") && holds(&bytes, "WEBHOOKSECRET"), "the fixture");
+    assert!(
+        holds(&bytes, "REMOVEDSECRET") && holds(&bytes, "WEBHOOKSECRET"),
+        "the fixture"
+    );
 }

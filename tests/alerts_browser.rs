@@ -123,9 +123,7 @@ async fn an_admin_adds_tests_and_removes_a_webhook_in_chromium() {
 
     // Not https: refused, the sentence on the page, nothing more listed.
     add_target(&web, "insecure", "ftp://127.0.0.1/hook/WEBHOOKSECRET").await;
-    let error = web
-        .wait_text("#alerts-error", 30, |t| !t.is_empty())
-        .await;
+    let error = web.wait_text("#alerts-error", 30, |t| !t.is_empty()).await;
     assert_eq!(error, "url: must be https");
     assert_eq!(listed(&web).await, ["ops-room"]);
     web.window_size(390, 844).await;

@@ -72,7 +72,11 @@ pub async fn move_into_vault(pool: &SqlitePool, book: &UrlBook) -> anyhow::Resul
             }
             return Err(e).context("cannot blank a webhook URL in the database");
         }
-        tracing::info!(id, url_ref = r.as_str(), "moved an alert target's URL into Vault");
+        tracing::info!(
+            id,
+            url_ref = r.as_str(),
+            "moved an alert target's URL into Vault"
+        );
         moved.urls += 1;
     }
     if scrub > 0 {
@@ -94,7 +98,7 @@ pub async fn move_into_vault(pool: &SqlitePool, book: &UrlBook) -> anyhow::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alerts::urls::MemoryVault;
+    use crate::alerts::urls::{MemoryVault, WebhookVault};
     use secrecy::ExposeSecret;
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
@@ -162,21 +166,38 @@ mod tests {
 
         vault.fail.store(false, Ordering::SeqCst);
         let moved = move_into_vault(pool, &book).await.unwrap();
-        assert_eq!(moved, Moved { urls: 2, scrubbed: true });
+        assert_eq!(
+            moved,
+            Moved {
+                urls: 2,
+                scrubbed: true
+            }
+        );
         let all = crate::alerts::targets::list(pool).await.unwrap();
         assert_eq!(all[0].shown_url, "https://hooks.example:8443/…");
         assert_eq!(all[1].shown_url, "https://api.telegram.org/…");
         let r = all[0].url_ref.clone().unwrap();
         assert_eq!(r, UrlRef::legacy(all[0].id));
         assert_eq!(
-            vault.get(r.as_str()).await.unwrap().unwrap().expose_secret(),
+            vault
+                .get(r.as_str())
+                .await
+                .unwrap()
+                .unwrap()
+                .expose_secret(),
             "https://hooks.example:8443/T0/KEPTSECRET"
         );
         let bytes = file_bytes(dir.path());
         for secret in ["KEPTSECRET", "GONESECRET", "TGSECRET", "/T0/"] {
-            assert!(!holds(&bytes, secret), "{secret} left in the database files");
+            assert!(
+                !holds(&bytes, secret),
+                "{secret} left in the database files"
+            );
         }
         // A second start has nothing to do.
-        assert_eq!(move_into_vault(pool, &book).await.unwrap(), Moved::default());
+        assert_eq!(
+            move_into_vault(pool, &book).await.unwrap(),
+            Moved::default()
+        );
     }
 }

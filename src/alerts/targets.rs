@@ -303,7 +303,11 @@ mod tests {
             .unwrap()
             .unwrap_err()
             .contains("exists"));
-        assert!(name_in_use(pool, "ops").await.unwrap().unwrap().contains("exists"));
+        assert!(name_in_use(pool, "ops")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("exists"));
         let all = list(pool).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].url_ref, Some(r));

@@ -29,7 +29,9 @@ impl UrlRef {
 
     /// A stored reference; `None` for anything that is not one of the two shapes.
     pub fn parse(s: &str) -> Option<Self> {
-        let hex = s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let hex = s.len() == 32
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let legacy = s
             .strip_prefix("legacy-")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
@@ -202,7 +204,14 @@ mod tests {
         assert_eq!(UrlRef::parse(r.as_str()), Some(r.clone()));
         assert_ne!(UrlRef::random(), r);
         assert_eq!(UrlRef::parse("legacy-12"), Some(UrlRef::legacy(12)));
-        for bad in ["", "legacy-", "legacy-1/2", "../x", "ABCDEF0123456789abcdef0123456789", "a/b"] {
+        for bad in [
+            "",
+            "legacy-",
+            "legacy-1/2",
+            "../x",
+            "ABCDEF0123456789abcdef0123456789",
+            "a/b",
+        ] {
             assert_eq!(UrlRef::parse(bad), None, "{bad}");
         }
     }
@@ -212,7 +221,9 @@ mod tests {
         let vault = Arc::new(MemoryVault::default());
         let book = UrlBook::new(vault.clone());
         let r = UrlRef::random();
-        book.save(&r, SecretString::from("https://h/SECRET")).await.unwrap();
+        book.save(&r, SecretString::from("https://h/SECRET"))
+            .await
+            .unwrap();
         // Cached at save: Vault down, the URL still comes.
         vault.fail.store(true, Ordering::SeqCst);
         assert_eq!(
@@ -222,7 +233,10 @@ mod tests {
         assert!(!format!("{book:?}").contains("SECRET"));
         // Not cached and Vault down: an error, then a warm read once it is back.
         let other = UrlRef::random();
-        assert!(book.save(&other, SecretString::from("https://h/2")).await.is_err());
+        assert!(book
+            .save(&other, SecretString::from("https://h/2"))
+            .await
+            .is_err());
         assert!(book.url(&other).await.is_err());
         vault.fail.store(false, Ordering::SeqCst);
         assert_eq!(book.url(&other).await.unwrap().map(|_| ()), None);

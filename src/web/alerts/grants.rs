@@ -120,11 +120,16 @@ async fn live_bot_keys(app: &AppState) -> Result<Vec<BotKeyInfo>, crate::vault::
 /// revocation time, and nobody needs telling). An unreadable state counts as not revoked.
 async fn revoked(app: &AppState, key: &BotKeyInfo) -> bool {
     let vault = app.vault.client();
-    bot_keys::state(&vault, &app.settings.vault.kv_mount, &key.wallet, &key.market)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|s| s.revoked_at.is_some())
+    bot_keys::state(
+        &vault,
+        &app.settings.vault.kv_mount,
+        &key.wallet,
+        &key.market,
+    )
+    .await
+    .ok()
+    .flatten()
+    .is_some_and(|s| s.revoked_at.is_some())
 }
 
 #[cfg(test)]
@@ -164,7 +169,8 @@ mod tests {
             a.text
         );
         assert!(
-            a.text.contains("expires at 2026-12-08T12:00:00Z: 7 day(s) left"),
+            a.text
+                .contains("expires at 2026-12-08T12:00:00Z: 7 day(s) left"),
             "{}",
             a.text
         );
@@ -187,7 +193,10 @@ mod tests {
         let a = grant_alert(&k, at("2026-12-10T13:00:00Z"), 0).unwrap();
         assert!(a.text.contains("(2 day(s) ago)"), "{}", a.text);
         assert_eq!(a.details["days_left"], -2);
-        assert_eq!(grant_alert(&key("soon"), at("2026-12-10T13:00:00Z"), 7), None);
+        assert_eq!(
+            grant_alert(&key("soon"), at("2026-12-10T13:00:00Z"), 7),
+            None
+        );
         assert_eq!(grant_alert(&key(""), at("2026-12-10T13:00:00Z"), 7), None);
     }
 
@@ -198,7 +207,14 @@ mod tests {
         fields.sort();
         assert_eq!(
             fields,
-            ["address", "days_left", "grant_expiry", "market", "network", "wallet"]
+            [
+                "address",
+                "days_left",
+                "grant_expiry",
+                "market",
+                "network",
+                "wallet"
+            ]
         );
         assert_eq!(a.details["address"], "inj1botkey", "the public address");
     }

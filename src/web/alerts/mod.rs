@@ -40,7 +40,11 @@ pub async fn sender(
     )));
     let moved = alerts::legacy::move_into_vault(store.pool(), &book).await?;
     if moved.urls > 0 || moved.scrubbed {
-        tracing::info!(urls = moved.urls, scrubbed = moved.scrubbed, "alert target URLs moved out of the database into Vault");
+        tracing::info!(
+            urls = moved.urls,
+            scrubbed = moved.scrubbed,
+            "alert target URLs moved out of the database into Vault"
+        );
     }
     let refs: Vec<UrlRef> = targets::list(store.pool())
         .await?
@@ -212,7 +216,10 @@ async fn remove_both(app: &AppState, target: &Target) -> Result<(), WebError> {
         .await
         .map_err(|e| WebError::internal(&e))?;
     if !found {
-        return Err(WebError::not_found(format!("no alert target {}", target.id)));
+        return Err(WebError::not_found(format!(
+            "no alert target {}",
+            target.id
+        )));
     }
     Ok(())
 }
