@@ -48,8 +48,7 @@ pub async fn move_into_vault(pool: &SqlitePool, book: &UrlBook) -> anyhow::Resul
         let id: i64 = row.try_get("id")?;
         let url = SecretString::from(row.try_get::<String, _>("url")?);
         let shown = url::Url::parse(secrecy::ExposeSecret::expose_secret(&url))
-            .map(|u| super::targets::shown(&u))
-            .unwrap_or_else(|_| "(unreadable)".into());
+            .map_or_else(|_| "(unreadable)".to_owned(), |u| super::targets::shown(&u));
         let r = UrlRef::legacy(id);
         book.save(&r, url).await.with_context(|| {
             format!(
