@@ -527,3 +527,34 @@ async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
         "the fixture"
     );
 }
+
+/// Bootstrap mounts `alerts/` once and refuses, without touching it, an `alerts/` that is not
+/// KV v2 (someone else's data).
+#[tokio::test(flavor = "multi_thread")]
+async fn bootstrap_refuses_an_alerts_mount_of_another_kind() {
+    let bao = common::Bao::start();
+    let settings = bao.settings();
+    let root = tradebot::vault::VaultClient::new(
+        &bao.address,
+        None,
+        Some(secrecy::SecretString::from(common::ROOT_TOKEN.to_owned())),
+    )
+    .unwrap();
+    root.write(
+        "sys/mounts/alerts",
+        &json!({"type": "kv", "options": {"version": "1"}}),
+    )
+    .await
+    .unwrap();
+    root.write("alerts/theirs", &json!({"keep": "me"}))
+        .await
+        .unwrap();
+    let opts = tradebot::vault::BootstrapOptions::default();
+    let e = tradebot::vault::bootstrap(&settings, &opts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mount alerts/ exists but is not KV v2"), "{e}");
+    let kept = root.read("alerts/theirs").await.unwrap().unwrap();
+    assert_eq!(kept["data"]["keep"], "me");
+}
