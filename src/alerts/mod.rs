@@ -6,6 +6,7 @@
 
 pub mod deliver;
 pub mod legacy;
+pub mod manage;
 pub mod targets;
 pub mod urls;
 

@@ -111,10 +111,12 @@ impl UrlBook {
         Ok(found)
     }
 
-    /// Removes the URL from the cache and from Vault.
+    /// Removes the URL from Vault, then from the cache (a failed removal keeps it cached, so
+    /// the target it belongs to still gets its alerts).
     pub async fn forget(&self, url_ref: &UrlRef) -> Result<(), VaultError> {
+        self.vault.remove(url_ref.as_str()).await?;
         self.write_cache().remove(url_ref);
-        self.vault.remove(url_ref.as_str()).await
+        Ok(())
     }
 
     /// Reads every URL of `refs` into the cache; returns how many could not be read (logged

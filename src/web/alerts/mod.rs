@@ -23,7 +23,9 @@ use serde_json::json;
 
 use super::error::WebError;
 use super::{actions, AppState};
-use crate::alerts::{self, targets, Alert, Delivery, NewTarget, Rule, Target, UrlBook, UrlRef};
+use crate::alerts::{
+    self, manage, targets, Alert, Delivery, NewTarget, Rule, Target, UrlBook, UrlRef,
+};
 use crate::audit::{actions as names, Entry, Outcome};
 use crate::auth::{Admin, ClientIp, CsrfChecked};
 use crate::clock::Clock;
@@ -129,37 +131,26 @@ pub(super) async fn save(
     saved
 }
 
-/// The URL to Vault under a fresh reference, then the row; on a database failure (a name
-/// taken meanwhile included) the URL is removed from Vault again.
+/// Vault, then the row (`alerts::manage::add`): Vault failing is a 503, nothing saved.
 async fn store_target(
     app: &AppState,
     admin: &Admin,
     valid: &targets::Valid,
 ) -> Result<i64, WebError> {
-    let pool = app.store.pool();
-    if let Some(taken) = targets::name_in_use(pool, &valid.name)
-        .await
-        .map_err(|e| WebError::internal(&e))?
-    {
-        return Err(WebError::unprocessable(taken));
-    }
-    let url_ref = UrlRef::random();
-    app.alerts
-        .urls
-        .save(&url_ref, valid.url.clone())
-        .await
-        .map_err(|e| vault_unavailable("the target was not added", &e))?;
-    let inserted =
-        targets::insert(pool, valid, &url_ref, &admin.name, crate::clock::now_ms()).await;
-    if !matches!(inserted, Ok(Ok(_))) {
-        if let Err(e) = app.alerts.urls.forget(&url_ref).await {
-            tracing::error!(error = %e, url_ref = url_ref.as_str(), "cannot remove from Vault the URL of a target that was not saved");
-        }
-    }
-    match inserted {
+    let now = crate::clock::now_ms();
+    match manage::add(app.store.pool(), &app.alerts.urls, valid, &admin.name, now).await {
         Ok(Ok(id)) => Ok(id),
         Ok(Err(refusal)) => Err(WebError::unprocessable(refusal)),
-        Err(e) => Err(WebError::internal(&e)),
+        Err(e) => Err(failure("the target was not added", e)),
+    }
+}
+
+/// A failure of `alerts::manage` as a response: Vault's a 503 with a sentence, the
+/// database's a 500.
+fn failure(what: &str, e: manage::Failure) -> WebError {
+    match e {
+        manage::Failure::Vault(e) => vault_unavailable(what, &e),
+        manage::Failure::Database(e) => WebError::internal(&e),
     }
 }
 
@@ -203,25 +194,16 @@ pub(super) async fn drop_target(
 }
 
 /// The URL from Vault first (on failure the row stays, and the removal can be retried), then
-/// the row.
+/// the row (`alerts::manage::remove`).
 async fn remove_both(app: &AppState, target: &Target) -> Result<(), WebError> {
-    if let Some(r) = &target.url_ref {
-        app.alerts
-            .urls
-            .forget(r)
-            .await
-            .map_err(|e| vault_unavailable("the target was not removed", &e))?;
-    }
-    let found = targets::remove(app.store.pool(), target.id)
-        .await
-        .map_err(|e| WebError::internal(&e))?;
-    if !found {
-        return Err(WebError::not_found(format!(
+    match manage::remove(app.store.pool(), &app.alerts.urls, target).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(WebError::not_found(format!(
             "no alert target {}",
             target.id
-        )));
+        ))),
+        Err(e) => Err(failure("the target was not removed", e)),
     }
-    Ok(())
 }
 
 async fn test(
