@@ -11,15 +11,15 @@ mod app;
 mod common;
 #[path = "common/docker.rs"]
 mod docker_harness;
-#[path = "common/receiver.rs"]
-mod receiver;
+#[path = "common/alerts.rs"]
+mod support;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use receiver::Receiver;
+use support::Receiver;
 use webdriver::Driver;
 
 fn shots() -> PathBuf {

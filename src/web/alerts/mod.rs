@@ -59,11 +59,19 @@ pub async fn sender(
 
 /// The 503 of a Vault failure; the cause is logged, the sentence says what to do.
 fn vault_unavailable(what: &str, e: &crate::vault::VaultError) -> WebError {
+    use crate::vault::VaultError;
     tracing::error!(error = %e, "{what}: Vault failed");
-    WebError::unavailable(format!(
-        "{what}: Vault, where webhook URLs are kept, cannot be reached or refused it; \
-         nothing was changed. Try again when Vault is back (see /api/health)."
-    ))
+    let why = match e {
+        VaultError::Denied { .. } | VaultError::Rejected { status: 403, .. } => {
+            "Vault refused the dashboard access to alerts/ (after an upgrade, run \
+             `tradebot vault bootstrap`)"
+        }
+        _ => {
+            "Vault, where webhook URLs are kept, cannot be reached or is sealed; try again once \
+             it is back (see /api/health)"
+        }
+    };
+    WebError::unavailable(format!("{what}: {why}. Nothing was changed."))
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
