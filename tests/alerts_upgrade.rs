@@ -1,7 +1,8 @@
 //! Alerts across an upgrade, black-box with real OpenBao: a URL the previous version left in
 //! the database moves into Vault at startup and leaves no byte behind (a removed target's URL
-//! in free space included), and bootstrap's `alerts/` mount; `grant_expiring` from a live
-//! wallet's bot key metadata reaches the moved target.
+//! in free space included); without `tradebot vault bootstrap` (no `alerts/` mount) the
+//! dashboard refuses to start and moves nothing; bootstrap's `alerts/` mount; `grant_expiring`
+//! from a live wallet's bot key metadata reaches the moved target.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
 
 #[path = "common/app.rs"]
@@ -185,10 +186,7 @@ async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
         .unwrap();
     pool.close().await;
     let bytes = db_bytes(dir);
-    assert!(
-        holds(&bytes, "REMOVEDSECRET") && holds(&bytes, "WEBHOOKSECRET"),
-        "the fixture"
-    );
+    assert!(holds(&bytes, url) && holds(&bytes, gone_url), "the fixture");
 }
 
 /// Bootstrap mounts `alerts/` once and refuses, without touching it, an `alerts/` that is not
@@ -220,4 +218,51 @@ async fn bootstrap_refuses_an_alerts_mount_of_another_kind() {
     assert!(e.contains("mount alerts/ exists but is not KV v2"), "{e}");
     let kept = root.read("alerts/theirs").await.unwrap().unwrap();
     assert_eq!(kept["data"]["keep"], "me");
+}
+
+/// The upgrade without `tradebot vault bootstrap`: Vault has no `alerts/` mount (bootstrap of
+/// the previous version), the database holds a URL. The dashboard refuses to start, says to
+/// run bootstrap, and leaves the URL where it was (nothing half-moved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_bootstrap_the_dashboard_refuses_to_start_and_moves_nothing() {
+    tradebot::tls::install_crypto_provider();
+    let bao = common::Bao::start();
+    let mut settings = bao.settings();
+    let approle = tempfile::tempdir().unwrap();
+    let opts = tradebot::vault::BootstrapOptions {
+        approle_dir: Some(approle.path().to_owned()),
+        ..tradebot::vault::BootstrapOptions::default()
+    };
+    tradebot::vault::bootstrap(&settings, &opts).await.unwrap();
+    let root = tradebot::vault::VaultClient::new(
+        &bao.address,
+        None,
+        Some(secrecy::SecretString::from(common::ROOT_TOKEN.to_owned())),
+    )
+    .unwrap();
+    root.delete("sys/mounts/alerts").await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let url = "https://hooks.example/T0/B0/OLDSECRET";
+    previous_version_db(data.path(), url, "https://hooks.example/T0/B1/GONESECRET").await;
+    let token_file = data.path().join("proxy-token");
+    std::fs::write(&token_file, "unused").unwrap();
+    settings.data_dir = data.path().to_owned();
+    settings.http.bind = "127.0.0.1:0".parse().unwrap();
+    settings.vault.token = None;
+    settings.vault.role_id_file = Some(approle.path().join("role_id"));
+    settings.vault.secret_id_file = Some(approle.path().join("secret_id"));
+    settings.docker.proxy_url = "http://127.0.0.1:9".into();
+    settings.docker.proxy_token_file = Some(token_file);
+    let e = match tradebot::web::Application::build(settings).await {
+        Ok(_) => panic!("the dashboard started with a URL it could not move"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(e.contains("run `tradebot vault bootstrap`"), "{e}");
+    assert!(!e.contains("OLDSECRET"), "{e}");
+    let store = tradebot::store::Store::open(data.path()).await.unwrap();
+    let left: String = sqlx::query_scalar("SELECT url FROM alert_targets")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, url, "the URL stays until it can be moved");
 }
