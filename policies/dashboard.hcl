@@ -72,3 +72,14 @@ path "totp/keys/tradebot-user-*" {
 path "totp/code/tradebot-user-*" {
   capabilities = ["update"]
 }
+
+# Alert webhook URLs (issue 16): a Slack/Discord/Telegram webhook URL is a credential, so it is
+# kept here, not in the dashboard's database. Write, read back for delivery, and remove the
+# URL of a target; `delete` on its metadata destroys every version when a target is removed
+# (a soft delete would leave it recoverable). No list, no other path of the mount.
+path "alerts/data/webhooks/*" {
+  capabilities = ["create", "read", "update", "delete"]
+}
+path "alerts/metadata/webhooks/*" {
+  capabilities = ["delete"]
+}

@@ -3,7 +3,10 @@
 //! test can take the deliveries. Bad targets are refused with nothing saved; the test button
 //! is delivered (after a retry); a killed bot container reaches the receiver as `bot_crashed`
 //! within 5 s; the kill switch as `kill_switch`; every delivery is in the audit log; no token,
-//! key or webhook URL in any message.
+//! key or webhook URL in any message. The URL is in Vault (`alerts/data/webhooks/<ref>`), never
+//! in the database's bytes; with Vault sealed the cached URL still carries `vault_down`, and
+//! adding or removing a target is a 503 that changes nothing. (The upgrade from URLs in the
+//! database, and `grant_expiring`: tests/alerts_upgrade.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
 
 #[path = "common/app.rs"]
@@ -11,73 +14,18 @@ mod app;
 mod common;
 #[path = "common/docker.rs"]
 mod docker_harness;
+#[path = "common/alerts.rs"]
+mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::spawn_app_with;
-use axum::http::StatusCode as AxStatus;
-use axum::routing::post;
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
+use support::{bao_cli, in_vault_not_in_db, wait_for, Receiver};
 use tradebot::domain::WalletId;
 use tradebot::vault::wallets;
-
-/// A webhook receiver: keeps every body it gets; answers 503 to the first `fail_first`.
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<(Instant, Value)>>>,
-    fail_first: Arc<Mutex<u32>>,
-}
-
-impl Receiver {
-    async fn start(fail_first: u32) -> (Self, String) {
-        let me = Self::default();
-        *me.fail_first.lock().unwrap() = fail_first;
-        let state = me.clone();
-        let router = axum::Router::new().route(
-            "/hook/{secret}",
-            post(move |axum::Json(body): axum::Json<Value>| {
-                let state = state.clone();
-                async move {
-                    let mut fail = state.fail_first.lock().unwrap();
-                    if *fail > 0 {
-                        *fail -= 1;
-                        return AxStatus::SERVICE_UNAVAILABLE;
-                    }
-                    state.got.lock().unwrap().push((Instant::now(), body));
-                    AxStatus::OK
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        (me, format!("http://{addr}/hook/WEBHOOKSECRET"))
-    }
-
-    fn with_rule(&self, rule: &str) -> Vec<(Instant, Value)> {
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, b)| b["rule"] == rule)
-            .cloned()
-            .collect()
-    }
-}
-
-async fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < until {
-        if f() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them() {
@@ -149,6 +97,7 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     let id = made["id"].as_i64().unwrap();
     let (_, list) = app.call(targets(&a)).await;
     assert!(!list.to_string().contains("WEBHOOKSECRET"), "{list}");
+    let url_ref = in_vault_not_in_db(&app, id, &url).await;
 
     // The test button: the first try gets a 503, the retry is delivered.
     let (s, d) = app
@@ -275,4 +224,67 @@ async fn webhooks_get_tests_crashes_and_the_kill_switch_with_no_secret_in_them()
     ] {
         assert!(!every.contains(&secret), "a secret in a message: {every}");
     }
+
+    // Vault sealed: the URL read at startup or save still carries vault_down; adding and
+    // removing are refused with a sentence (503) and change nothing.
+    let (ok, out) = bao_cli(&app.bao, &["seal"]);
+    assert!(ok, "{out}");
+    wait_for("the vault_down alert", 15, || {
+        !rx.with_rule("vault_down").is_empty()
+    })
+    .await;
+    let late = json!({"name": "late", "format": "json", "url": url, "rules": ["bot_failed"]});
+    let (s, e) = app.call(add(late.clone())).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("Vault"), "{e}");
+    let gone = |id: i64| {
+        app.request(
+            Method::DELETE,
+            &format!("/api/alerts/targets/{id}"),
+            Some(&a),
+        )
+    };
+    let (s, e) = app.call(gone(id)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    let (_, list) = app.call(targets(&a)).await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ops"], "nothing added, nothing removed");
+
+    // Unsealed: removing deletes the row and destroys the URL in Vault.
+    let log = app.bao.server_log();
+    let key = log
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Unseal Key: "))
+        .expect("the dev server prints its unseal key")
+        .trim()
+        .to_owned();
+    let (ok, out) = bao_cli(&app.bao, &["unseal", &key]);
+    assert!(ok, "{out}");
+    let (s, e) = app.call(gone(id)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+    let (_, list) = app.call(targets(&a)).await;
+    assert_eq!(list, json!([]));
+    let path = format!("alerts/data/webhooks/{url_ref}");
+    assert!(
+        app.vault_admin.read(&path).await.unwrap().is_none(),
+        "destroyed"
+    );
+    let meta = format!("alerts/metadata/webhooks/{url_ref}");
+    assert!(
+        app.vault_admin.read(&meta).await.unwrap().is_none(),
+        "no version left"
+    );
+    let every = rx
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| b.to_string())
+        .collect::<String>();
+    assert!(!every.contains("WEBHOOKSECRET"), "{every}");
 }

@@ -130,6 +130,18 @@ const REQUIRED: &[&str] = &[
     "dashboard read wallets/data/delta/bots/inj-usdt from=dashboard wrapped=false burn=0 mint=false -> deny",
     "key-admin read wallets/data/delta from=host wrapped=false burn=0 mint=false -> allow",
     "key-admin write sys/policies/acl/bot-delta.inj-usdt from=host wrapped=false burn=0 mint=false -> deny",
+    // Alert webhook URLs (issue 16): the dashboard only, on exactly its folder.
+    "dashboard write alerts/data/webhooks/matrix from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard read alerts/data/webhooks/matrix from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard delete alerts/metadata/webhooks/matrix from=dashboard wrapped=false burn=0 mint=false -> allow",
+    "dashboard list alerts/metadata/webhooks from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "dashboard write alerts/data/other from=dashboard wrapped=false burn=0 mint=false -> deny",
+    "bot-alpha read alerts/data/webhooks/matrix from=bots wrapped=false burn=0 mint=false -> deny",
+    "bot-delta.inj-usdt read alerts/data/webhooks/matrix from=bots wrapped=false burn=0 mint=false -> deny",
+    "key-admin read alerts/data/webhooks/matrix from=host wrapped=false burn=0 mint=false -> deny",
+    "key-admin write alerts/data/webhooks/matrix from=host wrapped=false burn=0 mint=false -> deny",
+    "auditor read alerts/data/webhooks/matrix from=host wrapped=false burn=0 mint=false -> deny",
+    "auditor list alerts/metadata/webhooks from=host wrapped=false burn=0 mint=false -> deny",
 ];
 
 struct Identities {

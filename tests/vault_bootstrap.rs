@@ -65,6 +65,10 @@ async fn bootstrap_is_idempotent_and_writes_dashboard_credentials() {
             .any(|c| c.starts_with("demo wallet demo")),
         "{first}"
     );
+    assert!(
+        first.changes.iter().any(|c| c == "mount alerts/: KV v2"),
+        "the mount of alert webhook URLs: {first}"
+    );
     let secret_id = std::fs::read_to_string(approle.path().join("secret_id")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(approle.path().join("secret_id"))

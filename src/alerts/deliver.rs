@@ -1,14 +1,16 @@
-//! Delivery: the body in the target's format, POSTed with bounded retries and backoff, and one
-//! audit row per delivery (`alert_delivery`, ok or error) naming the target and the rule, never
-//! its URL. A receiver's answer other than 2xx, or no answer, is retried; 4xx other than 408
+//! Delivery: the target's URL from Vault (through the cache of [`UrlBook`]), the body in the
+//! target's format, POSTed with bounded retries and backoff, and one audit row per delivery
+//! (`alert_delivery`, ok or error) naming the target and the rule, never its URL. A receiver's answer other than 2xx, or no answer, is retried; 4xx other than 408
 //! and 429 are final (retrying cannot fix a refused body).
 
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
+use super::urls::UrlBook;
 use super::{Alert, Format, Target};
 use crate::audit::{self, Entry, Outcome};
 
@@ -18,9 +20,11 @@ pub const AUDIT_DELIVERY: &str = "alert_delivery";
 /// Discord refuses longer `content`.
 const DISCORD_MAX: usize = 2000;
 
-/// The HTTP client and the retry policy, shared by every delivery.
+/// What every delivery shares: where the URLs are, the HTTP client and the retry policy.
 #[derive(Debug, Clone)]
 pub struct Sender {
+    /// The targets' URLs (Vault, cached).
+    pub urls: UrlBook,
     http: reqwest::Client,
     /// Tries per delivery (at least 1).
     pub attempts: u32,
@@ -28,9 +32,10 @@ pub struct Sender {
     pub backoff: Duration,
 }
 
-impl Default for Sender {
-    /// 3 tries, 500 ms then 1 s apart, 5 s per try.
-    fn default() -> Self {
+impl Sender {
+    /// 3 tries, 500 ms then 1 s apart, 5 s per try; no redirects (a redirect could carry the
+    /// body elsewhere).
+    pub fn new(urls: UrlBook) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -39,6 +44,7 @@ impl Default for Sender {
             .build()
             .unwrap_or_default();
         Self {
+            urls,
             http,
             attempts: 3,
             backoff: Duration::from_millis(500),
@@ -92,10 +98,32 @@ pub async fn deliver(
         status: None,
         error: None,
     };
+    let url = match &target.url_ref {
+        None => Err("its URL was never moved into Vault".to_owned()),
+        Some(r) => match sender.urls.url(r).await {
+            Ok(Some(url)) => Ok(url),
+            Ok(None) => Err("Vault holds no URL for it".to_owned()),
+            Err(e) => Err(format!("cannot read its URL from Vault ({e})")),
+        },
+    };
+    let url = match url {
+        Ok(url) => url,
+        Err(why) => {
+            d.error = Some(why);
+            audit_delivery(pool, target, alert, &d).await;
+            return d;
+        }
+    };
     let mut wait = sender.backoff;
     for attempt in 1..=sender.attempts.max(1) {
         d.attempts = attempt;
-        let final_refusal = match sender.http.post(&target.url).json(&payload).send().await {
+        let sent = sender
+            .http
+            .post(url.expose_secret())
+            .json(&payload)
+            .send()
+            .await;
+        let final_refusal = match sent {
             Ok(resp) => {
                 let s = resp.status();
                 d.status = Some(s.as_u16());
@@ -148,14 +176,17 @@ async fn audit_delivery(pool: &SqlitePool, target: &Target, alert: &Alert, d: &D
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::urls::{MemoryVault, UrlRef};
     use crate::alerts::Rule;
+    use secrecy::SecretString;
+    use std::sync::Arc;
 
     fn target(format: Format) -> Target {
         Target {
             id: 1,
             name: "ops".into(),
             format,
-            url: "https://example.invalid/SECRET".into(),
+            url_ref: Some(UrlRef::legacy(1)),
             shown_url: "https://example.invalid/…".into(),
             chat_id: "-100".into(),
             rules: vec![Rule::BotCrashed],
@@ -196,15 +227,19 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_receiver_is_retried_then_audited_as_an_error_without_its_url() {
         let store = crate::store::Store::memory().await.unwrap();
-        let mut t = target(Format::Json);
+        let t = target(Format::Json);
         // A port nothing listens on: refused at once.
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = l.local_addr().unwrap().port();
         drop(l);
-        t.url = format!("http://127.0.0.1:{port}/hook/SECRET");
+        let urls = UrlBook::new(Arc::new(MemoryVault::default()));
+        let url = format!("http://127.0.0.1:{port}/hook/SECRET");
+        urls.save(&UrlRef::legacy(1), SecretString::from(url))
+            .await
+            .unwrap();
         let sender = Sender {
             backoff: Duration::from_millis(10),
-            ..Sender::default()
+            ..Sender::new(urls)
         };
         let a = Alert {
             rule: Rule::Test,
@@ -224,5 +259,11 @@ mod tests {
         assert_eq!(rows[0].result, "error");
         assert!(!rows[0].details.contains("SECRET"), "{}", rows[0].details);
         assert!(!format!("{d:?}").contains("SECRET"));
+        // A target whose URL is not in Vault: no try, an audited error.
+        let mut lost = target(Format::Json);
+        lost.url_ref = Some(UrlRef::random());
+        let d = deliver(store.pool(), &sender, &lost, &a).await;
+        assert_eq!((d.ok, d.attempts), (false, 0));
+        assert_eq!(d.error.as_deref(), Some("Vault holds no URL for it"));
     }
 }

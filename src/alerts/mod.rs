@@ -1,16 +1,20 @@
 //! Alerts to webhooks (docs/DASHBOARD.md, "Alerts"): what happened ([`Alert`], one of the
-//! [`Rule`]s), where it goes ([`Target`], stored in the dashboard's database by admins) and
-//! how it is delivered ([`deliver`]: the target's format, bounded retries, one audit row per
-//! delivery). A message carries bot ids, wallet and market names, states and reasons: never a
-//! token, a key or a webhook URL.
+//! [`Rule`]s), where it goes ([`Target`], stored in the dashboard's database by admins, its
+//! URL in Vault: [`urls`]) and how it is delivered ([`deliver`]: the target's format, bounded
+//! retries, one audit row per delivery). A message carries bot ids, wallet and market names,
+//! states and reasons: never a token, a key or a webhook URL.
 
 pub mod deliver;
+pub mod legacy;
+pub mod manage;
 pub mod targets;
+pub mod urls;
 
 use serde::{Deserialize, Serialize};
 
 pub use deliver::{deliver, Delivery, Sender};
 pub use targets::{NewTarget, Target};
+pub use urls::{UrlBook, UrlRef, WebhookVault};
 
 /// Settings `[alerts]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

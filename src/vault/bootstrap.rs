@@ -86,6 +86,7 @@ pub async fn bootstrap(
     audit_device(&vault, &opts.audit_file_path, &mut report).await?;
     kv_mount(&vault, kv, &mut report).await?;
     totp_mount(&vault, &mut report).await?;
+    alerts_mount(&vault, &mut report).await?;
     for (name, body) in policy::FIXED {
         put_policy(&vault, name, body, &mut report).await?;
     }
@@ -211,6 +212,26 @@ async fn totp_mount(vault: &VaultClient, report: &mut BootstrapReport) -> Result
         Some(m) if m.kind != "totp" => Err(VaultError::Config(format!(
             "mount {mount}/ exists but is not the TOTP engine: refusing to touch it"
         ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The KV v2 mount of alert webhook URLs (`alerts/`, issue 16): mounted once; a mount of
+/// another kind at that path is refused, never touched. No check-and-set: a URL is replaced
+/// whole, and removing a target destroys every version.
+async fn alerts_mount(vault: &VaultClient, report: &mut BootstrapReport) -> Result<(), VaultError> {
+    let mount = super::webhooks::MOUNT;
+    match admin::mounts(vault).await?.remove(mount) {
+        None => {
+            admin::enable_kv2(vault, mount).await?;
+            report.changes.push(format!("mount {mount}/: KV v2"));
+            wait_until_kv_ready(vault, mount).await
+        }
+        Some(m) if m.kind != "kv" || m.options.get("version").map(String::as_str) != Some("2") => {
+            Err(VaultError::Config(format!(
+                "mount {mount}/ exists but is not KV v2: refusing to touch it"
+            )))
+        }
         Some(_) => Ok(()),
     }
 }

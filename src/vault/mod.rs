@@ -14,6 +14,7 @@ pub mod roles;
 pub mod totp;
 pub mod versions;
 pub mod wallets;
+pub mod webhooks;
 
 pub use approle::SECRET_ID_TTL_SECS;
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapReport};

@@ -105,6 +105,8 @@ impl Application {
         // First start: an `admin` with a one-time password in <data_dir> (logged by path only).
         crate::auth::ensure_first_admin(&store, &settings.data_dir).await?;
         let bots = manager(&settings, &vault, store.clone())?;
+        // Webhook URLs: moved out of the database if an older version left them there.
+        let alert_sender = alerts::sender(&vault, &store).await?;
         // The proxy may be down now and back later: the dashboard serves anyway and says so
         // (GET /api/health); recovery retries until it has seen the engine once.
         drop(bots.spawn_event_watch());
@@ -119,7 +121,7 @@ impl Application {
             settings,
             latency: metrics::Latency::default(),
             health: health::Cache::default(),
-            alerts: crate::alerts::Sender::default(),
+            alerts: alert_sender,
         });
         drop(account::spawn_lock_summaries(AuthState::from_ref(&state)));
         drop(alerts::watch::spawn(state.clone(), state.alerts.clone()));

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::alerts::{targets, NewTarget, Rule, Target};
@@ -68,7 +69,7 @@ pub(super) async fn add(
     let new = NewTarget {
         name: get("name"),
         format: get("format"),
-        url: get("url"),
+        url: secrecy::SecretString::from(get("url")),
         chat_id: get("chat_id"),
         rules: fields
             .iter()
@@ -78,7 +79,8 @@ pub(super) async fn add(
     };
     match super::save(&app, &admin, &ip, new).await {
         Ok(_) => render_page(&app, &admin, Some("Target added.".into()), None).await,
-        Err(e) if e.status().is_client_error() => {
+        // Refusals and Vault's 503: the sentence on the same page, the form still there.
+        Err(e) if e.status().is_client_error() || e.status() == StatusCode::SERVICE_UNAVAILABLE => {
             let msg = e.message().to_owned();
             let mut page = render_page(&app, &admin, None, Some(msg)).await?;
             *page.status_mut() = e.status();
@@ -120,8 +122,14 @@ pub(super) async fn remove(
     State(app): State<Arc<AppState>>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    super::drop_target(&app, &admin, &ip, id)
-        .await
-        .map_err(|e| e.page_for(&admin))?;
-    render_page(&app, &admin, Some("Target removed.".into()), None).await
+    match super::drop_target(&app, &admin, &ip, id).await {
+        Ok(()) => render_page(&app, &admin, Some("Target removed.".into()), None).await,
+        Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
+            let msg = e.message().to_owned();
+            let mut page = render_page(&app, &admin, None, Some(msg)).await?;
+            *page.status_mut() = e.status();
+            Ok(page)
+        }
+        Err(e) => Err(e.page_for(&admin)),
+    }
 }
