@@ -197,6 +197,31 @@ fn cell(value: &str) -> String {
     }
 }
 
+/// What the audit log keeps of a refusal's sentence: quoted input replaced, as a refused
+/// field's error may echo whatever was pasted into it (a mnemonic in a parameter field).
+/// `invalid value: string "abc"` becomes `invalid value: string "…"`, and
+/// ``unknown variant `abc` `` becomes ``unknown variant `…` ``.
+pub fn redact_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut inside: Option<char> = None;
+    for c in text.chars() {
+        match inside {
+            None if c == '"' || c == '`' => {
+                out.push(c);
+                out.push('…');
+                inside = Some(c);
+            }
+            None => out.push(c),
+            Some(q) if q == c => {
+                out.push(c);
+                inside = None;
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,7 +142,7 @@ async fn previous_version_db(dir: &std::path::Path, url: &str, gone_url: &str) {
     let mut names: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.as_str() < "20261130214201")
+        .filter(|n| n.as_str() <= "20261130200001_alerts.sql")
         .collect();
     names.sort();
     assert!(names.last().unwrap().ends_with("_alerts.sql"), "{names:?}");

@@ -20,6 +20,9 @@ use serde_json::{json, Value};
 use tradebot::domain::WalletId;
 use tradebot::vault::wallets;
 
+/// Words of a BIP-39 recovery phrase, as an operator might paste into the wrong field.
+const PASTED_PHRASE: &str = "abandon ability able about above absent absorb abstract";
+
 fn start_body(wallet: &str, market: &str, bot_type: &str, params: Value) -> Value {
     json!({ "wallet": wallet, "market": market, "bot_type": bot_type, "params": params })
 }
@@ -207,6 +210,17 @@ async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
             422,
             "price",
         ),
+        // A recovery phrase pasted into a parameter: refused, naming the field.
+        (
+            start_body(
+                "db2-w1",
+                "INJ/USDT",
+                "market_maker",
+                json!({"spread_bps": PASTED_PHRASE}),
+            ),
+            422,
+            "spread_bps",
+        ),
         (
             json!({"wallet": "db2-w1", "market": "INJ/USDT", "bot_type": "grid", "colour": "red"}),
             400,
@@ -281,6 +295,13 @@ async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
             >= 2,
         "{csv}"
     );
+    // What was pasted into a field is not kept: the audit row has the sentence without it.
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("bot_start") && l.contains("spread_bps")),
+        "{csv}"
+    );
+    assert!(!csv.contains("abandon ability"), "{csv}");
 
     // An alert webhook over plain http, without alerts.dangerous_allow_plain_http_webhooks:
     // 422 with the rule, nothing saved, the URL (its token) not echoed.

@@ -54,7 +54,9 @@ pub use identity::BotIdentity;
 pub use launch::LaunchReport;
 pub use manager::{BotManager, Counters, ManagerConfig};
 pub use request::{BotSpec, BotType, MarketId, StartForm, StartRequest};
-pub use state::{now_ms, risk_halted, shown_state, waiting_for_book, BotState, BotView};
+pub use state::{
+    now_ms, risk_halted, shown_state, status_of_run, waiting_for_book, BotState, BotView,
+};
 pub use stop::StopResult;
 pub use trail::AUDIT_CONTAINER_START;
 pub use venue::{lcd_of, Venue};

@@ -78,6 +78,19 @@ pub fn risk_halted(state: BotState, last_status: Option<&serde_json::Value>) -> 
         && last_status.is_some_and(|s| s.get("state").and_then(|v| v.as_str()) == Some("halted"))
 }
 
+/// `last_status` if it was sent by the run that started at `started_ms` (its `ts_ms` is not
+/// older; a status without `ts_ms` counts as current). A relaunched bot keeps its previous
+/// run's last status on show until the new run reports: that status is not the new run's, and
+/// its PnL must not be counted again as the new run's (the archive holds it already).
+pub fn status_of_run(
+    started_ms: i64,
+    last_status: Option<&serde_json::Value>,
+) -> Option<&serde_json::Value> {
+    let s = last_status?;
+    let ts = s.get("ts_ms").and_then(serde_json::Value::as_i64);
+    ts.is_none_or(|t| t >= started_ms).then_some(s)
+}
+
 /// Whether a running bot has no prices to work with: its last status has no `mid`, because
 /// the market's book has not had a bid and an ask at once since the bot started (an empty or
 /// one-sided book; the bot waits and places nothing, docs/BOT_EVENTS.md). `false` before the
@@ -130,6 +143,16 @@ mod tests {
             assert!(!risk_halted(state, Some(&halted)));
         }
         assert!(risk_halted(BotState::Running, Some(&halted)));
+    }
+
+    #[test]
+    fn a_status_older_than_the_run_is_not_the_runs() {
+        let at = |t: i64| serde_json::json!({"ts_ms": t, "realized_pnl": "1"});
+        assert!(status_of_run(1000, Some(&at(999))).is_none());
+        assert!(status_of_run(1000, Some(&at(1000))).is_some());
+        assert!(status_of_run(1000, Some(&at(1001))).is_some());
+        assert!(status_of_run(1000, Some(&serde_json::json!({"realized_pnl": "1"}))).is_some());
+        assert!(status_of_run(1000, None).is_none());
     }
 
     #[test]

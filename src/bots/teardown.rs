@@ -139,6 +139,10 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
         if let Some(accessor) = accessor {
             self.revoke(&accessor).await;
         }
+        // A run that ended before its first status has no PnL of its own: the status on show
+        // is the previous run's, archived with that run already.
+        let final_pnl =
+            super::state::status_of_run(view.started_ms, view.last_status.as_ref()).and(view.pnl);
         let run = Run {
             bot_id: view.bot_id,
             launch_id: view.launch_id,
@@ -151,7 +155,7 @@ impl<R: ContainerRuntime, B: SecretsBroker> BotManager<R, B> {
             outcome: outcome.as_str().to_owned(),
             exit_code: remains.evidence.exit_code,
             reason,
-            final_pnl: view.pnl,
+            final_pnl,
             last_logs: remains.last_logs.clone(),
         };
         if let Err(e) = self.inner.store.archive_run(&run).await {

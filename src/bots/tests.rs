@@ -289,6 +289,48 @@ async fn a_crash_looping_bot_ends_failed_after_its_restart_budget_without_a_toke
 }
 
 #[tokio::test]
+async fn a_run_that_crashes_before_its_first_status_archives_no_pnl_of_the_run_before() {
+    let m = manager(&[READY]).await;
+    drop(m.spawn_event_watch());
+    let bot = m.start(request(), "alice").await.unwrap();
+    let id = BotId::parse(&bot.bot_id).unwrap();
+    // The first run reports a PnL of 5, then dies.
+    m.registry().update(&id, |b| {
+        b.last_status = Some(
+            serde_json::json!({"ts_ms": b.started_ms, "realized_pnl": "5", "unrealized_pnl": "0"}),
+        );
+        b.pnl = Some("5".into());
+    });
+    let die = |c: &str| ContainerEvent {
+        id: c.to_owned(),
+        action: "die".into(),
+        labels: HashMap::new(),
+        exit_code: Some(101),
+    };
+    let first = bot.container_id.clone().unwrap();
+    m.inner.runtime.events.send(die(&first)).unwrap();
+    // The relaunched run dies before it sent any status.
+    let mut runs = Vec::new();
+    for _ in 0..300 {
+        let v = m.get(&bot.bot_id).unwrap();
+        if let (BotState::Running, Some(c)) = (v.state, v.container_id.as_deref()) {
+            if c != first && runs.is_empty() {
+                m.inner.runtime.events.send(die(c)).unwrap();
+                runs.push(c.to_owned());
+            }
+        }
+        if m.store().runs(&bot.bot_id, 10).await.unwrap().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let archived = m.store().runs(&bot.bot_id, 10).await.unwrap();
+    let finals: Vec<_> = archived.iter().map(|r| r.final_pnl.clone()).collect();
+    // Newest first: the second run has no PnL of its own; the first keeps its 5.
+    assert_eq!(finals, [None, Some("5".to_owned())], "{archived:?}");
+}
+
+#[tokio::test]
 async fn a_bot_that_exits_during_start_up_fails_with_its_reason_and_leaves_nothing() {
     let m = manager(&[r#"{"v":1,"event":"error","class":"tampering","message":"the wrapping token was already used"}"#]).await;
     let err = m.start(request(), "alice").await.unwrap_err();

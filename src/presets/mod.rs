@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use crate::bots::BotSpec;
 use crate::domain::PresetName;
 
+pub use crate::audit::redact_quoted;
 pub use store::{Preset, Saved};
 
 /// Audit action of a save (new or replaced, see `replaced` in its details).
@@ -71,29 +72,6 @@ impl NewPreset {
             "bot_type": bot_type.map(|t| t.as_str()), "error": redact_quoted(error),
         })
     }
-}
-
-/// Quoted input replaced: `invalid value: string "abc"` becomes `invalid value: string "…"`,
-/// ``unknown variant `abc` `` becomes ``unknown variant `…` ``.
-pub fn redact_quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut inside: Option<char> = None;
-    for c in text.chars() {
-        match inside {
-            None if c == '"' || c == '`' => {
-                out.push(c);
-                out.push('…');
-                inside = Some(c);
-            }
-            None => out.push(c),
-            Some(q) if q == c => {
-                out.push(c);
-                inside = None;
-            }
-            Some(_) => {}
-        }
-    }
-    out
 }
 
 impl ValidPreset {

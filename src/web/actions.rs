@@ -20,14 +20,12 @@ const BOT_START: &str = "bot_start";
 /// A start refused before the lifecycle saw it (unreadable or invalid input): who tried what
 /// is part of the trail too.
 pub async fn start_refused(app: &AppState, op: &Operator, ip: &ClientIp, refused: &WebError) {
-    let entry = entry(
-        op,
-        ip,
-        BOT_START,
-        "",
-        refused.audit_details(),
-        refused.outcome(),
-    );
+    // The sentence without what was typed: a parameter's error quotes its value.
+    let mut details = refused.audit_details();
+    if let Some(error) = details.get_mut("error") {
+        *error = json!(audit::redact_quoted(error.as_str().unwrap_or_default()));
+    }
+    let entry = entry(op, ip, BOT_START, "", details, refused.outcome());
     append(&app.store, &Clock::System, entry).await;
 }
 

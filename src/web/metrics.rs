@@ -57,6 +57,10 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
     write_bots(&mut out, &bots);
     write_bot_figures(&mut out, &bots);
     write_counters(&mut out, app.bots.counters());
+    match super::portfolio::pnl_today(&app, crate::clock::now_ms()).await {
+        Ok(pnl) => write_wallet_pnl_today(&mut out, &pnl),
+        Err(e) => tracing::warn!(error = %e, "metrics cannot read today's PnL"),
+    }
     write_dependencies(&mut out, &super::health::cached(&app).await);
     write_latency(&mut out, &app.latency);
     (
@@ -196,6 +200,26 @@ fn status_number(b: &BotView, field: &str) -> Option<String> {
     text.parse::<rust_decimal::Decimal>()
         .ok()
         .map(|d| d.normalize().to_string())
+}
+
+/// `tradebot_wallet_pnl_today{wallet}`: each wallet's PnL since 00:00 UTC (realized +
+/// unrealized over its bots' runs, quote units), the figure the `daily_loss` alert reads.
+fn write_wallet_pnl_today(
+    out: &mut String,
+    pnl: &std::collections::BTreeMap<String, rust_decimal::Decimal>,
+) {
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_wallet_pnl_today PnL of the wallet's bots since 00:00 UTC (realized + unrealized, quote units).\n# TYPE tradebot_wallet_pnl_today gauge"
+    );
+    for (wallet, v) in pnl {
+        let _ = writeln!(
+            out,
+            "tradebot_wallet_pnl_today{{wallet=\"{}\"}} {}",
+            escape(wallet),
+            v.normalize()
+        );
+    }
 }
 
 /// `tradebot_dependency_up{dependency}`: 1 when Vault (a token self-lookup) or the Docker
@@ -354,6 +378,18 @@ mod tests {
             })
             .collect();
         assert_eq!(samples, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn each_wallets_pnl_today_is_one_exact_line() {
+        let pnl = std::collections::BTreeMap::from([
+            ("w1".to_owned(), "-100.000000010".parse().unwrap()),
+            ("w2".to_owned(), rust_decimal::Decimal::ZERO),
+        ]);
+        let mut out = String::new();
+        write_wallet_pnl_today(&mut out, &pnl);
+        assert!(out.contains("tradebot_wallet_pnl_today{wallet=\"w1\"} -100.00000001\n"));
+        assert!(out.contains("tradebot_wallet_pnl_today{wallet=\"w2\"} 0\n"));
     }
 
     #[test]

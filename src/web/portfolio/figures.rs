@@ -115,9 +115,8 @@ fn dec(v: Option<&serde_json::Value>) -> Option<Decimal> {
 /// status is older than its current run (a restart whose new run has not reported yet; the
 /// old run's result is in the archive then).
 pub fn current_status(b: &BotView) -> Option<&serde_json::Value> {
-    let s = b.last_status.as_ref().filter(|_| b.state.is_active())?;
-    let ts = s.get("ts_ms").and_then(serde_json::Value::as_i64);
-    (ts.is_none_or(|t| t >= b.started_ms)).then_some(s)
+    let s = b.last_status.as_ref().filter(|_| b.state.is_active());
+    crate::bots::status_of_run(b.started_ms, s)
 }
 
 /// One bot's figures from its view and its ended runs' final PnL strings; `windows` only
