@@ -31,14 +31,16 @@ use tradebot::vault::wallets;
 async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_startup() {
     let (rx, url) = Receiver::start(0).await;
     let gone_url = url.replace("WEBHOOKSECRET", "REMOVEDSECRET");
-    let app = spawn_app_with("al2", &[], |s| {
+    let expiries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (written, old_url, old_gone) = (expiries.clone(), url.clone(), gone_url.clone());
+    let app = spawn_app_with("al2", &[], move |s| {
         s.alerts.dangerous_allow_plain_http_webhooks = true;
         let dir = s.data_dir.clone();
         let (address, mount) = (s.vault.address.clone(), s.vault.kv_mount.clone());
         tokio::task::block_in_place(|| {
             tokio::runtime::Handle::current().block_on(async {
-                previous_version_db(&dir, &url, &gone_url).await;
-                live_wallet_with_grants(&address, &mount).await;
+                previous_version_db(&dir, &old_url, &old_gone).await;
+                *written.lock().unwrap() = live_wallet_with_grants(&address, &mount).await;
             });
         });
     })
@@ -86,11 +88,28 @@ async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_
     assert_eq!(g["details"]["days_left"], 1, "{g}");
     assert_eq!(g["details"]["address"], "inj1al2liveinjusdt", "{g}");
     assert!(g["text"].as_str().unwrap().contains("1 day(s) left"), "{g}");
+
+    // /metrics has both grants' expiries, to the second, from the watcher's read.
+    let metrics = app
+        .request(Method::GET, "/metrics", Some(&a))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (market, secs) in expiries.lock().unwrap().iter() {
+        let line = format!(
+            "tradebot_bot_key_grant_expiry_timestamp_seconds{{wallet=\"al2-live\",market=\"{market}\"}} {secs}\n"
+        );
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
 }
 
 /// A live wallet `al2-live` with bot keys on INJ/USDT (grant ends in 2 days) and TIA/USDT
-/// (30 days), as `tradebot keys grant` records them (written with root).
-async fn live_wallet_with_grants(address: &str, mount: &str) {
+/// (30 days), as `tradebot keys grant` records them (written with root). Returns each market
+/// with its grant's expiry in Unix seconds.
+async fn live_wallet_with_grants(address: &str, mount: &str) -> Vec<(String, i64)> {
     use tradebot::domain::MarketId;
     use tradebot::vault::bot_keys::{self, GrantRecord};
     let root = tradebot::vault::VaultClient::new(
@@ -110,15 +129,18 @@ async fn live_wallet_with_grants(address: &str, mount: &str) {
         .await
         .unwrap();
     let now = time::OffsetDateTime::now_utc();
+    let mut expiries = Vec::new();
     for (m, days) in [("INJ/USDT", 2), ("TIA/USDT", 30)] {
         let market = MarketId::parse(m).unwrap();
         let key = tradebot_contract::key::PrivateKey::generate();
         bot_keys::write_key(&root, mount, &wallet, &market, &key, 0)
             .await
             .unwrap();
-        let expiry = (now + time::Duration::days(days))
+        let at = (now + time::Duration::days(days))
             .replace_nanosecond(0)
-            .unwrap()
+            .unwrap();
+        expiries.push((m.to_owned(), at.unix_timestamp()));
+        let expiry = at
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
         let record = GrantRecord {
@@ -133,6 +155,7 @@ async fn live_wallet_with_grants(address: &str, mount: &str) {
             .await
             .unwrap();
     }
+    expiries
 }
 
 /// `<dir>/tradebot.db` as the previous version left it: its migrations (every one before

@@ -61,6 +61,7 @@ pub async fn render(_: Viewer, State(app): State<Arc<AppState>>) -> Response {
         Ok(pnl) => write_wallet_pnl_today(&mut out, &pnl),
         Err(e) => tracing::warn!(error = %e, "metrics cannot read today's PnL"),
     }
+    write_grant_expiries(&mut out, &app.grant_expiries.snapshot());
     write_dependencies(&mut out, &super::health::cached(&app).await);
     write_latency(&mut out, &app.latency);
     (
@@ -218,6 +219,27 @@ fn write_wallet_pnl_today(
             "tradebot_wallet_pnl_today{{wallet=\"{}\"}} {}",
             escape(wallet),
             v.normalize()
+        );
+    }
+}
+
+/// `tradebot_bot_key_grant_expiry_timestamp_seconds{wallet,market}`: when each live bot key's
+/// trade grant ends (Unix seconds), as the alert watcher last read it from Vault (every
+/// minute; none before its first read, and none for a grant revoked on purpose).
+fn write_grant_expiries(
+    out: &mut String,
+    expiries: &std::collections::BTreeMap<(String, String), i64>,
+) {
+    let _ = writeln!(
+        out,
+        "# HELP tradebot_bot_key_grant_expiry_timestamp_seconds When the live bot key's trade grant ends (Unix seconds).\n# TYPE tradebot_bot_key_grant_expiry_timestamp_seconds gauge"
+    );
+    for ((wallet, market), secs) in expiries {
+        let _ = writeln!(
+            out,
+            "tradebot_bot_key_grant_expiry_timestamp_seconds{{wallet=\"{}\",market=\"{}\"}} {secs}",
+            escape(wallet),
+            escape(market)
         );
     }
 }
@@ -390,6 +412,24 @@ mod tests {
         write_wallet_pnl_today(&mut out, &pnl);
         assert!(out.contains("tradebot_wallet_pnl_today{wallet=\"w1\"} -100.00000001\n"));
         assert!(out.contains("tradebot_wallet_pnl_today{wallet=\"w2\"} 0\n"));
+    }
+
+    #[test]
+    fn each_grant_expiry_is_one_line_in_unix_seconds() {
+        let e = std::collections::BTreeMap::from([
+            (("desk".to_owned(), "INJ/USDT".to_owned()), 1_796_774_400),
+            (("desk".to_owned(), "TIA/USDT".to_owned()), 0),
+        ]);
+        let mut out = String::new();
+        write_grant_expiries(&mut out, &e);
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"tradebot_bot_key_grant_expiry_timestamp_seconds{wallet="desk",market="INJ/USDT"} 1796774400"#,
+                r#"tradebot_bot_key_grant_expiry_timestamp_seconds{wallet="desk",market="TIA/USDT"} 0"#,
+            ]
+        );
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct AppState {
     pub health: health::Cache,
     /// The webhook client and retry policy of alert deliveries.
     pub alerts: crate::alerts::Sender,
+    /// The live bot keys' grant expiries as the alert watcher last read them (for `/metrics`).
+    pub grant_expiries: alerts::grants::GrantExpiries,
 }
 
 /// The auth extractors and account pages see only this part of the state.
@@ -122,6 +124,7 @@ impl Application {
             latency: metrics::Latency::default(),
             health: health::Cache::default(),
             alerts: alert_sender,
+            grant_expiries: alerts::grants::GrantExpiries::default(),
         });
         drop(account::spawn_lock_summaries(AuthState::from_ref(&state)));
         drop(alerts::watch::spawn(state.clone(), state.alerts.clone()));

@@ -6,7 +6,7 @@
 //! (`keys revoke-grant`) does not fire. "Once" holds for the process: after a restart a grant
 //! still in its window is reported once more.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use serde_json::json;
@@ -62,6 +62,30 @@ pub fn grant_alert(key: &BotKeyInfo, now: OffsetDateTime, warning_days: u32) -> 
     })
 }
 
+/// The expiry of each live bot key's grant as last read from Vault, for `/metrics`
+/// (`tradebot_bot_key_grant_expiry_timestamp_seconds`): (wallet, market) -> Unix seconds.
+/// Written by [`GrantWatch::check`] every [`EVERY`], so a scrape never waits on Vault. A key
+/// whose grant was revoked on purpose, or whose expiry is not RFC 3339, is left out.
+#[derive(Debug, Default)]
+pub struct GrantExpiries(std::sync::Mutex<BTreeMap<(String, String), i64>>);
+
+impl GrantExpiries {
+    /// The last read, sorted by (wallet, market).
+    pub fn snapshot(&self) -> BTreeMap<(String, String), i64> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn replace(&self, read: BTreeMap<(String, String), i64>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = read;
+    }
+}
+
 /// What has fired: (wallet, market, expiry).
 #[derive(Debug, Default)]
 pub struct GrantWatch {
@@ -83,7 +107,15 @@ impl GrantWatch {
         let now = OffsetDateTime::now_utc();
         let days = app.settings.alerts.expiry_warning_days;
         let mut out = Vec::new();
+        let mut expiries = BTreeMap::new();
         for key in keys {
+            let expiry = OffsetDateTime::parse(&key.grant_expiry, &Rfc3339).ok();
+            if let Some(at) = expiry {
+                expiries.insert(
+                    (key.wallet.to_string(), key.market.to_string()),
+                    (key.clone(), at.unix_timestamp()),
+                );
+            }
             let id = (
                 key.wallet.to_string(),
                 key.market.to_string(),
@@ -100,6 +132,13 @@ impl GrantWatch {
                 out.push(alert);
             }
         }
+        let mut shown = BTreeMap::new();
+        for (at, (key, secs)) in expiries {
+            if !revoked(app, &key).await {
+                shown.insert(at, secs);
+            }
+        }
+        app.grant_expiries.replace(shown);
         out
     }
 }
