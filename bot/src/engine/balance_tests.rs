@@ -91,7 +91,10 @@ async fn a_buy_and_a_sell_move_the_status_balances_when_their_fills_are_handled(
     let held = dec!(19.95) * (Decimal::ONE + dec!(0.001));
     assert_eq!(
         balances(&mut e),
-        vec![line("INJ", base0, base0), line("USDT", quote0, quote0 - held)]
+        vec![
+            line("INJ", base0, base0),
+            line("USDT", quote0, quote0 - held)
+        ]
     );
 
     // The book moves through it (19.898 / 19.902): filled at the venue, the fill still queued
@@ -126,7 +129,10 @@ async fn a_buy_and_a_sell_move_the_status_balances_when_their_fills_are_handled(
     // Every fill handled: the status equals the venue's account to the last digit.
     assert_eq!((e.ex.account().base, e.ex.account().quote), (base2, quote2));
     let status = e.sink.of("status").pop().unwrap().clone();
-    assert_eq!(status["balances"][1]["total"], quote2.normalize().to_string());
+    assert_eq!(
+        status["balances"][1]["total"],
+        quote2.normalize().to_string()
+    );
 }
 
 #[tokio::test]

@@ -48,7 +48,12 @@ impl Account {
     /// what resting orders hold (sells their remaining base; buys price × remaining × (1 +
     /// `fee_rate`) of quote). Perpetual: base 0, and the free margin = collateral + unrealized
     /// PnL at `mark` − the margin of the position and of the resting orders.
-    pub fn available(&self, open: &[Order], fee_rate: Decimal, mark: Decimal) -> (Decimal, Decimal) {
+    pub fn available(
+        &self,
+        open: &[Order],
+        fee_rate: Decimal,
+        mark: Decimal,
+    ) -> (Decimal, Decimal) {
         if self.perpetual {
             let open_margin: Decimal = open
                 .iter()

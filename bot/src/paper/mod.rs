@@ -27,8 +27,8 @@ pub use tradebot_contract::spec::PaperConfig;
 
 use crate::domain::{OrderRequest, Side};
 use crate::exchange::{
-    AssetBalance, Balances, BookTop, Exchange, ExchangeError, Fill, Liquidity, MarketEvent, Order, OrderId,
-    Placed, Position,
+    AssetBalance, Balances, BookTop, Exchange, ExchangeError, Fill, Liquidity, MarketEvent, Order,
+    OrderId, Placed, Position,
 };
 use crate::markets::MarketParams;
 
