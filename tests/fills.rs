@@ -1,7 +1,8 @@
 //! Issue 16, fills and portfolio, black-box over HTTPS (real OpenBao, socket proxy, Docker and
 //! a paper bot of this build): the fills of a running paper bot are recorded once each, listed
 //! by `/api/fills` and the `/fills` page, exported as CSV, and the CSV's rows sum to the
-//! portfolio's volume and fees exactly. Bad filters are refused with a sentence.
+//! portfolio's volume and fees exactly. Bad filters are refused with a sentence. The bot's paper
+//! balances in `/api/portfolio` are its starting balances moved by its recorded fills, exactly.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness
 
 #[path = "common/app.rs"]
@@ -57,6 +58,7 @@ async fn a_paper_bots_fills_are_listed_exported_and_sum_to_the_portfolios_volume
         "{html}"
     );
     bad_filters_are_refused_in_words(&app, &v).await;
+    paper_balances_are_the_start_moved_by_the_fills(&app, &id, &wallet).await;
 
     // Stopped, its fills are final: the list, the CSV and the portfolio agree.
     let (s, stopped) = app
@@ -142,6 +144,97 @@ async fn a_paper_bots_fills_are_listed_exported_and_sum_to_the_portfolios_volume
         portfolio.contains(&format!("data-field=\"volume\">{}<", volume.normalize())),
         "{portfolio}"
     );
+}
+
+/// The running bot's paper balances in `/api/portfolio` (and on `/portfolio`) against its
+/// recorded fills: INJ = start + bought − sold, USDT = start − bought notional + sold notional −
+/// fees (price × quantity × the paper venue's maker or taker rate), to the last digit. Read when
+/// the bot's status held still around the portfolio read and every fill it counts is recorded.
+async fn paper_balances_are_the_start_moved_by_the_fills(
+    app: &app::TestApp,
+    id: &str,
+    wallet: &str,
+) {
+    use tradebot_contract::spec::PaperConfig;
+    let cfg = PaperConfig::default(); // the dashboard starts paper bots with the defaults
+    let reference = tradebot_contract::markets::market("INJ/USDT")
+        .unwrap()
+        .reference_price;
+    let (base0, quote0) = (
+        (cfg.initial_quote / Decimal::TWO / reference).floor(),
+        cfg.initial_quote,
+    );
+    let dec = |x: &Value| x.as_str().unwrap().parse::<Decimal>().unwrap();
+    let v = &app.viewer;
+    let status = || async {
+        let r = app.request(Method::GET, &format!("/api/bots/{id}"), Some(v));
+        app.call(r).await.1["bot"]["last_status"].clone()
+    };
+    for _ in 0..200 {
+        let before = status().await;
+        let (s, p) = app
+            .call(app.request(Method::GET, "/api/portfolio", Some(v)))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let after = status().await;
+        let by_bot = format!("/api/fills?bot={id}&limit=1000");
+        let (_, page) = app.call(app.request(Method::GET, &by_bot, Some(v))).await;
+        let fills = page["fills"].as_array().unwrap().clone();
+        let counted = after["fills"].as_u64().unwrap_or(u64::MAX);
+        if before["ts_ms"] != after["ts_ms"] || fills.len() as u64 != counted {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let (mut base, mut quote) = (base0, quote0);
+        for f in &fills {
+            let (price, qty) = (dec(&f["price"]), dec(&f["quantity"]));
+            let rate = match f["liquidity"].as_str().unwrap() {
+                "maker" => cfg.maker_fee,
+                "taker" => cfg.taker_fee,
+                other => panic!("liquidity {other}"),
+            };
+            let fee = price * qty * rate;
+            // The fill line rounds its fee to 8 places; the balances are exact.
+            assert_eq!(dec(&f["fee"]), fee.round_dp(8), "{f}");
+            match f["side"].as_str().unwrap() {
+                "buy" => (base, quote) = (base + qty, quote - price * qty - fee),
+                "sell" => (base, quote) = (base - qty, quote + price * qty - fee),
+                other => panic!("side {other}"),
+            }
+        }
+        let lines = p["paper_balances"][wallet].as_array().unwrap();
+        let of = |asset: &str| {
+            lines
+                .iter()
+                .find(|l| l["bot_id"] == id && l["asset"] == asset)
+                .unwrap_or_else(|| panic!("no {asset} line: {p}"))
+        };
+        let (inj, usdt) = (of("INJ"), of("USDT"));
+        assert_eq!(lines.len(), 2, "{p}");
+        assert_eq!(dec(&inj["total"]), base, "{p} {fills:?}");
+        assert_eq!(dec(&usdt["total"]), quote, "{p} {fills:?}");
+        assert_ne!((base, quote), (base0, quote0), "the fills moved nothing");
+        for l in [inj, usdt] {
+            assert!(dec(&l["available"]) <= dec(&l["total"]), "{p}");
+            assert_eq!(l["market"], "INJ/USDT", "{p}");
+        }
+        // The bot's status holds the same lines as the portfolio.
+        assert_eq!(after["balances"][1]["total"], usdt["total"], "{after}");
+        let html = app
+            .request(Method::GET, "/portfolio", Some(v))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!("data-bot=\"{id}\" data-asset=\"USDT\"")),
+            "{html}"
+        );
+        return;
+    }
+    panic!("the bot's status and fills never held still around a portfolio read");
 }
 
 /// 422 and a sentence for each bad value, on the JSON, the CSV and the page.

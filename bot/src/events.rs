@@ -4,7 +4,9 @@
 
 use std::io::Write;
 
-pub use tradebot_contract::events::{EventLine, OrderLine, EVENTS_VERSION, MAX_LISTED_ORDERS};
+pub use tradebot_contract::events::{
+    BalanceLine, EventLine, OrderLine, EVENTS_VERSION, MAX_LISTED_ORDERS,
+};
 
 /// An event as the bot writes it: borrowed text, no copies.
 pub type Event<'a> = tradebot_contract::Event<&'a str>;

@@ -26,6 +26,20 @@ pub struct OrderLine {
     pub remaining: String,
 }
 
+/// One asset of a venue-kept account as a status event lists it (the paper venue's account):
+/// `asset` is the token symbol (`INJ`, `USDT`, ...), `total` and `available` are exact decimal
+/// strings in that asset's units; `available` is what a new order may still use (total less
+/// what resting orders hold; on a perpetual: collateral + unrealized PnL − margin in use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceLine {
+    #[serde(default)]
+    pub asset: String,
+    #[serde(default)]
+    pub total: String,
+    #[serde(default)]
+    pub available: String,
+}
+
 /// One event, tagged by `event` (snake_case kind). Decimals are strings rounded to 8 places.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -67,6 +81,10 @@ pub enum Event<S = String> {
         /// The resting orders (at most [`MAX_LISTED_ORDERS`]), for the dashboard's bot page.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         orders: Option<Vec<OrderLine>>,
+        /// The venue's own account, when the venue keeps one (paper): spot base then quote, a
+        /// perpetual's quote collateral. Absent on a chain venue (its balances are on chain).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        balances: Option<Vec<BalanceLine>>,
     },
     /// Orders cancelled in one go: `reason` is `startup`, `risk_halt` or `shutdown`.
     OrdersCancelled {
@@ -300,5 +318,46 @@ mod tests {
             }
         );
         assert_eq!(raw["new"], 7);
+    }
+
+    fn status(balances: Option<Vec<BalanceLine>>) -> Event<&'static str> {
+        Event::Status {
+            bot_id: "b",
+            state: "running",
+            open_orders: 0,
+            position: "0",
+            realized_pnl: "0",
+            unrealized_pnl: "0",
+            mid: None,
+            fees: None,
+            fills: None,
+            orders: None,
+            balances,
+        }
+    }
+
+    #[test]
+    fn balances_are_optional_both_ways() {
+        // A bot without balances (a chain venue, an older bot): no field written, none read.
+        let line = serde_json::to_string(&EventLine::new(1, status(None))).unwrap();
+        assert!(!line.contains("balances"), "{line}");
+        let (parsed, _) = parse_line(&line).unwrap();
+        assert!(matches!(parsed.event, Event::Status { balances: None, .. }));
+        // A newer bot's line with balances and fields this reader does not know yet parses.
+        let line = r#"{"v":1,"event":"status","bot_id":"b","balances":[
+            {"asset":"INJ","total":"249","available":"248.5","locked":"0.5"},{"asset":"USDT"}]}"#;
+        let (parsed, raw) = parse_line(line).unwrap();
+        let Event::Status { balances, .. } = parsed.event else {
+            panic!("not a status");
+        };
+        let b = balances.unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].asset.as_str(), b[0].total.as_str()), ("INJ", "249"));
+        assert_eq!(b[0].available, "248.5");
+        assert_eq!((b[1].asset.as_str(), b[1].total.as_str()), ("USDT", ""));
+        assert_eq!(raw["balances"][0]["locked"], "0.5");
+        // Not a list: the line is malformed, not silently read as no balances.
+        let err = parse_line(r#"{"v":1,"event":"status","balances":"9"}"#).unwrap_err();
+        assert!(matches!(err, LineError::Malformed { ref kind, .. } if kind == "status"));
     }
 }

@@ -24,6 +24,6 @@ pub mod params;
 pub mod spec;
 
 pub use bot_type::{BotType, UnknownBotType};
-pub use events::{Event, EventLine, OrderLine, EVENTS_VERSION};
+pub use events::{BalanceLine, Event, EventLine, OrderLine, EVENTS_VERSION};
 pub use ids::{BotId, LaunchId, MarketId, WalletId};
 pub use spec::BotSpec;

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers (every_spec, injective) live outside #[test] fns
 use serde_json::json;
-use tradebot_contract::events::{parse_line, EventLine, OrderLine};
+use tradebot_contract::events::{parse_line, BalanceLine, EventLine, OrderLine};
 use tradebot_contract::markets::MARKET_NAMES;
 use tradebot_contract::spec::{ExchangeKind, InjectiveSpec, VaultAccess};
 use tradebot_contract::{BotId, BotSpec, BotType, Event, MarketId, WalletId};
@@ -106,6 +106,18 @@ fn every_event() -> Vec<Event> {
                 price: s("19.9"),
                 remaining: s("0.5"),
             }]),
+            balances: Some(vec![
+                BalanceLine {
+                    asset: s("INJ"),
+                    total: s("250.5"),
+                    available: s("250"),
+                },
+                BalanceLine {
+                    asset: s("USDT"),
+                    total: s("4989.9949975"),
+                    available: s("4979.0"),
+                },
+            ]),
         },
         Event::OrdersCancelled {
             bot_id: s("b1"),
@@ -213,6 +225,7 @@ fn borrow(e: &Event) -> Event<&str> {
             fees,
             fills,
             orders,
+            balances,
         } => Event::Status {
             bot_id,
             state,
@@ -224,6 +237,7 @@ fn borrow(e: &Event) -> Event<&str> {
             fees: fees.as_deref(),
             fills: *fills,
             orders: orders.clone(),
+            balances: balances.clone(),
         },
         Event::OrdersCancelled {
             bot_id,

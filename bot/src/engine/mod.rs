@@ -3,6 +3,8 @@
 //! PnL, and halts on any risk breach. Live runs and backtests drive the same engine; only the
 //! event sink and the venue's clock differ.
 
+#[cfg(test)]
+mod balance_tests;
 mod orders;
 mod report;
 #[cfg(test)]

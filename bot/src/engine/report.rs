@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::{Engine, State};
 use crate::domain::Side;
-use crate::events::{Event, OrderLine, Sink, MAX_LISTED_ORDERS};
+use crate::events::{BalanceLine, Event, OrderLine, Sink, MAX_LISTED_ORDERS};
 use crate::exchange::{Exchange, Fill, OrderId};
 use crate::risk::Breach;
 use crate::strategy::Completion;
@@ -65,6 +65,16 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
                 remaining: s(o.remaining),
             })
             .collect();
+        // Exact (not rounded): the venue's account is a sum of exact fills.
+        let balances = self.ex.kept_balances().map(|all| {
+            all.iter()
+                .map(|b| BalanceLine {
+                    asset: b.asset.to_owned(),
+                    total: b.total.normalize().to_string(),
+                    available: b.available.normalize().to_string(),
+                })
+                .collect()
+        });
         self.sink.emit(&Event::Status {
             bot_id: &self.bot_id,
             state: snap.state.as_str(),
@@ -76,6 +86,7 @@ impl<E: Exchange, S: Sink> Engine<E, S> {
             fees: Some(&fees),
             fills: Some(snap.fills),
             orders: Some(orders),
+            balances,
         });
     }
 

@@ -110,6 +110,16 @@ pub struct Balances {
     pub quote: Decimal,
 }
 
+/// One asset of an account the venue keeps itself: `total` and `available` (what a new
+/// order may still use) in the asset's units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetBalance {
+    /// The token symbol (`INJ`, `USDT`).
+    pub asset: &'static str,
+    pub total: Decimal,
+    pub available: Decimal,
+}
+
 /// A perpetual position; spot inventory is reported as the base balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
@@ -145,6 +155,14 @@ pub trait Exchange {
     /// The venue's id of the execution behind the fill `next_event` returned last, when the
     /// venue gives one (reported in the `fill` event line).
     fn last_trade_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// The account the venue keeps itself, for status events, without asking anyone: the paper
+    /// venue's, as of the fills `next_event` has returned (spot: base then quote; perpetual:
+    /// the quote collateral). `None` (the default) for a venue whose balances live elsewhere:
+    /// a chain's are read from the chain (the dashboard's wallets page).
+    fn kept_balances(&self) -> Option<Vec<AssetBalance>> {
         None
     }
 

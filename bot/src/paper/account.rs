@@ -44,6 +44,37 @@ impl Account {
         notional / self.leverage
     }
 
+    /// What a new order may still use next to `open`: (base, quote). Spot: each balance less
+    /// what resting orders hold (sells their remaining base; buys price × remaining × (1 +
+    /// `fee_rate`) of quote). Perpetual: base 0, and the free margin = collateral + unrealized
+    /// PnL at `mark` − the margin of the position and of the resting orders.
+    pub fn available(
+        &self,
+        open: &[Order],
+        fee_rate: Decimal,
+        mark: Decimal,
+    ) -> (Decimal, Decimal) {
+        if self.perpetual {
+            let open_margin: Decimal = open
+                .iter()
+                .map(|o| self.margin_of(o.price * o.remaining))
+                .sum();
+            let upnl = (mark - self.entry_price) * self.pos_qty;
+            let used = self.margin_of(self.pos_qty.abs() * self.entry_price) + open_margin;
+            return (Decimal::ZERO, self.quote + upnl - used);
+        }
+        let held = |side: Side| -> Decimal {
+            open.iter()
+                .filter(|o| o.side == side)
+                .map(|o| match side {
+                    Side::Buy => o.price * o.remaining * (Decimal::ONE + fee_rate),
+                    Side::Sell => o.remaining,
+                })
+                .sum()
+        };
+        (self.base - held(Side::Sell), self.quote - held(Side::Buy))
+    }
+
     /// Whether `order` can rest next to `open` without overdrawing the account.
     /// `fee_rate` is the worst case (taker) so a crossing order is covered too.
     pub fn check(
@@ -54,51 +85,39 @@ impl Account {
         mark: Decimal,
     ) -> Result<(), String> {
         let (p, q) = (order.price().get(), order.qty().get());
+        let (base_free, quote_free) = self.available(open, fee_rate, mark);
         if self.perpetual {
-            let open_margin: Decimal = open
-                .iter()
-                .map(|o| self.margin_of(o.price * o.remaining))
-                .sum();
-            let upnl = (mark - self.entry_price) * self.pos_qty;
-            let used = self.margin_of(self.pos_qty.abs() * self.entry_price) + open_margin;
-            let free = self.quote + upnl - used;
             let need = self.margin_of(p * q) + p * q * fee_rate;
-            return if need <= free {
+            return if need <= quote_free {
                 Ok(())
             } else {
                 Err(format!(
                     "insufficient margin: need {need}, free {}",
-                    free.round_dp(6)
+                    quote_free.round_dp(6)
                 ))
             };
         }
         match order.side() {
             Side::Buy => {
-                let locked: Decimal = open
-                    .iter()
-                    .filter(|o| o.side == Side::Buy)
-                    .map(|o| o.price * o.remaining * (Decimal::ONE + fee_rate))
-                    .sum();
                 let need = p * q * (Decimal::ONE + fee_rate);
-                if need <= self.quote - locked {
+                if need <= quote_free {
                     Ok(())
                 } else {
                     Err(format!("insufficient quote balance: need {need}"))
                 }
             }
             Side::Sell => {
-                let locked: Decimal = open
-                    .iter()
-                    .filter(|o| o.side == Side::Sell)
-                    .map(|o| o.remaining)
-                    .sum();
-                if q <= self.base - locked {
+                if q <= base_free {
                     Ok(())
                 } else {
                     Err(format!("insufficient base balance: need {q}"))
                 }
             }
         }
+    }
+
+    pub fn is_perpetual(&self) -> bool {
+        self.perpetual
     }
 
     pub fn apply(&mut self, fill: &Fill) {

@@ -27,8 +27,8 @@ pub use tradebot_contract::spec::PaperConfig;
 
 use crate::domain::{OrderRequest, Side};
 use crate::exchange::{
-    Balances, BookTop, Exchange, ExchangeError, Fill, Liquidity, MarketEvent, Order, OrderId,
-    Placed, Position,
+    AssetBalance, Balances, BookTop, Exchange, ExchangeError, Fill, Liquidity, MarketEvent, Order,
+    OrderId, Placed, Position,
 };
 use crate::markets::MarketParams;
 
@@ -38,6 +38,9 @@ pub struct PaperExchange {
     cfg: PaperConfig,
     feed: Feed,
     account: Account,
+    /// The account as of the fills `next_event` has returned (`account` runs ahead of it by
+    /// the fills still queued): what status events show, consistent with the fill events.
+    reported: Account,
     orders: Vec<Order>,
     queue: VecDeque<MarketEvent>,
     top: BookTop,
@@ -80,6 +83,7 @@ impl PaperExchange {
                 bid: mid - market.price_tick,
                 ask: mid + market.price_tick,
             },
+            reported: account.clone(),
             account,
             market,
             feed,
@@ -116,6 +120,11 @@ impl PaperExchange {
 
     pub fn account(&self) -> &Account {
         &self.account
+    }
+
+    /// The account status events show (see [`Exchange::kept_balances`]).
+    pub fn reported_account(&self) -> &Account {
+        &self.reported
     }
 
     pub fn top(&self) -> BookTop {
@@ -284,9 +293,31 @@ impl Exchange for PaperExchange {
         &self.market
     }
 
+    fn kept_balances(&self) -> Option<Vec<AssetBalance>> {
+        let a = &self.reported;
+        let (base, quote) = a.available(&self.orders, self.cfg.taker_fee, self.top.mid());
+        let quote = AssetBalance {
+            asset: self.market.quote,
+            total: a.quote,
+            available: quote,
+        };
+        if a.is_perpetual() {
+            return Some(vec![quote]);
+        }
+        let base = AssetBalance {
+            asset: self.market.base,
+            total: a.base,
+            available: base,
+        };
+        Some(vec![base, quote])
+    }
+
     async fn next_event(&mut self) -> Result<MarketEvent, ExchangeError> {
         loop {
             if let Some(ev) = self.queue.pop_front() {
+                if let MarketEvent::Fill { fill, .. } = &ev {
+                    self.reported.apply(fill);
+                }
                 return Ok(ev);
             }
             if let Some(live) = self.live.as_mut() {

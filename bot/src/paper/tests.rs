@@ -174,3 +174,44 @@ async fn the_seeded_walk_is_deterministic() {
     assert_eq!(a, b);
     assert!(a.len() > 200);
 }
+
+/// What status events call available is what the funds check allows: a buy that needs exactly
+/// the available quote rests, one quantity tick more does not; the same for sells and base.
+#[tokio::test]
+async fn available_is_the_funds_checks_limit() {
+    let mut ex = venue("INJ/USDT", "1,20.000,1\n");
+    ex.next_event().await.unwrap(); // 19.998 / 20.002: buys at 10 and sells at 30 rest
+    let first = order(&ex, Side::Buy, dec!(10), dec!(499));
+    assert!(matches!(
+        ex.place(&[first]).await.unwrap()[0],
+        Placed::Accepted(_)
+    ));
+    let open = ex.open_orders().await.unwrap();
+    let (base, quote) = ex.account().available(&open, dec!(0.001), ex.top().mid());
+    assert_eq!(quote, dec!(10000) - dec!(4990) * dec!(1.001)); // 5005.01
+    assert_eq!(base, dec!(250));
+    // 10 × 500 × 1.001 = 5005 <= 5005.01 < 10 × 500.001 × 1.001 = 5005.01001.
+    let over = order(&ex, Side::Buy, dec!(10), dec!(500.001));
+    assert!(matches!(
+        ex.place(&[over]).await.unwrap()[0],
+        Placed::Rejected(_)
+    ));
+    let inside = order(&ex, Side::Buy, dec!(10), dec!(500));
+    assert!(matches!(
+        ex.place(&[inside]).await.unwrap()[0],
+        Placed::Accepted(_)
+    ));
+    let over = order(&ex, Side::Sell, dec!(30), dec!(250.001));
+    assert!(matches!(
+        ex.place(&[over]).await.unwrap()[0],
+        Placed::Rejected(_)
+    ));
+    let inside = order(&ex, Side::Sell, dec!(30), dec!(250));
+    assert!(matches!(
+        ex.place(&[inside]).await.unwrap()[0],
+        Placed::Accepted(_)
+    ));
+    let open = ex.open_orders().await.unwrap();
+    let (base, quote) = ex.account().available(&open, dec!(0.001), ex.top().mid());
+    assert_eq!((base, quote), (dec!(0), dec!(0.01)));
+}

@@ -92,7 +92,8 @@ impl Figures {
 }
 
 /// `{wallets: {name: Figures}, team: Figures, bots: {id: Figures}}`, and the window starts
-/// (Unix ms): `day_start_ms` (00:00 UTC today), `week_start_ms` (7 × 24 h ago), `as_of_ms`.
+/// (Unix ms): `day_start_ms` (00:00 UTC today), `week_start_ms` (7 × 24 h ago), `as_of_ms`;
+/// `paper_balances`: `{wallet: [PaperBalance]}`, per bot, never summed (`balances.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Portfolio {
     pub bots: BTreeMap<String, Figures>,
@@ -101,6 +102,7 @@ pub struct Portfolio {
     pub as_of_ms: i64,
     pub day_start_ms: i64,
     pub week_start_ms: i64,
+    pub paper_balances: BTreeMap<String, Vec<super::balances::PaperBalance>>,
 }
 
 fn dec(v: Option<&serde_json::Value>) -> Option<Decimal> {

@@ -1,7 +1,8 @@
 //! The portfolio (docs/DASHBOARD.md, "Portfolio"): totals per wallet and for the team, from the
 //! bots' figures (`figures.rs`), PnL over time windows (`windows.rs`) and the recorded fills
-//! (`crate::fills`). `GET /api/portfolio` (JSON) and `GET /portfolio` (the page), any viewer.
+//! (`crate::fills`), and each paper bot's own paper balances (`balances.rs`). `GET /api/portfolio` (JSON) and `GET /portfolio` (the page), any viewer.
 
+mod balances;
 mod figures;
 pub mod windows;
 
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::Json;
 use rust_decimal::Decimal;
 
+pub use balances::paper_balances;
 pub use figures::{aggregate, bot_figures, Figures, Portfolio};
 use windows::{day_start, pnl_since, week_start, Point, RunSpan};
 
@@ -85,6 +87,7 @@ pub async fn load_at(app: &AppState, now_ms: i64) -> anyhow::Result<Portfolio> {
     let flows = crate::fills::flows(app.store.pool(), 0).await?;
     let mut p = aggregate(&rows, &flows, (day_start(now_ms), week_start(now_ms)));
     p.as_of_ms = now_ms;
+    p.paper_balances = paper_balances(rows.iter().map(|(b, _)| b));
     Ok(p)
 }
 

@@ -170,3 +170,113 @@ fn volume_and_fees_come_from_the_fills_per_bot_wallet_and_team() {
     assert_eq!(p.team.windows.since_start.fees, dec!(0.109));
     assert_eq!(p.day_start_ms, 30 * DAY_MS);
 }
+
+#[test]
+fn paper_balances_are_listed_per_bot_exactly_and_never_summed() {
+    let line = |asset: &str, total: &str, available: &str| json!({"asset": asset, "total": total, "available": available});
+    let status = |lines: serde_json::Value| json!({"realized_pnl": "0", "balances": lines});
+    let a = view(
+        "a",
+        "w1",
+        BotState::Running,
+        status(json!([
+            line("INJ", "251", "250.5"),
+            line("USDT", "9980.040025", "9970.00000000000000000001")
+        ])),
+    );
+    let mut b = view(
+        "b",
+        "w1",
+        BotState::Running,
+        status(json!([
+            line("USDT", "10000.0", "10000"),
+            line("TIA", "x", "1")
+        ])),
+    );
+    b.market = "TIA/USDT-PERP".into();
+    // A live bot (no balances), a stopped bot's last status and an earlier run's status: none.
+    let live = view("c", "w2", BotState::Running, json!({"realized_pnl": "0"}));
+    let stopped = view(
+        "d",
+        "w2",
+        BotState::Stopped,
+        status(json!([line("INJ", "1", "1")])),
+    );
+    let mut restarting = view(
+        "e",
+        "w3",
+        BotState::Running,
+        status(json!([line("INJ", "1", "1")])),
+    );
+    restarting.started_ms = 10;
+    restarting.last_status.as_mut().unwrap()["ts_ms"] = json!(9);
+    let bots = [a, b, live, stopped, restarting];
+    let p = paper_balances(&bots);
+    assert_eq!(p.keys().collect::<Vec<_>>(), ["w1"], "{p:?}");
+    let w1 = &p["w1"];
+    // Two bots' USDT stay two lines (two paper accounts); the unparseable line is left out.
+    let rows: Vec<_> = w1
+        .iter()
+        .map(|l| {
+            (
+                l.bot_id.as_str(),
+                l.market.as_str(),
+                l.asset.as_str(),
+                l.total,
+                l.available,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("a", "INJ/USDT", "INJ", dec!(251), dec!(250.5)),
+            (
+                "a",
+                "INJ/USDT",
+                "USDT",
+                dec!(9980.040025),
+                dec!(9970.00000000000000000001)
+            ),
+            ("b", "TIA/USDT-PERP", "USDT", dec!(10000), dec!(10000)),
+        ]
+    );
+    // The JSON: exact decimal strings, added next to the existing fields.
+    let mut portfolio = aggregate(&[], &[], (0, 0));
+    portfolio.paper_balances = p;
+    let json = serde_json::to_value(&portfolio).unwrap();
+    let usdt = &json["paper_balances"]["w1"][1];
+    assert_eq!(usdt["total"], "9980.040025");
+    assert_eq!(usdt["available"], "9970.00000000000000000001");
+    assert_eq!(json["paper_balances"]["w1"][2]["total"], "10000");
+    assert!(json["team"]["total"].is_string() && json["wallets"].is_object());
+
+    // The page: one row per bot and asset, the pointer to the live wallets' balances.
+    let page = |p: Portfolio| {
+        let chrome = crate::web::view::Chrome {
+            user: None,
+            active: "portfolio",
+        };
+        askama::Template::render(&Page {
+            chrome,
+            p,
+            day: String::new(),
+        })
+        .unwrap()
+    };
+    let html = page(portfolio);
+    assert!(
+        html.contains(r#"data-bot="a" data-asset="USDT"><td>w1</td>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"data-field="total">9980.040025<"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"data-field="available">250.5<"#), "{html}");
+    assert_eq!(html.matches("data-asset=\"USDT\"").count(), 2, "{html}");
+    assert!(html.contains(r#"<a href="/wallets">Wallets</a>"#), "{html}");
+    assert!(!html.contains("No running paper bot"), "{html}");
+    let empty = page(aggregate(&[], &[], (0, 0)));
+    assert!(empty.contains("No running paper bot has reported its balances yet."));
+}
