@@ -70,12 +70,8 @@ async fn an_admin_adds_tests_and_removes_a_webhook_in_chromium() {
     })
     .await;
     let web = Driver::start().await;
-    web.goto(&format!("{}/login", app.url)).await;
-    web.wait_for("input[name=password]", 30).await;
-    web.type_into("input[name=name]", "ada").await;
-    web.type_into("input[name=password]", app::PASSWORD).await;
-    web.click("button[type=submit]").await;
-    web.wait_for("nav", 30).await;
+    let login = format!("{}/login", app.url);
+    web.sign_in(&login, "ada", app::PASSWORD, "nav").await;
     web.goto(&format!("{}/alerts", app.url)).await;
     web.wait_for("#alert-add", 30).await;
     assert!(listed(&web).await.is_empty());

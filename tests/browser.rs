@@ -34,10 +34,9 @@ async fn an_operator_starts_watches_and_stops_a_paper_bot_in_chromium() {
     // Not signed in: the page sends us to the login form.
     web.wait_for("input[name=password]", 30).await;
     assert!(web.url().await.ends_with("/login"), "{}", web.url().await);
-    web.type_into("input[name=name]", "otto").await;
-    web.type_into("input[name=password]", app::PASSWORD).await;
-    web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 30).await;
+    let login = format!("{}/login", app.url);
+    web.sign_in(&login, "otto", app::PASSWORD, "#start-bot")
+        .await;
 
     web.click("#start-bot").await;
     web.wait_for("#start-form", 30).await;
@@ -258,12 +257,15 @@ async fn an_operator_enrols_totp_and_signs_in_with_a_code_in_chromium() {
     let _one = ONE_BROWSER.lock().await;
     let app = app::spawn_app("br2", &[]).await;
     let web = Driver::start().await;
-    let sign_in = || async {
-        web.goto(&format!("{}/login", app.url)).await;
-        web.wait_for("input[name=password]", 30).await;
-        web.type_into("input[name=name]", "otto").await;
-        web.type_into("input[name=password]", app::PASSWORD).await;
-        web.click("button[type=submit]").await;
+    // Signed in, or the second step (a code or a passkey) shown.
+    let login = format!("{}/login", app.url);
+    let sign_in = || {
+        web.sign_in(
+            &login,
+            "otto",
+            app::PASSWORD,
+            "#start-bot, input[name=code], #passkey-signin",
+        )
     };
     sign_in().await;
     web.wait_for("#start-bot", 30).await;
@@ -315,12 +317,15 @@ async fn an_operator_registers_a_passkey_and_signs_in_with_it_in_chromium() {
     let app = app::spawn_app("br3", &[]).await;
     let web = Driver::start().await;
     let authenticator = web.add_virtual_authenticator().await;
-    let sign_in = || async {
-        web.goto(&format!("{}/login", app.url)).await;
-        web.wait_for("input[name=password]", 30).await;
-        web.type_into("input[name=name]", "otto").await;
-        web.type_into("input[name=password]", app::PASSWORD).await;
-        web.click("button[type=submit]").await;
+    // Signed in, or the second step (a code or a passkey) shown.
+    let login = format!("{}/login", app.url);
+    let sign_in = || {
+        web.sign_in(
+            &login,
+            "otto",
+            app::PASSWORD,
+            "#start-bot, input[name=code], #passkey-signin",
+        )
     };
     sign_in().await;
     web.wait_for("#start-bot", 30).await;

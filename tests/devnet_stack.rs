@@ -223,11 +223,9 @@ fn shots() -> PathBuf {
 }
 
 async fn sign_in(web: &Driver, s: &Stack) {
-    web.goto(&format!("{}/login", s.url)).await;
-    web.type_into("input[name=name]", &s.user).await;
-    web.type_into("input[name=password]", &s.password).await;
-    web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 30).await;
+    let login = format!("{}/login", s.url);
+    web.sign_in(&login, &s.user, &s.password, "#start-bot")
+        .await;
 }
 
 /// Starts a bot from the form; returns its page's URL once it shows `running`.

@@ -389,12 +389,9 @@ async fn one_bot_per_wallet_and_market_and_two_markets_side_by_side() {
 /// what the typed order size is worth at that mid.
 async fn start_form_preview(app: &TestApp) {
     let web = webdriver::Driver::start().await;
-    web.goto(&format!("{}/bots/new", app.url)).await;
-    web.wait_for("input[name=password]", 30).await;
-    web.type_into("input[name=name]", "otto").await;
-    web.type_into("input[name=password]", app::PASSWORD).await;
-    web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 30).await;
+    let login = format!("{}/login", app.url);
+    web.sign_in(&login, "otto", app::PASSWORD, "#start-bot")
+        .await;
     web.goto(&format!("{}/bots/new", app.url)).await;
     web.wait_for("#start-form", 30).await;
     web.click(&format!("#wallet option[value='{LIVE}']")).await;

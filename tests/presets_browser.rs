@@ -39,11 +39,9 @@ async fn filled(web: &Driver) -> Value {
 async fn an_operator_saves_a_preset_and_starts_a_paper_bot_from_it_in_chromium() {
     let app = app::spawn_app("pb1", &[]).await;
     let web = Driver::start().await;
-    web.goto(&format!("{}/login", app.url)).await;
-    web.type_into("input[name=name]", "otto").await;
-    web.type_into("input[name=password]", app::PASSWORD).await;
-    web.click("button[type=submit]").await;
-    web.wait_for("#start-bot", 30).await;
+    let login = format!("{}/login", app.url);
+    web.sign_in(&login, "otto", app::PASSWORD, "#start-bot")
+        .await;
     web.goto(&format!("{}/bots/new", app.url)).await;
     web.wait_for("#start-form", 30).await;
 

@@ -128,12 +128,57 @@ impl Driver {
             }
             assert!(
                 Instant::now() < deadline,
-                "{css} did not appear on {}: {}",
+                "{css} did not appear on {}: {}\n-- the page's text: {}",
                 self.url().await,
-                self.source().await
+                self.source().await,
+                self.body_text().await.chars().take(500).collect::<String>()
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The text of the page's body (empty while there is none).
+    pub async fn body_text(&self) -> String {
+        let v = self
+            .exec(
+                "return document.body ? document.body.innerText : '';",
+                json!([]),
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Whether the page is Chromium's error page for `ERR_NETWORK_CHANGED`. Chromium runs on
+    /// the Docker host, where every container a test starts or removes adds or removes a
+    /// network interface; Chromium then aborts the navigation in flight (a form's answer, a
+    /// redirect) with that error. The request may or may not have reached the dashboard.
+    pub async fn network_changed(&self) -> bool {
+        self.body_text().await.contains("ERR_NETWORK_CHANGED")
+    }
+
+    /// Signs in on the login form at `login_url` as `name`, then waits for `then_css` (a CSS
+    /// selector list: `"#start-bot, input[name=code]"`). A sign-in aborted by
+    /// [`Driver::network_changed`] is tried again, up to 3 times (signing in twice is
+    /// harmless); any other failure fails as [`Driver::wait_for`] does.
+    pub async fn sign_in(&self, login_url: &str, name: &str, password: &str, then_css: &str) {
+        for _ in 0..3 {
+            self.goto(login_url).await;
+            self.wait_for("input[name=password]", 30).await;
+            self.type_into("input[name=name]", name).await;
+            self.type_into("input[name=password]", password).await;
+            self.click("button[type=submit]").await;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if self.find(then_css).await.is_some() {
+                    return;
+                }
+                if self.network_changed().await {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        self.wait_for(then_css, 1).await;
     }
 
     /// The page's HTML (for failure messages), cut short.
