@@ -90,14 +90,7 @@ async fn a_url_left_in_the_database_by_the_previous_version_moves_into_vault_at_
     assert!(g["text"].as_str().unwrap().contains("1 day(s) left"), "{g}");
 
     // /metrics has both grants' expiries, to the second, from the watcher's read.
-    let metrics = app
-        .request(Method::GET, "/metrics", Some(&a))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics", Some(&a)).await;
     for (market, secs) in expiries.lock().unwrap().iter() {
         let line = format!(
             "tradebot_bot_key_grant_expiry_timestamp_seconds{{wallet=\"al2-live\",market=\"{market}\"}} {secs}\n"

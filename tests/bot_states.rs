@@ -18,11 +18,6 @@ use app::{spawn_app, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-async fn text(app: &TestApp, path: &str, token: &str) -> String {
-    let res = app.request(Method::GET, path, Some(token)).send().await;
-    res.unwrap().text().await.unwrap()
-}
-
 async fn bot(app: &TestApp, id: &str, token: &str) -> Value {
     let path = format!("/api/bots/{id}");
     app.call(app.request(Method::GET, &path, Some(token)))
@@ -79,14 +74,14 @@ async fn a_bot_halted_by_a_risk_limit_shows_halted_everywhere_and_a_running_one_
         "{f}"
     );
 
-    let page = text(&app, &format!("/bots/{id}"), &o).await;
+    let page = app.get_text(&format!("/bots/{id}"), Some(&o)).await;
     assert!(
         page.contains(r#"<span class="badge badge-halted" id="bot-state">halted</span>"#),
         "the bot page's badge"
     );
-    let list = text(&app, "/", &o).await;
+    let list = app.get_text("/", Some(&o)).await;
     assert!(list.contains("badge-halted"), "the bots list's badge");
-    let metrics = text(&app, "/metrics", &o).await;
+    let metrics = app.get_text("/metrics", Some(&o)).await;
     let halted_line = |bot: &str, v: u8| {
         metrics.lines().any(|l| {
             l.starts_with(&format!("tradebot_bot_halted{{bot_id=\"{bot}\","))
@@ -136,7 +131,7 @@ async fn a_stop_whose_request_goes_away_still_stops_the_bot_and_is_audited() {
     );
     let mut audited = false;
     for _ in 0..100 {
-        let csv = text(&app, "/audit.csv", &o).await;
+        let csv = app.get_text("/audit.csv", Some(&o)).await;
         if csv.lines().any(|l| l.contains(&format!(",bot_stop,{id},"))) {
             audited = true;
             break;

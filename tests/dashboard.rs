@@ -267,27 +267,13 @@ async fn bad_input_gets_a_clear_4xx_and_nothing_starts() {
         .await;
     assert_eq!(bots, json!([]));
     assert!(app.net.our_containers().is_empty());
-    let metrics = app
-        .request(Method::GET, "/metrics", Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics", Some(&o)).await;
     assert!(
         metrics.contains("tradebot_token_issues_total 0"),
         "{metrics}"
     );
     // The refusals are in the audit log, as denied starts by the operator.
-    let csv = app
-        .request(Method::GET, "/audit.csv", Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text("/audit.csv", Some(&o)).await;
     assert!(
         csv.lines()
             .filter(|l| l.contains("bot_start") && l.contains("denied"))
@@ -550,14 +536,7 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         "/api/wallets".into(),
         "/metrics".into(),
     ] {
-        let text = app
-            .request(Method::GET, &path, Some(&o))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.get_text(&path, Some(&o)).await;
         seen.push(text);
     }
     assert!(
@@ -581,14 +560,7 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         .await;
     assert_eq!(s, StatusCode::OK, "{stopped}");
     assert_eq!(stopped["state"], "stopped");
-    let detail = app
-        .request(Method::GET, &format!("/bots/{id}"), Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let detail = app.get_text(&format!("/bots/{id}"), Some(&o)).await;
     assert!(
         detail.contains("Why it stopped") && detail.contains("stopped by otto"),
         "{detail}"
@@ -598,14 +570,7 @@ async fn a_bot_started_and_stopped_over_https_leaves_an_audit_trail_and_no_key_a
         .await;
     assert_eq!(d["runs"][0]["exit_code"], 0, "{d}");
 
-    let csv = app
-        .request(Method::GET, "/audit.csv", Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text("/audit.csv", Some(&o)).await;
     let start_line = csv
         .lines()
         .find(|l| l.contains(&format!(",bot_start,{id},")))
@@ -705,14 +670,7 @@ async fn a_create_the_daemon_refuses_is_answered_without_the_daemons_text() {
         id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()),
         "{id}"
     );
-    let csv = app
-        .request(Method::GET, "/audit.csv", Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text("/audit.csv", Some(&o)).await;
     let line = csv
         .lines()
         .find(|l| l.contains(",bot_start,") && l.contains(",error,"))

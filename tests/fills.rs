@@ -132,14 +132,7 @@ async fn a_paper_bots_fills_are_listed_exported_and_sum_to_the_portfolios_volume
         "{p}"
     );
     assert_eq!(p["team"]["markets"], json!({}), "{p}");
-    let portfolio = app
-        .request(Method::GET, "/portfolio", Some(&v))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let portfolio = app.get_text("/portfolio", Some(&v)).await;
     assert!(
         portfolio.contains(&format!("data-field=\"volume\">{}<", volume.normalize())),
         "{portfolio}"
@@ -220,14 +213,7 @@ async fn paper_balances_are_the_start_moved_by_the_fills(
         }
         // The bot's status holds the same lines as the portfolio.
         assert_eq!(after["balances"][1]["total"], usdt["total"], "{after}");
-        let html = app
-            .request(Method::GET, "/portfolio", Some(v))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.get_text("/portfolio", Some(v)).await;
         assert!(
             html.contains(&format!("data-bot=\"{id}\" data-asset=\"USDT\"")),
             "{html}"

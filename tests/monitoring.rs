@@ -105,14 +105,7 @@ async fn metrics_carry_each_bots_figures_and_every_name_the_rules_use() {
     }
     assert!(status.is_object(), "no status event from bot {id}");
 
-    let metrics = app
-        .request(Method::GET, "/metrics", Some(&o))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics", Some(&o)).await;
     // Valid exposition text, by Prometheus' own linter.
     promtool(&["check", "metrics"], &metrics);
     let labels = format!(

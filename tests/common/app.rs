@@ -162,6 +162,12 @@ impl TestApp {
         (status, body)
     }
 
+    /// The body of `GET path` as text, whatever its status (pages, CSV, `/metrics`).
+    pub async fn get_text(&self, path: &str, token: Option<&str>) -> String {
+        let res = self.request(Method::GET, path, token).send().await.unwrap();
+        res.text().await.unwrap()
+    }
+
     pub async fn start(
         &self,
         token: &str,
